@@ -1,0 +1,261 @@
+//! Database addresses: parsing the forms users paste (libpq URLs, SQLAlchemy's
+//! `postgresql+psycopg2://`, `key=value` conninfo), connecting, and printing them without the
+//! password so that no log or error message ever carries one.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+use tokio_postgres::config::Host;
+use tokio_postgres::{Client, Config, NoTls};
+
+/// Errors of this crate; their messages never contain a password.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The text is not a database URL or conninfo string we can use.
+    #[error("invalid database address `{address}`: {reason}")]
+    Invalid { address: String, reason: String },
+    /// The server could not be reached or refused us.
+    #[error("cannot connect to {address}: {reason}")]
+    Connect { address: String, reason: String },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// True when `source` looks like a database address rather than a path.
+pub fn looks_like_url(source: &str) -> bool {
+    let lower = source.to_ascii_lowercase();
+    lower.starts_with("postgres://")
+        || lower.starts_with("postgresql://")
+        || lower.starts_with("postgresql+")
+        || lower.starts_with("postgres+")
+}
+
+/// A parsed database address.
+#[derive(Clone)]
+pub struct DbUrl {
+    config: Config,
+}
+
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DbUrl({self})")
+    }
+}
+
+/// The address with the password left out.
+impl fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let user = self.config.get_user().unwrap_or("");
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let db = self.config.get_dbname().unwrap_or("");
+        match self.config.get_hosts().first() {
+            Some(Host::Tcp(h)) => write!(f, "postgresql://{user}@{h}:{port}/{db}"),
+            Some(Host::Unix(p)) => {
+                write!(f, "postgresql://{user}@/{db}?host={}&port={port}", p.display())
+            }
+            None => write!(f, "postgresql://{user}@/{db}"),
+        }
+    }
+}
+
+impl DbUrl {
+    /// Parses a URL (`postgres://`, `postgresql://`, `postgresql+driver://`) or conninfo.
+    /// Missing parts default the way libpq does: `PGHOST`/`PGPORT`/`PGUSER`/`PGPASSWORD`/
+    /// `PGDATABASE`, then the local socket directory and the operating-system user.
+    pub fn parse(address: &str) -> Result<DbUrl> {
+        let normalized = strip_driver(address.trim());
+        let mut config: Config = normalized.parse().map_err(|e: tokio_postgres::Error| Error::Invalid {
+            address: redact(address),
+            reason: e.to_string(),
+        })?;
+        apply_defaults(&mut config);
+        Ok(DbUrl { config })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn dbname(&self) -> &str {
+        self.config.get_dbname().unwrap_or("")
+    }
+
+    pub fn user(&self) -> &str {
+        self.config.get_user().unwrap_or("")
+    }
+
+    /// The same server and credentials, another database.
+    pub fn with_dbname(&self, dbname: &str) -> DbUrl {
+        let mut config = self.config.clone();
+        config.dbname(dbname);
+        DbUrl { config }
+    }
+
+    /// A full URL including the password, for handing to child processes (never print it).
+    pub fn to_secret_url(&self) -> String {
+        let mut s = self.to_string();
+        if let Some(pw) = self.config.get_password() {
+            let user = self.user();
+            let enc = percent_encode(&String::from_utf8_lossy(pw));
+            s = s.replacen(&format!("postgresql://{user}@"), &format!("postgresql://{user}:{enc}@"), 1);
+        }
+        s
+    }
+
+    /// Connects once; the connection task runs on the current tokio runtime.
+    pub async fn connect(&self) -> Result<Client> {
+        let (client, connection) = self.config.connect(NoTls).await.map_err(|e| self.connect_error(&e))?;
+        tokio::spawn(async move {
+            // Errors here surface on the client as a closed connection.
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+
+    /// Connects, retrying with backoff until `wait` has passed (servers that are starting up).
+    pub async fn connect_waiting(&self, wait: Duration) -> Result<Client> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut delay = Duration::from_millis(50);
+        loop {
+            match self.connect().await {
+                Ok(c) => return Ok(c),
+                Err(e) if tokio::time::Instant::now() + delay > deadline => return Err(e),
+                Err(_) => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+    }
+
+    fn connect_error(&self, e: &tokio_postgres::Error) -> Error {
+        let reason = match e.as_db_error() {
+            Some(db) => db.message().to_string(),
+            None => {
+                let mut text = e.to_string();
+                let mut src = std::error::Error::source(e);
+                while let Some(s) = src {
+                    text = format!("{text}: {s}");
+                    src = s.source();
+                }
+                text
+            }
+        };
+        Error::Connect { address: self.to_string(), reason: redact(&reason) }
+    }
+}
+
+/// SQLAlchemy URLs name a driver (`postgresql+psycopg2://`); libpq knows only the scheme.
+fn strip_driver(address: &str) -> String {
+    if let Some(idx) = address.find("://") {
+        let scheme = &address[..idx];
+        if let Some(plus) = scheme.find('+') {
+            return format!("{}{}", &scheme[..plus], &address[idx..]);
+        }
+    }
+    address.to_string()
+}
+
+fn apply_defaults(config: &mut Config) {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if config.get_hosts().is_empty() {
+        match env("PGHOST") {
+            Some(h) => {
+                config.host(&h);
+            }
+            None => {
+                let socket_dir = ["/var/run/postgresql", "/tmp"].into_iter().find(|d| Path::new(d).exists());
+                match socket_dir {
+                    Some(d) => config.host_path(d),
+                    None => config.host("localhost"),
+                };
+            }
+        }
+    }
+    if config.get_ports().is_empty() {
+        if let Some(p) = env("PGPORT").and_then(|p| p.parse().ok()) {
+            config.port(p);
+        }
+    }
+    if config.get_user().is_none() {
+        let user = env("PGUSER").or_else(|| env("USER")).unwrap_or_else(|| "postgres".into());
+        config.user(&user);
+    }
+    if config.get_password().is_none() {
+        if let Some(pw) = env("PGPASSWORD") {
+            config.password(pw);
+        }
+    }
+    if config.get_dbname().is_none() {
+        let db = env("PGDATABASE").unwrap_or_else(|| config.get_user().unwrap_or("postgres").to_string());
+        config.dbname(&db);
+    }
+}
+
+/// Removes a password from a URL (`user:secret@`) or conninfo (`password=secret`) for messages.
+pub fn redact(text: &str) -> String {
+    let mut out = text.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest_start = scheme_end + 3;
+        if let Some(at) = out[rest_start..].find('@') {
+            let userinfo = &out[rest_start..rest_start + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(rest_start + colon..rest_start + at, ":***");
+            }
+        }
+    }
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(pos) = rest.find("password=") {
+        result.push_str(&rest[..pos + "password=".len()]);
+        result.push_str("***");
+        let tail = &rest[pos + "password=".len()..];
+        let end = tail.find(|c: char| c == ' ' || c == '&').unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    result.push_str(rest);
+    result
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlalchemy_driver_is_accepted() {
+        let url = DbUrl::parse("postgresql+psycopg2://app:s3cret@db.example:6543/portal").unwrap();
+        assert_eq!(url.to_string(), "postgresql://app@db.example:6543/portal");
+        assert_eq!(url.dbname(), "portal");
+    }
+
+    #[test]
+    fn password_never_displayed() {
+        let url = DbUrl::parse("postgres://app:s3cret@h/db").unwrap();
+        assert!(!format!("{url} {url:?}").contains("s3cret"));
+        assert!(url.to_secret_url().contains("s3cret"));
+        assert_eq!(redact("postgres://app:s3cret@h/db"), "postgres://app:***@h/db");
+        assert_eq!(redact("host=h password=s3cret dbname=x"), "host=h password=*** dbname=x");
+    }
+
+    #[test]
+    fn socket_urls_parse() {
+        let url = DbUrl::parse("postgresql://root@/cv_from_7?host=/var/run/postgresql&port=5432").unwrap();
+        assert_eq!(url.dbname(), "cv_from_7");
+        assert!(matches!(url.config().get_hosts().first(), Some(Host::Unix(_))));
+    }
+
+    #[test]
+    fn conninfo_parses() {
+        let url = DbUrl::parse("host=localhost user=u dbname=d password=p").unwrap();
+        assert_eq!(url.to_string(), "postgresql://u@localhost:5432/d");
+    }
+}

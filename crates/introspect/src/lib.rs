@@ -1,0 +1,26 @@
+//! Reads a live database into the schema model.
+//!
+//! One `REPEATABLE READ READ ONLY` transaction and a fixed set of catalog queries, whatever the
+//! number of objects: every query is set-based (joins and aggregates, never one query per
+//! table). `search_path` is pinned to `pg_catalog` so that PostgreSQL's own deparsers qualify
+//! every user object: the text is then identical for a shadow database and a live one, and
+//! executable whatever the session's search path.
+
+mod queries;
+mod read;
+
+pub use read::introspect;
+
+/// Errors while reading a catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A catalog query failed (permissions, connection lost, unsupported server).
+    #[error("reading the catalog failed ({what}): {source}")]
+    Query {
+        what: &'static str,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

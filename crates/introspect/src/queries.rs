@@ -1,0 +1,145 @@
+//! The catalog queries, one per kind of object. Each returns every object of its kind at once.
+
+/// Schemas that belong to the user: not system schemas, not created by an extension.
+macro_rules! user_schema {
+    ($n:literal) => {
+        concat!(
+            $n, ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
+            $n, ".nspname NOT LIKE 'pg\\_toast%' AND ",
+            $n, ".nspname NOT LIKE 'pg\\_temp\\_%'"
+        )
+    };
+}
+
+/// Objects created by an extension are the extension's business, not the schema's.
+macro_rules! not_extension_member {
+    ($catalog:literal, $oid:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM pg_depend xd WHERE xd.classid = '", $catalog,
+            "'::regclass AND xd.objid = ", $oid, " AND xd.deptype = 'e')"
+        )
+    };
+}
+
+pub const SCHEMAS: &str = concat!(
+    "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n WHERE ",
+    user_schema!("n"), " AND ", not_extension_member!("pg_namespace", "n.oid"),
+);
+
+pub const EXTENSIONS: &str = "SELECT e.extname, n.nspname, e.extversion, \
+     obj_description(e.oid, 'pg_extension') \
+     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace";
+
+pub const ENUMS: &str = concat!(
+    "SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder), ",
+    "obj_description(t.oid, 'pg_type') ",
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
+    "JOIN pg_enum e ON e.enumtypid = t.oid WHERE ",
+    user_schema!("n"), " AND ", not_extension_member!("pg_type", "t.oid"),
+    " GROUP BY n.nspname, t.typname, t.oid",
+);
+
+/// Standalone and serial sequences; identity sequences (deptype 'i') belong to their column.
+pub const SEQUENCES: &str = concat!(
+    "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, ",
+    "s.seqmin, s.seqmax, s.seqcache, s.seqcycle, own.nspname, own.relname, own.attname, ",
+    "obj_description(c.oid, 'pg_class') ",
+    "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid ",
+    "JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "LEFT JOIN (SELECT d.objid, tn.nspname, tc.relname, a.attname FROM pg_depend d ",
+    "  JOIN pg_class tc ON tc.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = tc.relnamespace ",
+    "  JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid ",
+    "  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass ",
+    "  AND d.deptype = 'a' AND d.refobjsubid > 0) own ON own.objid = c.oid ",
+    "WHERE ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass ",
+    "AND i.objid = c.oid AND i.deptype = 'i')",
+);
+
+/// Ordinary tables. Partitions and partitioned tables are not managed yet.
+macro_rules! managed_table {
+    ($c:literal) => {
+        concat!($c, ".relkind = 'r' AND NOT ", $c, ".relispartition")
+    };
+}
+
+pub const TABLES: &str = concat!(
+    "SELECT n.nspname, c.relname, c.relpersistence = 'u', obj_description(c.oid, 'pg_class') ",
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
+    managed_table!("c"), " AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+);
+
+pub const COLUMNS: &str = concat!(
+    "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), ",
+    "format_type(a.atttypid, NULL), ",
+    // The type a column depends on: the element type for arrays; built-in types are left out.
+    "CASE WHEN en.nspname NOT IN ('pg_catalog', 'information_schema') THEN en.nspname END, ",
+    "CASE WHEN en.nspname NOT IN ('pg_catalog', 'information_schema') THEN et.typname END, ",
+    "CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 ",
+    "  THEN quote_ident(con.nspname) || '.' || quote_ident(co.collname) END, ",
+    "a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, ",
+    "col_description(c.oid, a.attnum), ",
+    "ids.seqtype, ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle, ",
+    "COALESCE(dseq.schemas, '{}'), COALESCE(dseq.names, '{}') ",
+    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
+    "JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "JOIN pg_type t ON t.oid = a.atttypid ",
+    "JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END ",
+    "JOIN pg_namespace en ON en.oid = et.typnamespace ",
+    "LEFT JOIN pg_collation co ON co.oid = a.attcollation ",
+    "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace ",
+    "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
+    "LEFT JOIN (SELECT d.refobjid, d.refobjsubid, format_type(s.seqtypid, NULL) AS seqtype, s.seqstart, ",
+    "  s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle FROM pg_depend d ",
+    "  JOIN pg_sequence s ON s.seqrelid = d.objid ",
+    "  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i') ids ",
+    "  ON ids.refobjid = a.attrelid AND ids.refobjsubid = a.attnum ",
+    "LEFT JOIN (SELECT d.objid, array_agg(sn.nspname::text ORDER BY sn.nspname, sc.relname) AS schemas, ",
+    "  array_agg(sc.relname::text ORDER BY sn.nspname, sc.relname) AS names FROM pg_depend d ",
+    "  JOIN pg_class sc ON sc.oid = d.refobjid AND sc.relkind = 'S' ",
+    "  JOIN pg_namespace sn ON sn.oid = sc.relnamespace ",
+    "  WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass ",
+    "  GROUP BY d.objid) dseq ON dseq.objid = ad.oid ",
+    "WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
+    managed_table!("c"), " AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    " ORDER BY n.nspname, c.relname, a.attnum",
+);
+
+pub const CONSTRAINTS: &str = concat!(
+    "SELECT n.nspname, c.relname, k.conname, k.contype::text, pg_get_constraintdef(k.oid), k.convalidated, ",
+    "ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(num, ord) ",
+    "  JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num ORDER BY u.ord), ",
+    "fn.nspname, fc.relname, ",
+    "ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(num, ord) ",
+    "  JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.num ORDER BY u.ord), ",
+    "COALESCE(rk.conname, ri.relname), obj_description(k.oid, 'pg_constraint') ",
+    "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid ",
+    "JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "LEFT JOIN pg_class fc ON fc.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace ",
+    "LEFT JOIN pg_class ri ON k.contype = 'f' AND ri.oid = k.conindid ",
+    "LEFT JOIN pg_constraint rk ON k.contype = 'f' AND rk.conindid = k.conindid ",
+    "  AND rk.conrelid = k.confrelid AND rk.contype IN ('p', 'u') ",
+    "WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND ",
+    managed_table!("c"), " AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+);
+
+/// Indexes that do not back a primary key, unique or exclusion constraint of their table.
+pub const INDEXES: &str = concat!(
+    "SELECT n.nspname, c.relname, i.relname, pg_get_indexdef(i.oid), x.indisunique, ",
+    "obj_description(i.oid, 'pg_class') ",
+    "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid ",
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
+    managed_table!("c"), " AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid ",
+    "AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x'))",
+);
+
+pub const EXTENSION_TYPES: &str = "SELECT n.nspname, t.typname, e.extname FROM pg_depend d \
+     JOIN pg_type t ON t.oid = d.objid JOIN pg_namespace n ON n.oid = t.typnamespace \
+     JOIN pg_extension e ON e.oid = d.refobjid \
+     WHERE d.classid = 'pg_type'::regclass AND d.refclassid = 'pg_extension'::regclass \
+     AND d.deptype = 'e'";
+
+/// Casts that ALTER COLUMN ... TYPE applies without a USING clause.
+pub const ASSIGNMENT_CASTS: &str = "SELECT format_type(castsource, NULL), format_type(casttarget, NULL) \
+     FROM pg_cast WHERE castcontext IN ('i', 'a')";

@@ -1,0 +1,166 @@
+use crate::queries;
+use crate::{Error, Result};
+use schemactl_model::*;
+use std::collections::BTreeMap;
+use tokio_postgres::{Client, Row};
+
+/// Reads every managed object of the connected database.
+pub async fn introspect(client: &Client) -> Result<Catalog> {
+    let q = |what: &'static str| move |source| Error::Query { what, source };
+    client
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog")
+        .await
+        .map_err(q("snapshot"))?;
+    // The queries are independent: issuing them together lets tokio-postgres pipeline them.
+    let result = tokio::try_join!(
+        async { client.query(queries::SCHEMAS, &[]).await.map_err(q("schemas")) },
+        async { client.query(queries::EXTENSIONS, &[]).await.map_err(q("extensions")) },
+        async { client.query(queries::ENUMS, &[]).await.map_err(q("enum types")) },
+        async { client.query(queries::SEQUENCES, &[]).await.map_err(q("sequences")) },
+        async { client.query(queries::TABLES, &[]).await.map_err(q("tables")) },
+        async { client.query(queries::COLUMNS, &[]).await.map_err(q("columns")) },
+        async { client.query(queries::CONSTRAINTS, &[]).await.map_err(q("constraints")) },
+        async { client.query(queries::INDEXES, &[]).await.map_err(q("indexes")) },
+        async { client.query(queries::EXTENSION_TYPES, &[]).await.map_err(q("extension types")) },
+        async { client.query(queries::ASSIGNMENT_CASTS, &[]).await.map_err(q("casts")) },
+    );
+    let end = client.batch_execute("COMMIT").await.map_err(q("snapshot"));
+    let (schemas, extensions, enums, sequences, tables, columns, constraints, indexes, ext_types, casts) = result?;
+    end?;
+
+    let mut catalog = Catalog::default();
+    for r in &schemas {
+        let name: String = r.get(0);
+        catalog.schemas.insert(name.clone(), Schema { name, comment: r.get(1) });
+    }
+    for r in &extensions {
+        let name: String = r.get(0);
+        catalog.extensions.insert(
+            name.clone(),
+            Extension { name, schema: r.get(1), version: r.get(2), comment: r.get(3) },
+        );
+    }
+    for r in &enums {
+        let name = qual(r, 0, 1);
+        let kind = TypeKind::Enum { labels: r.get(2) };
+        catalog.types.insert(name.clone(), TypeDef { name, kind, comment: r.get(3) });
+    }
+    for r in &sequences {
+        let name = qual(r, 0, 1);
+        let owned_by = r
+            .get::<_, Option<String>>(9)
+            .map(|schema| ColumnRef { table: QualName::new(schema, r.get::<_, String>(10)), column: r.get(11) });
+        let options = SequenceOptions {
+            data_type: r.get(2),
+            start: r.get(3),
+            increment: r.get(4),
+            min_value: r.get(5),
+            max_value: r.get(6),
+            cache: r.get(7),
+            cycle: r.get(8),
+        };
+        catalog.sequences.insert(name.clone(), Sequence { name, options, owned_by, comment: r.get(12) });
+    }
+    for r in &tables {
+        let name = qual(r, 0, 1);
+        let table = Table {
+            name: name.clone(),
+            unlogged: r.get(2),
+            columns: Vec::new(),
+            constraints: BTreeMap::new(),
+            indexes: BTreeMap::new(),
+            comment: r.get(3),
+        };
+        catalog.tables.insert(name, table);
+    }
+    for r in &columns {
+        if let Some(table) = catalog.tables.get_mut(&qual(r, 0, 1)) {
+            table.columns.push(read_column(r));
+        }
+    }
+    for r in &constraints {
+        if let Some(table) = catalog.tables.get_mut(&qual(r, 0, 1)) {
+            let c = read_constraint(r);
+            table.constraints.insert(c.name.clone(), c);
+        }
+    }
+    for r in &indexes {
+        if let Some(table) = catalog.tables.get_mut(&qual(r, 0, 1)) {
+            let name: String = r.get(2);
+            let index = Index { name: name.clone(), definition: r.get(3), unique: r.get(4), comment: r.get(5) };
+            table.indexes.insert(name, index);
+        }
+    }
+    for r in &ext_types {
+        catalog.extension_types.insert(qual(r, 0, 1), r.get(2));
+    }
+    for r in &casts {
+        catalog.assignment_casts.insert((r.get(0), r.get(1)));
+    }
+    Ok(catalog)
+}
+
+fn qual(r: &Row, schema: usize, name: usize) -> QualName {
+    QualName::new(r.get::<_, String>(schema), r.get::<_, String>(name))
+}
+
+fn read_column(r: &Row) -> Column {
+    let identity: String = r.get(10);
+    let generated: String = r.get(11);
+    let expr: Option<String> = r.get(9);
+    let (default, generated) = if generated.is_empty() { (expr, None) } else { (None, expr) };
+    let identity = (!identity.is_empty()).then(|| Identity {
+        always: identity == "a",
+        options: SequenceOptions {
+            data_type: r.get(13),
+            start: r.get(14),
+            increment: r.get(15),
+            min_value: r.get(16),
+            max_value: r.get(17),
+            cache: r.get(18),
+            cycle: r.get(19),
+        },
+    });
+    let seq_schemas: Vec<String> = r.get(20);
+    let seq_names: Vec<String> = r.get(21);
+    Column {
+        name: r.get(2),
+        data_type: r.get(3),
+        base_type: r.get(4),
+        type_ref: r.get::<_, Option<String>>(5).map(|s| QualName::new(s, r.get::<_, String>(6))),
+        collation: r.get(7),
+        not_null: r.get(8),
+        default,
+        default_sequences: seq_schemas.into_iter().zip(seq_names).map(|(s, n)| QualName::new(s, n)).collect(),
+        identity,
+        generated,
+        comment: r.get(12),
+    }
+}
+
+fn read_constraint(r: &Row) -> Constraint {
+    let kind = match r.get::<_, String>(3).as_str() {
+        "p" => ConstraintKind::PrimaryKey,
+        "u" => ConstraintKind::Unique,
+        "f" => ConstraintKind::ForeignKey,
+        "x" => ConstraintKind::Exclusion,
+        _ => ConstraintKind::Check,
+    };
+    let definition: String = r.get(4);
+    // Validation is tracked separately so that "same constraint, now validated" is one VALIDATE.
+    let definition = definition.strip_suffix(" NOT VALID").map(str::to_string).unwrap_or(definition);
+    let foreign = r.get::<_, Option<String>>(7).map(|schema| ForeignKeyTarget {
+        table: QualName::new(schema, r.get::<_, String>(8)),
+        columns: r.get(9),
+        key: r.get(10),
+    });
+    Constraint {
+        name: r.get(2),
+        kind,
+        definition,
+        columns: r.get(6),
+        foreign,
+        validated: r.get(5),
+        comment: r.get(11),
+    }
+}

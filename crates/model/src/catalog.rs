@@ -1,0 +1,169 @@
+use crate::QualName;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Everything schemactl manages in one database.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub schemas: BTreeMap<String, Schema>,
+    pub extensions: BTreeMap<String, Extension>,
+    pub types: BTreeMap<QualName, TypeDef>,
+    pub sequences: BTreeMap<QualName, Sequence>,
+    pub tables: BTreeMap<QualName, Table>,
+    /// Types that belong to an extension (e.g. `public.citext` -> `citext`): columns using them
+    /// must be created after the extension and dropped before it.
+    pub extension_types: BTreeMap<QualName, String>,
+    /// Pairs of base types (`format_type` without modifier) between which PostgreSQL converts
+    /// implicitly or on assignment; any other column type change needs a `USING` clause.
+    /// Server facts, not schema: they are ignored when comparing catalogs.
+    #[serde(skip)]
+    pub assignment_casts: BTreeSet<(String, String)>,
+}
+
+impl Catalog {
+    /// Compares the managed objects only (server facts such as casts are left out).
+    pub fn same_schema(&self, other: &Catalog) -> bool {
+        self.schemas == other.schemas
+            && self.extensions == other.extensions
+            && self.types == other.types
+            && self.sequences == other.sequences
+            && self.tables == other.tables
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    pub name: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    pub schema: String,
+    pub version: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeDef {
+    pub name: QualName,
+    pub kind: TypeKind,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TypeKind {
+    /// Labels in their sort order.
+    Enum { labels: Vec<String> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub name: QualName,
+    pub options: SequenceOptions,
+    pub owned_by: Option<ColumnRef>,
+    pub comment: Option<String>,
+}
+
+/// Options shared by standalone sequences and identity columns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceOptions {
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ColumnRef {
+    pub table: QualName,
+    pub column: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: QualName,
+    pub unlogged: bool,
+    /// In attribute order.
+    pub columns: Vec<Column>,
+    pub constraints: BTreeMap<String, Constraint>,
+    /// Indexes that do not back a constraint.
+    pub indexes: BTreeMap<String, Index>,
+    pub comment: Option<String>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    /// `format_type(atttypid, atttypmod)`, e.g. `character varying(20)`, `public.mood[]`.
+    pub data_type: String,
+    /// `format_type(atttypid, NULL)`: the type without modifier, used to look up casts.
+    pub base_type: String,
+    /// The user-defined type (element type for arrays) the column uses, if not built in.
+    pub type_ref: Option<QualName>,
+    /// Set only when it differs from the type's default collation.
+    pub collation: Option<String>,
+    pub not_null: bool,
+    /// `pg_get_expr` of the default; `None` for identity and generated columns.
+    pub default: Option<String>,
+    /// Sequences the default expression uses (`nextval('...')`).
+    pub default_sequences: Vec<QualName>,
+    pub identity: Option<Identity>,
+    /// The expression of a `GENERATED ALWAYS AS (...) STORED` column.
+    pub generated: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub always: bool,
+    pub options: SequenceOptions,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ConstraintKind {
+    PrimaryKey,
+    Unique,
+    Check,
+    ForeignKey,
+    Exclusion,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Constraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    /// `pg_get_constraintdef` without a trailing `NOT VALID` (see `validated`).
+    pub definition: String,
+    pub columns: Vec<String>,
+    pub foreign: Option<ForeignKeyTarget>,
+    pub validated: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKeyTarget {
+    pub table: QualName,
+    pub columns: Vec<String>,
+    /// The referenced primary key or unique constraint, or failing that the unique index.
+    pub key: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    /// `pg_get_indexdef`: a complete `CREATE INDEX` statement.
+    pub definition: String,
+    pub unique: bool,
+    pub comment: Option<String>,
+}

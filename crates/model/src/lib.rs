@@ -1,0 +1,13 @@
+//! The schema model: what one database holds, as plain data.
+//!
+//! Both sides of a diff (a live database, or schema files loaded into a shadow database) are read
+//! into this model by the same introspection code, so the model stores what PostgreSQL itself
+//! prints (`format_type`, `pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_expr`) rather than
+//! parsed structures: two objects are equal exactly when PostgreSQL renders them the same way.
+//! Maps are ordered (`BTreeMap`) so everything derived from the model is deterministic.
+
+mod catalog;
+mod name;
+
+pub use catalog::*;
+pub use name::QualName;

@@ -1,0 +1,167 @@
+use super::sequences::option_clauses;
+use super::{column_key, column_needs, comment_step, table_key};
+use crate::ident::{ident, qualified};
+use crate::step::{Action, HazardKind, ObjKey, Step};
+use schemactl_model::{Catalog, Column, Identity, QualName, Table};
+
+pub fn diff_columns(from: &Catalog, to: &Catalog, old: &Table, new: &Table, steps: &mut Vec<Step>) {
+    let name = &new.name;
+    for column in &new.columns {
+        match old.column(&column.name) {
+            None => steps.push(add_column(to, name, column)),
+            Some(before) => steps.extend(alter_column(from, to, name, before, column)),
+        }
+        let before = old.column(&column.name).and_then(|c| c.comment.as_ref());
+        let target = format!("COLUMN {}.{}", qualified(name), ident(&column.name));
+        steps.extend(comment_step(&target, column_key(name, &column.name), before, column.comment.as_ref()));
+    }
+    for column in old.columns.iter().filter(|c| new.column(&c.name).is_none()) {
+        steps.push(drop_column(from, name, column));
+    }
+}
+
+/// The column as it appears in CREATE TABLE and ADD COLUMN.
+pub fn column_definition(c: &Column) -> String {
+    let mut def = format!("{} {}", ident(&c.name), c.data_type);
+    if let Some(coll) = &c.collation {
+        def.push_str(&format!(" COLLATE {coll}"));
+    }
+    if let Some(expr) = &c.generated {
+        def.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
+    }
+    if let Some(identity) = &c.identity {
+        def.push_str(&format!(" {}", identity_clause(identity)));
+    }
+    if let Some(d) = &c.default {
+        def.push_str(&format!(" DEFAULT {d}"));
+    }
+    if c.not_null {
+        def.push_str(" NOT NULL");
+    }
+    def
+}
+
+fn identity_clause(identity: &Identity) -> String {
+    let when = if identity.always { "ALWAYS" } else { "BY DEFAULT" };
+    let options = option_clauses(&identity.options, None, false);
+    if options.is_empty() {
+        format!("GENERATED {when} AS IDENTITY")
+    } else {
+        format!("GENERATED {when} AS IDENTITY ({})", options.join(" "))
+    }
+}
+
+fn add_column(to: &Catalog, table: &QualName, c: &Column) -> Step {
+    let sql = format!("ALTER TABLE {} ADD COLUMN {}", qualified(table), column_definition(c));
+    let mut step = Step::new(Action::Create, column_key(table, &c.name), sql)
+        .requires([table_key(table)])
+        .requires(column_needs(to, c));
+    if c.generated.is_some() || c.identity.is_some() || c.default.as_ref().is_some_and(|d| is_volatile_looking(d)) {
+        step = step.hazard(HazardKind::TableRewrite, "filling the new column rewrites the table");
+    }
+    step
+}
+
+/// Heuristic for "the default is not a constant": PostgreSQL 11+ adds constant defaults
+/// without a rewrite, but function calls such as `now()` are evaluated per row only when volatile.
+fn is_volatile_looking(default: &str) -> bool {
+    default.contains("nextval(") || default.contains("random(") || default.contains("gen_random_uuid(")
+}
+
+fn drop_column(from: &Catalog, table: &QualName, c: &Column) -> Step {
+    let sql = format!("ALTER TABLE {} DROP COLUMN {}", qualified(table), ident(&c.name));
+    let mut step = Step::new(Action::Drop, column_key(table, &c.name), sql)
+        .releases(column_needs(from, c))
+        .hazard(HazardKind::DataLoss, format!("drops column {} and its values", c.name));
+    // An owned sequence (serial) goes with its column.
+    step.removes.extend(
+        from.sequences
+            .values()
+            .filter(|s| s.owned_by.as_ref().is_some_and(|o| &o.table == table && o.column == c.name))
+            .map(|s| ObjKey::Sequence { name: s.name.clone() }),
+    );
+    step
+}
+
+fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: &Column, new: &Column) -> Vec<Step> {
+    if old.generated != new.generated {
+        // PostgreSQL 15 cannot change a generation expression in place.
+        let mut drop = drop_column(from, table, old);
+        if old.generated.is_some() {
+            drop.hazards.clear();
+        }
+        return vec![drop, add_column(to, table, new)];
+    }
+    let col = ident(&new.name);
+    let type_changed = old.data_type != new.data_type || old.collation != new.collation;
+    let mut clauses = Vec::new();
+    let mut hazards = Vec::new();
+    let default_changed = old.default != new.default;
+    // A default of the old type may not cast to the new one: drop it and set it again after.
+    if old.default.is_some() && (new.default.is_none() || type_changed) {
+        clauses.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
+    }
+    if old.identity.is_some() && new.identity.is_none() {
+        clauses.push(format!("ALTER COLUMN {col} DROP IDENTITY"));
+    }
+    if type_changed {
+        let mut clause = format!("ALTER COLUMN {col} TYPE {}", new.data_type);
+        if let Some(coll) = &new.collation {
+            clause.push_str(&format!(" COLLATE {coll}"));
+        }
+        if needs_using(to, old, new) {
+            clause.push_str(&format!(" USING {col}::{}", new.data_type));
+        }
+        clauses.push(clause);
+        hazards.push((HazardKind::TableRewrite, format!("changing the type of {} may rewrite the table", new.name)));
+    }
+    if !old.not_null && new.not_null {
+        clauses.push(format!("ALTER COLUMN {col} SET NOT NULL"));
+        hazards.push((HazardKind::ValidationScan, format!("SET NOT NULL scans the table for NULLs in {}", new.name)));
+    }
+    match (&old.identity, &new.identity) {
+        (None, Some(identity)) => clauses.push(format!("ALTER COLUMN {col} ADD {}", identity_clause(identity))),
+        (Some(before), Some(after)) if before != after => {
+            if before.always != after.always {
+                let when = if after.always { "ALWAYS" } else { "BY DEFAULT" };
+                clauses.push(format!("ALTER COLUMN {col} SET GENERATED {when}"));
+            }
+            for option in option_clauses(&after.options, Some(&before.options), false) {
+                clauses.push(format!("ALTER COLUMN {col} SET {option}"));
+            }
+        }
+        _ => {}
+    }
+    if let Some(d) = &new.default {
+        if default_changed || type_changed {
+            clauses.push(format!("ALTER COLUMN {col} SET DEFAULT {d}"));
+        }
+    }
+    if old.not_null && !new.not_null {
+        clauses.push(format!("ALTER COLUMN {col} DROP NOT NULL"));
+    }
+    if clauses.is_empty() {
+        return vec![];
+    }
+    let sql = format!("ALTER TABLE {} {}", qualified(table), clauses.join(", "));
+    let mut step = Step::new(Action::Alter, column_key(table, &new.name), sql)
+        .requires(column_needs(to, new))
+        .releases(column_needs(from, old));
+    for (kind, message) in hazards {
+        step = step.hazard(kind, message);
+    }
+    vec![step]
+}
+
+/// ALTER COLUMN TYPE converts with an assignment cast when one exists; otherwise it needs
+/// `USING`. Conversions to string types always work (I/O conversion is an assignment cast).
+fn needs_using(to: &Catalog, old: &Column, new: &Column) -> bool {
+    if old.base_type == new.base_type {
+        return false;
+    }
+    let string_types = ["text", "character varying", "character", "name"];
+    if string_types.contains(&new.base_type.as_str()) {
+        return false;
+    }
+    !to.assignment_casts.contains(&(old.base_type.clone(), new.base_type.clone()))
+}

@@ -1,0 +1,44 @@
+//! Turns two schema models into a plan: the steps that take a database from the first to the
+//! second, each carrying its own SQL, hazards and ordering facts, ordered by an explicit
+//! dependency graph (creates after what they need, drops before what they release).
+
+mod diff;
+mod ident;
+mod order;
+mod render;
+mod step;
+
+pub use ident::{ident, literal, qualified};
+pub use render::{render_human, render_json, render_sql};
+pub use step::{Action, Hazard, HazardKind, ObjKey, Step};
+
+use schemactl_model::Catalog;
+
+/// Errors while planning.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The steps depend on each other in a circle no ordering can satisfy.
+    #[error("cannot order the plan: these changes depend on each other in a cycle: {objects}")]
+    Cycle { objects: String },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// An ordered list of steps; empty when the two schemas agree.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// Plans the changes that turn `from` into `to`.
+pub fn plan(from: &Catalog, to: &Catalog) -> Result<Plan> {
+    let steps = diff::diff(from, to);
+    let steps = order::order(steps)?;
+    Ok(Plan { steps })
+}

@@ -1,0 +1,83 @@
+//! The three faces of a plan: an executable script, a review summary, and data.
+
+use crate::step::{Action, HazardKind};
+use crate::Plan;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The executable script: one statement per step, hazards as comments. Empty when in sync.
+pub fn render_sql(plan: &Plan) -> String {
+    let mut out = String::new();
+    for step in &plan.steps {
+        for h in &step.hazards {
+            let _ = writeln!(out, "-- hazard {}: {}", h.kind, h.message);
+        }
+        let _ = writeln!(out, "{};", step.sql);
+        out.push('\n');
+    }
+    out.truncate(out.trim_end().len());
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// A summary for review: counts, then the steps grouped by the object they change, groups in
+/// the order of their first step, statements in execution order.
+pub fn render_human(plan: &Plan) -> String {
+    if plan.is_empty() {
+        return "No changes: the schemas are in sync.\n".to_string();
+    }
+    let count = |a: Action| plan.steps.iter().filter(|s| s.action == a).count();
+    let mut hazard_counts: BTreeMap<HazardKind, usize> = BTreeMap::new();
+    for h in plan.steps.iter().flat_map(|s| &s.hazards) {
+        *hazard_counts.entry(h.kind).or_default() += 1;
+    }
+    let mut out = format!(
+        "Plan: {} steps ({} create, {} alter, {} drop)\n",
+        plan.steps.len(),
+        count(Action::Create),
+        count(Action::Alter),
+        count(Action::Drop)
+    );
+    if !hazard_counts.is_empty() {
+        let list: Vec<String> = hazard_counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let _ = writeln!(out, "Hazards: {}", list.join(", "));
+    }
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        let group = step.object.group();
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((group, vec![i])),
+        }
+    }
+    for (group, members) in groups {
+        let _ = writeln!(out, "\n{group}");
+        for i in members {
+            let step = &plan.steps[i];
+            let sign = match step.action {
+                Action::Create => '+',
+                Action::Alter => '~',
+                Action::Drop => '-',
+            };
+            let _ = writeln!(out, "  {sign} {:>3}. {}", i + 1, indent_continuation(&step.sql, 9));
+            for h in &step.hazards {
+                let _ = writeln!(out, "         ! {}: {}", h.kind, h.message);
+            }
+        }
+    }
+    out
+}
+
+fn indent_continuation(sql: &str, width: usize) -> String {
+    let pad = " ".repeat(width);
+    sql.lines().collect::<Vec<_>>().join(&format!("\n{pad}"))
+}
+
+/// The plan as JSON data (`{"steps": [...]}`), for other tools.
+pub fn render_json(plan: &Plan) -> String {
+    let mut s = serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,162 @@
+//! Finding PostgreSQL server binaries (`initdb` + `postgres`) on this machine.
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Server binaries found in one directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Installation {
+    pub bindir: PathBuf,
+    pub major: u32,
+    /// The full `postgres --version` number, e.g. `15.18` (keys the template cache).
+    pub version: String,
+}
+
+/// Finds a directory holding both `initdb` and `postgres` and returns it with its major version.
+///
+/// Looks in `PATH`, `pg_config --bindir`, `/usr/lib/postgresql/*/bin`, `/usr/pgsql-*/bin` and
+/// `/usr/local/pgsql/bin`. With `prefer_major`, an installation of that major version wins;
+/// otherwise (or when it is not installed) the newest one does.
+pub fn find_server_binaries(prefer_major: Option<u32>) -> Result<(PathBuf, u32)> {
+    let found = find_installation(prefer_major)?;
+    Ok((found.bindir, found.major))
+}
+
+pub(crate) fn find_installation(prefer_major: Option<u32>) -> Result<Installation> {
+    let (candidates, looked) = candidate_dirs();
+    let mut found: Vec<Installation> = Vec::new();
+    for dir in candidates {
+        let Some(bindir) = resolve_bindir(&dir) else { continue };
+        if found.iter().any(|f| f.bindir == bindir) {
+            continue;
+        }
+        if let Some(version) = postgres_version(&bindir) {
+            if let Some(major) = major_of(&version) {
+                found.push(Installation { bindir, major, version });
+            }
+        }
+    }
+    pick(found, prefer_major).ok_or(Error::NoBinaries { looked: looked.join(", ") })
+}
+
+/// The preferred major if present, else the newest; among equals the first found (PATH first).
+fn pick(found: Vec<Installation>, prefer_major: Option<u32>) -> Option<Installation> {
+    if let Some(want) = prefer_major {
+        if let Some(hit) = found.iter().find(|f| f.major == want) {
+            return Some(hit.clone());
+        }
+    }
+    let newest = found.iter().map(|f| f.major).max()?;
+    found.into_iter().find(|f| f.major == newest)
+}
+
+/// Directories worth checking, in priority order, and a description of where we looked.
+fn candidate_dirs() -> (Vec<PathBuf>, Vec<String>) {
+    let mut dirs = Vec::new();
+    let mut looked = vec!["PATH".to_string()];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    looked.push("`pg_config --bindir`".to_string());
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        if out.status.success() {
+            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if !text.is_empty() {
+                dirs.push(PathBuf::from(text));
+            }
+        }
+    }
+    // Distribution layouts: Debian/Ubuntu, RHEL/PGDG, source builds.
+    for (parent, prefix, suffix) in [("/usr/lib/postgresql", "", "bin"), ("/usr", "pgsql-", "bin")] {
+        looked.push(format!("{parent}/{prefix}*/{suffix}"));
+        let mut versions: Vec<PathBuf> = std::fs::read_dir(parent)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+            .map(|e| e.path().join(suffix))
+            .collect();
+        versions.sort();
+        dirs.extend(versions);
+    }
+    looked.push("/usr/local/pgsql/bin".to_string());
+    dirs.push(PathBuf::from("/usr/local/pgsql/bin"));
+    (dirs, looked)
+}
+
+/// The real directory of `initdb` (following symlinks such as `/usr/local/bin/initdb`), if it
+/// also holds `postgres`: initdb looks for `postgres` next to its own resolved path.
+fn resolve_bindir(dir: &Path) -> Option<PathBuf> {
+    let initdb = std::fs::canonicalize(dir.join("initdb")).ok()?;
+    let postgres = std::fs::canonicalize(dir.join("postgres")).ok()?;
+    let bindir = initdb.parent()?.to_path_buf();
+    if !is_executable(&initdb) || !is_executable(&postgres) || !is_executable(&bindir.join("postgres")) {
+        return None;
+    }
+    Some(bindir)
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+}
+
+/// `postgres --version` prints e.g. `postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)`;
+/// returns `15.18`. (`--version` is answered before the server's refusal to run as root.)
+fn postgres_version(bindir: &Path) -> Option<String> {
+    let out = Command::new(bindir.join("postgres")).arg("--version").output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    parse_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn parse_version(text: &str) -> Option<String> {
+    let after = text.split(')').nth(1).unwrap_or(text);
+    after
+        .split_whitespace()
+        .next()
+        .map(|v| v.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string())
+        .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+fn major_of(version: &str) -> Option<u32> {
+    let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n").as_deref(), Some("15.18"));
+        assert_eq!(parse_version("postgres (PostgreSQL) 17beta1\n").as_deref(), Some("17beta1"));
+        assert_eq!(major_of("17beta1"), Some(17));
+        assert_eq!(major_of("9.6.24"), Some(9));
+    }
+
+    #[test]
+    fn picks_preferred_then_newest() {
+        let inst = |major: u32| Installation {
+            bindir: PathBuf::from(format!("/pg/{major}")),
+            major,
+            version: format!("{major}.1"),
+        };
+        let found = vec![inst(14), inst(16), inst(15)];
+        assert_eq!(pick(found.clone(), Some(15)).map(|i| i.major), Some(15));
+        assert_eq!(pick(found.clone(), Some(12)).map(|i| i.major), Some(16));
+        assert_eq!(pick(found, None).map(|i| i.major), Some(16));
+        assert_eq!(pick(Vec::new(), None), None);
+    }
+
+    #[test]
+    fn finds_installed_server() {
+        // The machines this project runs on have PostgreSQL installed (the tests need it).
+        let (bindir, major) = find_server_binaries(None).expect("PostgreSQL server binaries");
+        assert!(bindir.join("initdb").exists());
+        assert!(major >= 10);
+    }
+}

@@ -1,0 +1,84 @@
+//! Errors of the shadow crate. Every message says what went wrong and, where the user can do
+//! something about it, what to do; none prints a password (addresses go through `DbUrl`'s
+//! `Display`).
+
+use std::path::PathBuf;
+
+/// What can go wrong while providing shadow databases or loading schema files into them.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No directory holding both `initdb` and `postgres` was found.
+    #[error("no PostgreSQL server binaries found (looked in {looked}); install postgresql or pass --dev-url")]
+    NoBinaries { looked: String },
+
+    /// We run as root but there is no unprivileged user to run the server as.
+    #[error("running as root and neither the `postgres` nor the `nobody` user exists to run the embedded server; create a `postgres` system user, run as a normal user, or pass --dev-url")]
+    NoUnprivilegedUser,
+
+    /// A file-system or process operation failed.
+    #[error("{action}: {source}")]
+    Io {
+        action: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// `initdb` failed while preparing the embedded cluster's template data directory.
+    #[error("initdb ({bindir}) failed: {output}; check the PostgreSQL installation or pass --dev-url", bindir = bindir.display())]
+    Initdb { bindir: PathBuf, output: String },
+
+    /// The embedded server exited or did not accept connections in time.
+    #[error("the embedded PostgreSQL server ({bindir}) did not start: {reason}; server log ({log}):\n{log_tail}", bindir = bindir.display(), log = log.display())]
+    ServerStart { bindir: PathBuf, reason: String, log: PathBuf, log_tail: String },
+
+    /// The server (embedded or `--dev-url`) could not be reached.
+    #[error(transparent)]
+    Connect(#[from] schemactl_connect::Error),
+
+    /// A maintenance statement (CREATE/DROP DATABASE, version query) failed.
+    #[error("{action} on {server} failed: {message}{}", hint_suffix(hint))]
+    Sql { action: String, server: String, message: String, hint: Option<String> },
+
+    /// A schema statement failed to load; `location` is `file:line:col`.
+    #[error("{location}: {message}{}{}", detail_suffix(detail), hint_suffix(hint))]
+    Load { location: String, message: String, detail: Option<String>, hint: Option<String> },
+}
+
+/// Results of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub(crate) fn io(action: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io { action: action.into(), source }
+    }
+
+    /// A maintenance statement's failure, keeping the server's message and hint.
+    pub(crate) fn sql(action: impl Into<String>, server: &schemactl_connect::DbUrl, e: &tokio_postgres::Error) -> Error {
+        let (message, hint) = describe(e);
+        Error::Sql { action: action.into(), server: server.to_string(), message, hint }
+    }
+}
+
+/// The server's own message when there is one, else the client error with its causes.
+pub(crate) fn describe(e: &tokio_postgres::Error) -> (String, Option<String>) {
+    match e.as_db_error() {
+        Some(db) => (db.message().to_string(), db.hint().map(str::to_string)),
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            (schemactl_connect::redact(&text), None)
+        }
+    }
+}
+
+fn detail_suffix(detail: &Option<String>) -> String {
+    detail.as_ref().map(|d| format!("\n  detail: {d}")).unwrap_or_default()
+}
+
+fn hint_suffix(hint: &Option<String>) -> String {
+    hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default()
+}

@@ -1,0 +1,22 @@
+//! Throwaway ("shadow") databases where schema files are loaded so that PostgreSQL itself
+//! normalises them: on a server the user lends us (`--dev-url`) or in an embedded cluster
+//! started from the locally installed PostgreSQL server binaries.
+
+mod binaries;
+mod cluster;
+mod error;
+mod load;
+mod process;
+mod registry;
+mod shadow;
+mod stale;
+pub mod stub_statement; // TEMP
+mod template;
+
+pub use binaries::find_server_binaries;
+pub use cluster::EmbeddedCluster;
+pub use error::{Error, Result};
+pub use load::load;
+pub use process::unique_name;
+pub use registry::{install_signal_cleanup, stop_all_clusters};
+pub use shadow::{quote_ident, Shadow};

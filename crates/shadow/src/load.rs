@@ -1,0 +1,88 @@
+//! Loading schema statements into a (normally empty) database.
+
+use crate::error::{describe, Error, Result};
+use crate::stub_statement::Statement; // TEMP: schemactl_source::Statement
+use tokio_postgres::error::ErrorPosition;
+use tokio_postgres::Client;
+
+/// SQLSTATEs meaning "something this statement refers to does not exist (yet)": the statement
+/// may only be out of order, so it is retried after the others.
+const NOT_YET: &[&str] = &[
+    "42P01", // undefined_table
+    "42704", // undefined_object (types, ...)
+    "42883", // undefined_function
+    "3F000", // invalid_schema_name
+    "42703", // undefined_column (a column added by a later ALTER TABLE)
+    "42830", // invalid_foreign_key (the referenced key is added later)
+    "42P10", // invalid_column_reference
+];
+
+/// Executes schema statements, which arrive in dependency order (best effort).
+///
+/// Fast path: every transactional statement in one simple-query batch, which the server runs
+/// as one implicit transaction (all or nothing), then the non-transactional ones one by one.
+/// If the batch fails, nothing of it remains and every statement is run again on its own
+/// (autocommit), in passes: statements failing because something does not exist yet are
+/// retried in the next pass while passes make progress. The error names the statement's
+/// `file:line:col`, refined by the server's error position.
+pub async fn load(client: &Client, statements: &[Statement]) -> Result<()> {
+    let statements: Vec<&Statement> = statements.iter().filter(|s| !s.sql.trim().is_empty()).collect();
+    let (transactional, others): (Vec<&Statement>, Vec<&Statement>) =
+        statements.iter().copied().partition(|s| s.transactional);
+    if !transactional.is_empty() {
+        // A newline before the `;` ends any trailing `--` comment.
+        let batch = transactional.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join("\n;\n");
+        if client.batch_execute(&batch).await.is_err() {
+            return one_by_one(client, &statements).await;
+        }
+    }
+    one_by_one(client, &others).await
+}
+
+async fn one_by_one(client: &Client, statements: &[&Statement]) -> Result<()> {
+    let mut pending: Vec<&Statement> = statements.to_vec();
+    while !pending.is_empty() {
+        let mut deferred = Vec::new();
+        let mut first_failure = None;
+        for statement in &pending {
+            match client.batch_execute(&statement.sql).await {
+                Ok(()) => {}
+                Err(e) if is_not_yet(&e) => {
+                    first_failure.get_or_insert_with(|| load_error(statement, &e));
+                    deferred.push(*statement);
+                }
+                Err(e) => return Err(load_error(statement, &e)),
+            }
+        }
+        if deferred.len() == pending.len() {
+            // No progress: the first statement still failing is the one to report.
+            return first_failure.map_or(Ok(()), Err);
+        }
+        pending = deferred;
+    }
+    Ok(())
+}
+
+fn is_not_yet(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|db| NOT_YET.contains(&db.code().code()))
+}
+
+fn load_error(statement: &Statement, e: &tokio_postgres::Error) -> Error {
+    let Some(db) = e.as_db_error() else {
+        return Error::Load { location: statement.location(), message: describe(e).0, detail: None, hint: None };
+    };
+    let location = match db.position() {
+        Some(ErrorPosition::Original(offset)) => {
+            let (line, column) = statement.position_of(*offset as usize);
+            format!("{}:{line}:{column}", statement.file.display())
+        }
+        // Internal positions point into server-generated queries, meaningless to the user.
+        _ => statement.location(),
+    };
+    Error::Load {
+        location,
+        message: db.message().to_string(),
+        detail: db.detail().map(str::to_string),
+        hint: db.hint().map(str::to_string),
+    }
+}

@@ -1,0 +1,163 @@
+//! [`Shadow`]: where throwaway databases come from, a `--dev-url` server or an embedded cluster.
+
+use crate::cluster::EmbeddedCluster;
+use crate::error::{Error, Result};
+use crate::{process, registry};
+use schemactl_connect::DbUrl;
+use std::sync::Mutex;
+
+const PREFIX: &str = "schemactl_shadow_";
+
+/// A server where we may create and drop throwaway databases.
+#[derive(Debug)]
+pub struct Shadow {
+    server: DbUrl,
+    major: u32,
+    cluster: Option<EmbeddedCluster>,
+    /// Databases created and not yet dropped, with their signal-cleanup registration.
+    created: Mutex<Vec<(String, u64)>>,
+}
+
+impl Shadow {
+    /// `dev_url`: a server the user lent us (`--dev-url`/`SCHEMACTL_DEV_URL`), whose role may
+    /// create databases; `None`: start an embedded cluster. `prefer_major`: the target
+    /// database's major version, used to pick the embedded server's binaries.
+    pub async fn start(dev_url: Option<&DbUrl>, prefer_major: Option<u32>) -> Result<Shadow> {
+        match dev_url {
+            Some(url) => {
+                let client = url.connect().await?;
+                let row = client
+                    .query_one("SELECT current_setting('server_version_num')::int", &[])
+                    .await
+                    .map_err(|e| Error::sql("reading the server version", url, &e))?;
+                let num: i32 = row.get(0);
+                Ok(Shadow { server: url.clone(), major: (num / 10000) as u32, cluster: None, created: Mutex::default() })
+            }
+            None => {
+                let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(prefer_major))
+                    .await
+                    .map_err(|e| Error::io("starting the embedded server", std::io::Error::other(e.to_string())))??;
+                Ok(Shadow {
+                    server: cluster.url(),
+                    major: cluster.major_version(),
+                    cluster: Some(cluster),
+                    created: Mutex::default(),
+                })
+            }
+        }
+    }
+
+    /// Creates an empty database (`schemactl_shadow_<pid>_<n>_<random>`, from `template0`).
+    pub async fn create_database(&self) -> Result<DbUrl> {
+        let name = process::unique_name(PREFIX);
+        let client = self.server.connect().await?;
+        // Registered before creation: a Ctrl-C in between still drops it (IF EXISTS).
+        let signal_id = if self.cluster.is_none() { registry::register_dev_database(&self.server, &name) } else { 0 };
+        let sql = format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(&name));
+        if let Err(e) = client.batch_execute(&sql).await {
+            registry::forget_dev_database(signal_id);
+            return Err(Error::sql(format!("creating shadow database {name}"), &self.server, &e));
+        }
+        self.lock_created().push((name.clone(), signal_id));
+        Ok(self.server.with_dbname(&name))
+    }
+
+    /// Drops a database made by [`Shadow::create_database`], disconnecting its sessions.
+    pub async fn drop_database(&self, url: &DbUrl) -> Result<()> {
+        let name = url.dbname().to_string();
+        drop_database_on(&self.server, &name).await?;
+        let mut created = self.lock_created();
+        if let Some(index) = created.iter().position(|(n, _)| *n == name) {
+            registry::forget_dev_database(created.remove(index).1);
+        }
+        Ok(())
+    }
+
+    /// Drops every database still around and stops the embedded cluster, removing its files.
+    pub async fn close(mut self) -> Result<()> {
+        if let Some(cluster) = self.cluster.take() {
+            // The databases go with the cluster.
+            self.lock_created().clear();
+            return tokio::task::spawn_blocking(move || cluster.stop())
+                .await
+                .map_err(|e| Error::io("stopping the embedded server", std::io::Error::other(e.to_string())));
+        }
+        let created = std::mem::take(&mut *self.lock_created());
+        let mut first_error = None;
+        for (name, signal_id) in created {
+            match drop_database_on(&self.server, &name).await {
+                Ok(()) => registry::forget_dev_database(signal_id),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// The maintenance database: `postgres` on the embedded cluster, the `--dev-url` database as
+    /// given otherwise.
+    pub fn server_url(&self) -> &DbUrl {
+        &self.server
+    }
+
+    pub fn major_version(&self) -> u32 {
+        self.major
+    }
+
+    /// True when the databases live in an embedded cluster rather than on a `--dev-url` server.
+    pub fn is_embedded(&self) -> bool {
+        self.cluster.is_some()
+    }
+
+    fn lock_created(&self) -> std::sync::MutexGuard<'_, Vec<(String, u64)>> {
+        self.created.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Without `close()` (an early return, a panic): drop what we created on a `--dev-url` server.
+/// The embedded cluster stops through its own `Drop`.
+impl Drop for Shadow {
+    fn drop(&mut self) {
+        let created = std::mem::take(&mut *self.lock_created());
+        if self.cluster.is_some() || created.is_empty() {
+            return;
+        }
+        let server = self.server.clone();
+        // Async work in Drop: a thread with its own runtime works inside and outside tokio.
+        let worker = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async {
+                for (name, signal_id) in created {
+                    if drop_database_on(&server, &name).await.is_ok() {
+                        registry::forget_dev_database(signal_id);
+                    }
+                }
+            });
+        });
+        let _ = worker.join();
+    }
+}
+
+/// `DROP DATABASE IF EXISTS ... WITH (FORCE)`; servers before 13 lack FORCE, so their sessions
+/// are terminated first.
+pub(crate) async fn drop_database_on(server: &DbUrl, name: &str) -> Result<()> {
+    let client = server.connect().await?;
+    let quoted = quote_ident(name);
+    let major = client.query_one("SELECT current_setting('server_version_num')::int / 10000", &[]).await;
+    if matches!(major, Ok(ref row) if row.get::<_, i32>(0) < 13) {
+        // Two round trips: DROP DATABASE refuses to run in a multi-statement string.
+        let literal = name.replace('\'', "''");
+        let terminate = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{literal}'");
+        let _ = client.batch_execute(&terminate).await;
+        let sql = format!("DROP DATABASE IF EXISTS {quoted}");
+        return client.batch_execute(&sql).await.map_err(|e| Error::sql(format!("dropping database {name}"), server, &e));
+    }
+    let sql = format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)");
+    client.batch_execute(&sql).await.map_err(|e| Error::sql(format!("dropping database {name}"), server, &e))
+}
+
+/// A double-quoted SQL identifier.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

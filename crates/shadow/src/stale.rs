@@ -1,0 +1,102 @@
+//! Temp directories that name their owner, so that those of killed processes can be removed.
+//!
+//! Every cluster (and initdb run) lives in `<tmp>/schemactl-pg-*` holding an `owner.pid` file
+//! with the schemactl process id. A process that was SIGKILLed cannot clean up; its server dies
+//! with it (parent-death signal) and the next start sweeps the directory away.
+
+use crate::error::{Error, Result};
+use crate::process;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub(crate) const PREFIX: &str = "schemactl-pg-";
+const OWNER_FILE: &str = "owner.pid";
+
+/// Creates `<tmp>/<prefix>XXXXXX` (mode 0700) recording our pid; the caller removes it.
+pub(crate) fn create_owned_dir(prefix: &str) -> Result<PathBuf> {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| Error::io(format!("cannot create a temp directory in {}", std::env::temp_dir().display()), e))?
+        .keep();
+    if let Err(e) = std::fs::write(dir.join(OWNER_FILE), std::process::id().to_string()) {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(Error::io(format!("cannot write in {}", dir.display()), e));
+    }
+    Ok(dir)
+}
+
+/// Removes leftovers of dead schemactl processes (best effort, once per process).
+pub(crate) fn sweep_once() {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| sweep(&std::env::temp_dir()));
+}
+
+fn sweep(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(PREFIX) {
+            continue;
+        }
+        let dir = entry.path();
+        if is_stale(&dir) {
+            crate::registry::release_shared_memory(&dir.join("data"));
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}
+
+fn is_stale(dir: &Path) -> bool {
+    match std::fs::read_to_string(dir.join(OWNER_FILE)) {
+        Ok(text) => {
+            let Ok(owner) = text.trim().parse::<i32>() else { return false };
+            if owner == std::process::id() as i32 || process::is_alive(owner) {
+                return false;
+            }
+            // The server should have died with its owner; if it still runs, leave it alone.
+            !server_alive(&dir.join("data"))
+        }
+        // Between creating the directory and writing the file, or not ours: only when old.
+        Err(_) => {
+            let old = std::fs::metadata(dir)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600));
+            old && !server_alive(&dir.join("data"))
+        }
+    }
+}
+
+fn server_alive(data: &Path) -> bool {
+    std::fs::read_to_string(data.join("postmaster.pid"))
+        .ok()
+        .and_then(|t| t.lines().next().and_then(|l| l.trim().parse::<i32>().ok()))
+        .is_some_and(process::is_alive)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweeps_only_dead_owners() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dead = tmp.path().join("schemactl-pg-dead");
+        let alive = tmp.path().join("schemactl-pg-alive");
+        let fresh = tmp.path().join("schemactl-pg-fresh");
+        let other = tmp.path().join("unrelated");
+        for d in [&dead, &alive, &fresh, &other] {
+            std::fs::create_dir(d).unwrap();
+        }
+        // A pid that cannot exist (above the kernel's pid_max limit of 2^22).
+        std::fs::write(dead.join(OWNER_FILE), "99999999").unwrap();
+        std::fs::write(alive.join(OWNER_FILE), std::process::id().to_string()).unwrap();
+        std::fs::write(other.join(OWNER_FILE), "99999999").unwrap();
+        sweep(tmp.path());
+        assert!(!dead.exists());
+        assert!(alive.exists());
+        assert!(fresh.exists(), "no owner file yet and young: kept");
+        assert!(other.exists());
+    }
+}

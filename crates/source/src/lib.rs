@@ -1,0 +1,84 @@
+//! Reads desired-state schema files.
+//!
+//! Schema files are plain PostgreSQL DDL (`CREATE TABLE`, `CREATE INDEX`,
+//! `COMMENT ON`, `GRANT`...) spread over any number of `*.sql` files. This
+//! crate splits them into statements with PostgreSQL's own parser
+//! (libpg_query, through the `pg_query` crate), refuses statements that do
+//! not declare schema (data changes, drops, `SET search_path`...), skips
+//! session preambles such as pg_dump's, and orders the statements of all
+//! files so that each comes after what it depends on.
+//!
+//! Errors point at `path:line:column`, with 1-based lines and columns counted
+//! in characters.
+
+mod classify;
+mod deps;
+mod deps_stmt;
+mod error;
+mod ffi;
+mod load;
+mod names;
+mod order;
+mod parse;
+mod text;
+mod walk;
+mod walk_gen;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, Result};
+pub use load::load_path;
+pub use order::order_statements;
+
+/// One schema statement, as written in its file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Statement {
+    /// The statement text exactly as written, from its first token to its
+    /// last (no trailing `;`, no surrounding comments or whitespace).
+    pub sql: String,
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// 1-based line of the statement's first character in `file`.
+    pub line: usize,
+    /// 1-based column of the statement's first character, in characters.
+    pub column: usize,
+    /// The pg_query node name of the statement: "CreateStmt", "IndexStmt"...
+    pub kind: String,
+    /// False for statements PostgreSQL refuses to run inside a transaction
+    /// block (`CREATE INDEX CONCURRENTLY`, `DETACH PARTITION CONCURRENTLY`,
+    /// `CREATE SUBSCRIPTION` creating a slot...).
+    pub transactional: bool,
+}
+
+impl Statement {
+    /// `path:line:column` of the statement's start.
+    pub fn location(&self) -> String {
+        format!("{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+
+    /// File line and column of a 1-based character offset into `sql`, such as
+    /// the `position` of a server error. 0 (unknown) maps to the statement
+    /// start; offsets past the end map to its last character.
+    pub fn position_of(&self, offset_in_sql_chars: usize) -> (usize, usize) {
+        let Some(skip) = offset_in_sql_chars.checked_sub(1) else {
+            return (self.line, self.column);
+        };
+        let last = self.sql.chars().count().saturating_sub(1);
+        let before: String = self.sql.chars().take(skip.min(last)).collect();
+        text::advance(self.line, self.column, &before)
+    }
+}
+
+/// Splits one file's text into statements and classifies them, in file order.
+///
+/// Transaction control (`BEGIN`, `COMMIT`), settings (`SET statement_timeout
+/// = 0`) and pg_dump's `SELECT pg_catalog.set_config(...)` are skipped. Data
+/// changes, drops and similar statements are refused with
+/// [`Error::NotSchema`]; roles, renames, `SET search_path` and a few others
+/// with [`Error::Unsupported`]. `file` is only used for positions.
+pub fn parse_source(file: &Path, text: &str) -> Result<Vec<Statement>> {
+    Ok(parse::parse_file(file, text)?
+        .into_iter()
+        .map(|p| p.statement)
+        .collect())
+}
