@@ -646,6 +646,14 @@ def main():
 
     if not os.access(args.schemactl, os.X_OK):
         raise BenchError("no schemactl binary at %s (cargo build --release -p schemactl)" % args.schemactl)
+    # Time a private copy: a concurrent `cargo build` must not swap the binary mid-run.
+    snapshot = os.path.join(args.out, ".schemactl-under-test")
+    shutil.copy2(args.schemactl, snapshot)
+    with open(snapshot, "rb") as f:
+        import hashlib
+        binary_sha = hashlib.sha256(f.read()).hexdigest()
+    binary_time = datetime.datetime.fromtimestamp(os.path.getmtime(args.schemactl)).astimezone()
+    args.schemactl = snapshot
     migra = ensure_migra(args.venv) if args.peers else None
 
     main_server = Server(args.bindir, args.host, args.port, args.user)
@@ -661,6 +669,8 @@ def main():
         "runs": args.runs,
         "warmup": args.warmup,
         "seed": args.seed,
+        "schemactl_sha256": binary_sha,
+        "schemactl_built": binary_time.isoformat(timespec="seconds"),
         "sizes": [],
     }
     setup_env = dict(os.environ, PGOPTIONS="-c synchronous_commit=off")  # setup loads only

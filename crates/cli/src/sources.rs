@@ -11,7 +11,7 @@ pub enum Source {
     /// A freshly created database: what `--from` means when omitted.
     Empty,
     Database(DbUrl),
-    Files { path: PathBuf, statements: Vec<Statement> },
+    Files { statements: Vec<Statement> },
 }
 
 impl Source {
@@ -23,7 +23,7 @@ impl Source {
         }
         let path = PathBuf::from(arg);
         let statements = schemactl_source::load_path(&path)?;
-        Ok(Source::Files { path, statements })
+        Ok(Source::Files { statements })
     }
 
     pub fn needs_shadow(&self) -> bool {

@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::process::{self, RunAs};
 use crate::{registry, stale, template};
 use schemactl_connect::DbUrl;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -44,7 +44,12 @@ impl EmbeddedCluster {
         }
     }
 
-    fn start_in(inst: &Installation, run_as: Option<RunAs>, template: &Path, root: &Path) -> Result<EmbeddedCluster> {
+    fn start_in(
+        inst: &Installation,
+        run_as: Option<RunAs>,
+        template: &Path,
+        root: &Path,
+    ) -> Result<EmbeddedCluster> {
         let (data, socket_dir, log) = (root.join("data"), root.join("s"), root.join("server.log"));
         template::copy_tree(template, &data)?;
         std::fs::create_dir(&socket_dir)
@@ -60,7 +65,9 @@ impl EmbeddedCluster {
             attempt += 1;
             let port = 20000 + (process::random_u64() % 40000) as u16;
             match Self::launch(inst, run_as, root, &socket_dir, &log, port) {
-                Err(Error::ServerStart { log_tail, .. }) if attempt < 3 && log_tail.contains("already in use") => {
+                Err(Error::ServerStart { log_tail, .. })
+                    if attempt < 3 && log_tail.contains("already in use") =>
+                {
                     continue
                 }
                 other => return other,
@@ -77,10 +84,18 @@ impl EmbeddedCluster {
         port: u16,
     ) -> Result<EmbeddedCluster> {
         let data = root.join("data");
-        let log_file = std::fs::File::create(log).map_err(|e| Error::io(format!("cannot create {}", log.display()), e))?;
-        let log_err = log_file.try_clone().map_err(|e| Error::io("cannot duplicate the log file handle", e))?;
+        let log_file = std::fs::File::create(log)
+            .map_err(|e| Error::io(format!("cannot create {}", log.display()), e))?;
+        let log_err = log_file
+            .try_clone()
+            .map_err(|e| Error::io("cannot duplicate the log file handle", e))?;
         let mut cmd = Command::new(inst.bindir.join("postgres"));
-        cmd.arg("-D").arg(&data).arg("-k").arg(socket_dir).arg("-p").arg(port.to_string());
+        cmd.arg("-D")
+            .arg(&data)
+            .arg("-k")
+            .arg(socket_dir)
+            .arg("-p")
+            .arg(port.to_string());
         for setting in [
             // No TCP at all: only our socket.
             "listen_addresses=",
@@ -97,14 +112,24 @@ impl EmbeddedCluster {
             // the server is killed (the default posix segments would linger in /dev/shm).
             "dynamic_shared_memory_type=mmap",
             "unix_socket_permissions=0700",
+            // Whatever the machine's zone, normalised defaults print the same.
+            "TimeZone=UTC",
+            "log_timezone=UTC",
         ] {
             cmd.arg("-c").arg(setting);
         }
         // Its own process group: a Ctrl-C in the terminal reaches schemactl, which decides.
         cmd.process_group(0);
-        cmd.current_dir(root).stdin(Stdio::null()).stdout(log_file).stderr(log_err);
-        let child = process::spawn_guarded(cmd, run_as)
-            .map_err(|e| Error::io(format!("cannot run {}", inst.bindir.join("postgres").display()), e))?;
+        cmd.current_dir(root)
+            .stdin(Stdio::null())
+            .stdout(log_file)
+            .stderr(log_err);
+        let child = process::spawn_guarded(cmd, run_as).map_err(|e| {
+            Error::io(
+                format!("cannot run {}", inst.bindir.join("postgres").display()),
+                e,
+            )
+        })?;
         let pid = child.id();
         let id = registry::register(child, root.to_path_buf());
 
@@ -135,7 +160,6 @@ impl EmbeddedCluster {
         let fail = |reason: String| Error::ServerStart {
             bindir: self.bindir.clone(),
             reason,
-            log: log.to_path_buf(),
             log_tail: log_tail(log),
         };
         loop {
@@ -149,11 +173,16 @@ impl EmbeddedCluster {
                 break;
             }
             if Instant::now() > deadline {
-                return Err(fail(format!("not ready after {} s", START_TIMEOUT.as_secs())));
+                return Err(fail(format!(
+                    "not ready after {} s",
+                    START_TIMEOUT.as_secs()
+                )));
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(2));
+        let remaining = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(2));
         check_connection(&self.url, remaining).map_err(|e| fail(format!("cannot connect: {e}")))
     }
 
@@ -193,16 +222,26 @@ impl Drop for EmbeddedCluster {
 
 fn socket_url(socket_dir: &Path, port: u16) -> Result<DbUrl> {
     // Conninfo values are quoted with backslash escapes, so any path works.
-    let quoted = socket_dir.display().to_string().replace('\\', "\\\\").replace('\'', "\\'");
-    let conninfo = format!("host='{quoted}' port={port} user={} dbname=postgres", template::SUPERUSER);
+    let quoted = socket_dir
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('\'', "\\'");
+    let conninfo = format!(
+        "host='{quoted}' port={port} user={} dbname=postgres",
+        template::SUPERUSER
+    );
     Ok(DbUrl::parse(&conninfo)?)
 }
 
 /// Line 8 of `postmaster.pid` is the server status, `ready` once it accepts connections.
 fn pidfile_ready(data: &Path, pid: u32) -> bool {
-    let Ok(text) = std::fs::read_to_string(data.join("postmaster.pid")) else { return false };
+    let Ok(text) = std::fs::read_to_string(data.join("postmaster.pid")) else {
+        return false;
+    };
     let mut lines = text.lines();
-    lines.next().map(str::trim) == Some(&pid.to_string()) && lines.nth(6).map(str::trim) == Some("ready")
+    lines.next().map(str::trim) == Some(&pid.to_string())
+        && lines.nth(6).map(str::trim) == Some("ready")
 }
 
 /// Connects once from a helper thread with its own runtime: `start` is synchronous and may be
@@ -210,14 +249,22 @@ fn pidfile_ready(data: &Path, pid: u32) -> bool {
 fn check_connection(url: &DbUrl, wait: Duration) -> std::result::Result<(), String> {
     let url = url.clone();
     let handle = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
         rt.block_on(async {
             let client = url.connect_waiting(wait).await.map_err(|e| e.to_string())?;
-            client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
+            client
+                .simple_query("SELECT 1")
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(())
         })
     });
-    handle.join().unwrap_or_else(|_| Err("the connection check panicked".into()))
+    handle
+        .join()
+        .unwrap_or_else(|_| Err("the connection check panicked".into()))
 }
 
 /// The last lines of the server log, for error messages.

@@ -10,7 +10,6 @@ mod process;
 mod registry;
 mod shadow;
 mod stale;
-pub mod stub_statement; // TEMP
 mod template;
 
 pub use binaries::find_server_binaries;

@@ -1,6 +1,6 @@
 //! Temp directories that name their owner, so that those of killed processes can be removed.
 //!
-//! Every cluster (and initdb run) lives in `<tmp>/schemactl-pg-*` holding an `owner.pid` file
+//! Every cluster (and initdb run) lives in `<tmp>/schemactl-pg-*` (see [`base_dir`]) holding an `owner.pid` file
 //! with the schemactl process id. A process that was SIGKILLed cannot clean up; its server dies
 //! with it (parent-death signal) and the next start sweeps the directory away.
 
@@ -12,12 +12,50 @@ use std::time::Duration;
 pub(crate) const PREFIX: &str = "schemactl-pg-";
 const OWNER_FILE: &str = "owner.pid";
 
-/// Creates `<tmp>/<prefix>XXXXXX` (mode 0700) recording our pid; the caller removes it.
+/// Memory-backed storage is preferred when it has room: creating and deleting the thousands of
+/// relation files of a big schema costs much less on tmpfs than on a journaling file system.
+const SHM: &str = "/dev/shm";
+const SHM_MIN_FREE: u64 = 1 << 30;
+
+/// Where cluster directories go: `$TMPDIR` when the user set it, else `/dev/shm` if it has at
+/// least 1 GiB free, else the system temp dir.
+pub(crate) fn base_dir() -> PathBuf {
+    if std::env::var_os("TMPDIR").is_some_and(|v| !v.is_empty()) {
+        return std::env::temp_dir();
+    }
+    if free_bytes(Path::new(SHM)).is_some_and(|free| free >= SHM_MIN_FREE) {
+        return PathBuf::from(SHM);
+    }
+    std::env::temp_dir()
+}
+
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs is plain data filled in by the call; the path is NUL-terminated.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    // access(W_OK): a read-only or foreign /dev/shm is no use.
+    if unsafe { libc::access(path.as_ptr(), libc::W_OK) } != 0 {
+        return None;
+    }
+    Some(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// Creates `<base>/<prefix>XXXXXX` (mode 0700) recording our pid; the caller removes it.
 pub(crate) fn create_owned_dir(prefix: &str) -> Result<PathBuf> {
+    let base = base_dir();
     let dir = tempfile::Builder::new()
         .prefix(prefix)
-        .tempdir()
-        .map_err(|e| Error::io(format!("cannot create a temp directory in {}", std::env::temp_dir().display()), e))?
+        .tempdir_in(&base)
+        .map_err(|e| {
+            Error::io(
+                format!("cannot create a temp directory in {}", base.display()),
+                e,
+            )
+        })?
         .keep();
     if let Err(e) = std::fs::write(dir.join(OWNER_FILE), std::process::id().to_string()) {
         let _ = std::fs::remove_dir_all(&dir);
@@ -29,11 +67,16 @@ pub(crate) fn create_owned_dir(prefix: &str) -> Result<PathBuf> {
 /// Removes leftovers of dead schemactl processes (best effort, once per process).
 pub(crate) fn sweep_once() {
     static SWEPT: std::sync::Once = std::sync::Once::new();
-    SWEPT.call_once(|| sweep(&std::env::temp_dir()));
+    SWEPT.call_once(|| {
+        sweep(&std::env::temp_dir());
+        sweep(Path::new(SHM));
+    });
 }
 
 fn sweep(tmp: &Path) {
-    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
     for entry in entries.flatten() {
         if !entry.file_name().to_string_lossy().starts_with(PREFIX) {
             continue;
@@ -49,7 +92,9 @@ fn sweep(tmp: &Path) {
 fn is_stale(dir: &Path) -> bool {
     match std::fs::read_to_string(dir.join(OWNER_FILE)) {
         Ok(text) => {
-            let Ok(owner) = text.trim().parse::<i32>() else { return false };
+            let Ok(owner) = text.trim().parse::<i32>() else {
+                return false;
+            };
             if owner == std::process::id() as i32 || process::is_alive(owner) {
                 return false;
             }

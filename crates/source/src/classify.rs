@@ -203,7 +203,9 @@ fn option_is_false(option: &protobuf::Node, name: &str) -> bool {
         return false;
     }
     match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
-        Some(NodeEnum::String(s)) => matches!(s.sval.to_lowercase().as_str(), "false" | "off" | "0"),
+        Some(NodeEnum::String(s)) => {
+            matches!(s.sval.to_lowercase().as_str(), "false" | "off" | "0")
+        }
         Some(NodeEnum::Boolean(b)) => !b.boolval,
         Some(NodeEnum::Integer(i)) => i.ival == 0,
         _ => false,
@@ -236,7 +238,12 @@ fn set_config_call(s: &protobuf::SelectStmt) -> Option<SetConfig> {
         return None;
     };
     let name = strings(&call.funcname);
-    if !plain || !matches!(name.as_slice(), ["set_config"] | ["pg_catalog", "set_config"]) {
+    if !plain
+        || !matches!(
+            name.as_slice(),
+            ["set_config"] | ["pg_catalog", "set_config"]
+        )
+    {
         return None;
     }
     let setting = call.args.first().and_then(string_const);
@@ -289,9 +296,9 @@ pub(crate) fn statement_name(node: &NodeEnum) -> String {
         N::CreateTableSpaceStmt(_) => "CREATE TABLESPACE",
         N::AlterTableSpaceOptionsStmt(_) => "ALTER TABLESPACE",
         N::AlterTableMoveAllStmt(_) => "ALTER ... SET TABLESPACE (ALL IN TABLESPACE)",
-        N::AlterDatabaseStmt(_) | N::AlterDatabaseSetStmt(_) | N::AlterDatabaseRefreshCollStmt(_) => {
-            "ALTER DATABASE"
-        }
+        N::AlterDatabaseStmt(_)
+        | N::AlterDatabaseSetStmt(_)
+        | N::AlterDatabaseRefreshCollStmt(_) => "ALTER DATABASE",
         N::AlterSystemStmt(_) => "ALTER SYSTEM",
         N::ImportForeignSchemaStmt(_) => "IMPORT FOREIGN SCHEMA",
         N::RenameStmt(_) => "ALTER ... RENAME",

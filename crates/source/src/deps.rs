@@ -68,7 +68,11 @@ pub(crate) fn of_statement(node: &NodeEnum) -> Deps {
         },
         ..Deps::default()
     };
-    references(node, &mut deps);
+    // CREATE SCHEMA's embedded elements are analyzed one by one instead, as
+    // their unqualified names live in the new schema.
+    if !matches!(node, NodeEnum::CreateSchemaStmt(_)) {
+        references(node, &mut deps);
+    }
     crate::deps_stmt::statement_rules(node, &mut deps);
     finish(&mut deps);
     deps
@@ -89,6 +93,19 @@ fn finish(deps: &mut Deps) {
     }
     let provides = &deps.provides;
     deps.requires.retain(|r| !provides.contains(r));
+    // A table whose foreign key references itself needs its own inline key,
+    // not a unique index or constraint added later (which would need the
+    // table first: a cycle).
+    let creates = |r: &Name| {
+        provides.iter().any(|p| {
+            p.ns == r.ns
+                && p.role == Role::Object
+                && p.name == r.name
+                && (p.schema == r.schema || p.schema.is_none() || r.schema.is_none())
+        })
+    };
+    deps.requires
+        .retain(|r| !(r.role == Role::Unique && creates(r)));
 }
 
 /// Every name mentioned anywhere below `node`.
@@ -129,10 +146,14 @@ fn reference<'a>(node: NodeRef<'a>, deps: &mut Deps, ctes: &mut BTreeSet<String>
                 deps.require(from_text(ns, text));
             }
         }
-        NodeRef::ObjectWithArgs(o) => deps.require(Name::from_nodes(Ns::Func, Role::Object, &o.objname)),
-        NodeRef::CollateClause(c) => {
-            deps.require(Name::from_nodes(Ns::Other("collation"), Role::Object, &c.collname))
+        NodeRef::ObjectWithArgs(o) => {
+            deps.require(Name::from_nodes(Ns::Func, Role::Object, &o.objname))
         }
+        NodeRef::CollateClause(c) => deps.require(Name::from_nodes(
+            Ns::Other("collation"),
+            Role::Object,
+            &c.collname,
+        )),
         NodeRef::Constraint(c) => {
             // A foreign key needs the referenced key to exist, which may be
             // added by a later ALTER TABLE or CREATE UNIQUE INDEX.
@@ -154,14 +175,14 @@ fn reference<'a>(node: NodeRef<'a>, deps: &mut Deps, ctes: &mut BTreeSet<String>
         NodeRef::CommonTableExpr(cte) => {
             ctes.insert(cte.ctename.to_lowercase());
         }
-        NodeRef::CreateFunctionStmt(f) => {
-            // With check_function_bodies on (the default), a LANGUAGE sql body
-            // written as a string is parsed and checked at creation time, so
-            // the objects it uses must exist already.
-            if f.sql_body.is_none() && language(&f.options).as_deref() == Some("sql") {
-                if let Some(body) = body(&f.options) {
-                    sql_body_references(body, deps);
-                }
+        // With check_function_bodies on (the default), a LANGUAGE sql body
+        // written as a string is parsed and checked at creation time, so the
+        // objects it uses must exist already.
+        NodeRef::CreateFunctionStmt(f)
+            if f.sql_body.is_none() && language(&f.options).as_deref() == Some("sql") =>
+        {
+            if let Some(body) = body(&f.options) {
+                sql_body_references(body, deps);
             }
         }
         _ => {}

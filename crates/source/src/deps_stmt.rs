@@ -6,6 +6,7 @@ use pg_query::NodeEnum;
 
 use crate::deps::{of_statement, Deps};
 use crate::names::{option_string, strings, Name, Ns, Role};
+use crate::objects::object_names;
 
 /// Adds what `node` provides, and requirements specific to its kind.
 pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
@@ -58,7 +59,11 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
         N::DefineStmt(s) => define(s, d),
         N::CreateFunctionStmt(s) => d.provide(nodes(Ns::Func, Role::Object, &s.funcname)),
         N::AlterFunctionStmt(s) => {
-            let func = s.func.as_ref().map(|f| f.objname.as_slice()).unwrap_or_default();
+            let func = s
+                .func
+                .as_ref()
+                .map(|f| f.objname.as_slice())
+                .unwrap_or_default();
             d.provide(nodes(Ns::Func, Role::Touch, func));
         }
         N::CreateTrigStmt(s) => {
@@ -72,7 +77,9 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
             d.provide(named(Other("event trigger"), &s.trigname));
             d.require(nodes(Ns::Func, Role::Object, &s.funcname));
         }
-        N::AlterEventTrigStmt(s) => d.provide(named(Other("event trigger"), &s.trigname).map(touch)),
+        N::AlterEventTrigStmt(s) => {
+            d.provide(named(Other("event trigger"), &s.trigname).map(touch))
+        }
         N::CreatePolicyStmt(s) => d.provide(rv(Rel, Role::Touch, &s.table)),
         N::AlterPolicyStmt(s) => d.provide(rv(Rel, Role::Touch, &s.table)),
         N::RuleStmt(s) => d.provide(rv(Rel, Role::Touch, &s.relation)),
@@ -117,11 +124,17 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
         }
         N::CreateOpClassStmt(s) => {
             d.provide(nodes(Other("operator class"), Role::Object, &s.opclassname));
-            d.require(nodes(Other("operator family"), Role::Object, &s.opfamilyname));
+            d.require(nodes(
+                Other("operator family"),
+                Role::Object,
+                &s.opfamilyname,
+            ));
         }
-        N::CreateOpFamilyStmt(s) => {
-            d.provide(nodes(Other("operator family"), Role::Object, &s.opfamilyname))
-        }
+        N::CreateOpFamilyStmt(s) => d.provide(nodes(
+            Other("operator family"),
+            Role::Object,
+            &s.opfamilyname,
+        )),
         N::AlterCollationStmt(s) => d.provide(nodes(Other("collation"), Role::Touch, &s.collname)),
         N::AlterTableStmt(s) => alter_table(s, d),
         N::AlterOwnerStmt(s) => {
@@ -142,7 +155,11 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
             for name in object_names(s.object_type, s.relation.as_ref(), s.object.as_deref()) {
                 d.require(Some(name));
             }
-            let ext = s.extname.as_ref().map(|e| e.sval.as_str()).unwrap_or_default();
+            let ext = s
+                .extname
+                .as_ref()
+                .map(|e| e.sval.as_str())
+                .unwrap_or_default();
             d.require(named(Ns::Extension, ext));
         }
         N::AlterExtensionStmt(s) => d.provide(named(Ns::Extension, &s.extname).map(touch)),
@@ -201,23 +218,43 @@ fn list_strings(node: Option<&Node>) -> Vec<&str> {
 /// `CREATE SCHEMA s [AUTHORIZATION r] [CREATE TABLE ... CREATE VIEW ...]`.
 fn create_schema(s: &protobuf::CreateSchemaStmt, d: &mut Deps) {
     // Without a name, the schema is named after the authorization role.
-    let role = s.authrole.as_ref().map(|r| r.rolename.as_str()).unwrap_or_default();
-    let schema = if s.schemaname.is_empty() { role } else { &s.schemaname };
+    let role = s
+        .authrole
+        .as_ref()
+        .map(|r| r.rolename.as_str())
+        .unwrap_or_default();
+    let schema = if s.schemaname.is_empty() {
+        role
+    } else {
+        &s.schemaname
+    };
     if schema.is_empty() {
         return;
     }
     d.provide(Some(Name::schema(schema)));
-    // Embedded elements create their unqualified objects in the new schema.
+    // Embedded elements create their unqualified objects in the new schema,
+    // and their unqualified references find siblings there first.
+    let schema = schema.to_lowercase();
+    let mut requires = Vec::new();
     for element in &s.schema_elts {
         let Some(node) = &element.node else { continue };
         let inner = of_statement(node);
         for mut name in inner.provides {
             if name.schema.is_none() && name.ns != Ns::Schema && name.ns != Ns::Extension {
-                name.schema = Some(schema.to_lowercase());
+                name.schema = Some(schema.clone());
             }
             d.provide(Some(name));
         }
-        d.requires.extend(inner.requires);
+        requires.extend(inner.requires);
+    }
+    for required in requires {
+        let sibling = Name {
+            schema: Some(schema.clone()),
+            ..required.clone()
+        };
+        if !(required.schema.is_none() && d.provides.contains(&sibling.with_role(Role::Object))) {
+            d.require(Some(required));
+        }
     }
 }
 
@@ -269,22 +306,34 @@ fn alter_table(s: &protobuf::AlterTableStmt, d: &mut Deps) {
     d.provide(Name::from_range_var(Ns::Rel, Role::Touch, table));
     let index = |name: &str| Name::object(Ns::Rel, Some(&table.schemaname), name);
     for cmd in &s.cmds {
-        let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else { continue };
+        let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+            continue;
+        };
         let def = cmd.def.as_deref().and_then(|n| n.node.as_ref());
         let subtype = At::try_from(cmd.subtype).unwrap_or(At::Undefined);
         match (subtype, def) {
-            (At::AtAddColumn, Some(NodeEnum::ColumnDef(column))) => implicit_sequence(table, column, d),
+            (At::AtAddColumn, Some(NodeEnum::ColumnDef(column))) => {
+                implicit_sequence(table, column, d)
+            }
             (At::AtAddConstraint, Some(NodeEnum::Constraint(c))) => {
                 unique_constraint(table, c, d);
                 if !c.indexname.is_empty() {
                     d.require(Some(index(&c.indexname)));
                 }
             }
-            (At::AtEnableTrig | At::AtEnableAlwaysTrig | At::AtEnableReplicaTrig | At::AtDisableTrig, _) => {
+            (
+                At::AtEnableTrig
+                | At::AtEnableAlwaysTrig
+                | At::AtEnableReplicaTrig
+                | At::AtDisableTrig,
+                _,
+            ) => {
                 d.require(trigger(table, &cmd.name));
             }
             (At::AtClusterOn, _) => d.require(Some(index(&cmd.name))),
-            (At::AtReplicaIdentity, Some(NodeEnum::ReplicaIdentityStmt(r))) if !r.name.is_empty() => {
+            (At::AtReplicaIdentity, Some(NodeEnum::ReplicaIdentityStmt(r)))
+                if !r.name.is_empty() =>
+            {
                 d.require(Some(index(&r.name)));
             }
             _ => {}
@@ -339,12 +388,18 @@ fn define(s: &protobuf::DefineStmt, d: &mut Deps) {
     // Support functions (`sfunc = f`, `input = f_in`) are written where the
     // grammar expects a type name, so the walk saw them as types.
     for option in &s.definition {
-        let Some(NodeEnum::DefElem(e)) = &option.node else { continue };
+        let Some(NodeEnum::DefElem(e)) = &option.node else {
+            continue;
+        };
         match e.arg.as_deref().and_then(|a| a.node.as_ref()) {
-            Some(NodeEnum::TypeName(t)) => d.require(Name::from_nodes(Ns::Func, Role::Object, &t.names)),
-            Some(NodeEnum::List(l)) if e.defname == "from" => {
-                d.require(Name::from_nodes(Ns::Other("collation"), Role::Object, &l.items))
+            Some(NodeEnum::TypeName(t)) => {
+                d.require(Name::from_nodes(Ns::Func, Role::Object, &t.names))
             }
+            Some(NodeEnum::List(l)) if e.defname == "from" => d.require(Name::from_nodes(
+                Ns::Other("collation"),
+                Role::Object,
+                &l.items,
+            )),
             _ => {}
         }
     }
@@ -383,90 +438,4 @@ fn grant(s: &protobuf::GrantStmt, d: &mut Deps) {
             d.require(Some(name));
         }
     }
-}
-
-/// The objects a COMMENT / GRANT / ALTER ... OWNER statement designates, as
-/// `Touch` names: such statements run after everything that shapes them.
-/// Sub-objects (columns, constraints, triggers, policies, rules) designate
-/// their table.
-pub(crate) fn object_names(
-    object_type: i32,
-    relation: Option<&protobuf::RangeVar>,
-    object: Option<&Node>,
-) -> Vec<Name> {
-    use ObjectType as O;
-    let kind = O::try_from(object_type).unwrap_or(O::Undefined);
-    let ns = match kind {
-        O::ObjectTable
-        | O::ObjectView
-        | O::ObjectMatview
-        | O::ObjectSequence
-        | O::ObjectForeignTable
-        | O::ObjectIndex
-        | O::ObjectType
-        | O::ObjectDomain
-        | O::ObjectColumn
-        | O::ObjectAttribute
-        | O::ObjectTabconstraint
-        | O::ObjectDomconstraint
-        | O::ObjectTrigger
-        | O::ObjectPolicy
-        | O::ObjectRule => Ns::Rel,
-        O::ObjectFunction | O::ObjectProcedure | O::ObjectRoutine | O::ObjectAggregate => Ns::Func,
-        O::ObjectSchema => Ns::Schema,
-        O::ObjectExtension => Ns::Extension,
-        O::ObjectCollation => Ns::Other("collation"),
-        O::ObjectEventTrigger => Ns::Other("event trigger"),
-        O::ObjectFdw => Ns::Other("fdw"),
-        O::ObjectForeignServer => Ns::Other("server"),
-        O::ObjectPublication => Ns::Other("publication"),
-        O::ObjectStatisticExt => Ns::Other("statistics"),
-        O::ObjectConversion => Ns::Other("conversion"),
-        O::ObjectLanguage => Ns::Other("language"),
-        O::ObjectAccessMethod => Ns::Other("access method"),
-        O::ObjectOperator => Ns::Other("operator"),
-        O::ObjectOpclass => Ns::Other("operator class"),
-        O::ObjectOpfamily => Ns::Other("operator family"),
-        O::ObjectTsdictionary => Ns::Other("text search dictionary"),
-        O::ObjectTsconfiguration => Ns::Other("text search configuration"),
-        O::ObjectTsparser => Ns::Other("text search parser"),
-        O::ObjectTstemplate => Ns::Other("text search template"),
-        // Casts, transforms, roles, databases...: nothing we order by.
-        _ => return Vec::new(),
-    };
-    let sub_object = matches!(
-        kind,
-        O::ObjectColumn
-            | O::ObjectAttribute
-            | O::ObjectTabconstraint
-            | O::ObjectTrigger
-            | O::ObjectPolicy
-            | O::ObjectRule
-    );
-    let mut names = Vec::new();
-    if let Some(r) = relation {
-        names.extend(Name::from_range_var(ns, Role::Touch, r));
-    }
-    match object.and_then(|o| o.node.as_ref()) {
-        Some(NodeEnum::String(s)) => names.push(Name::new(ns, Role::Touch, None, &s.sval)),
-        Some(NodeEnum::RangeVar(r)) => names.extend(Name::from_range_var(ns, Role::Touch, r)),
-        Some(NodeEnum::TypeName(t)) => names.extend(Name::from_nodes(ns, Role::Touch, &t.names)),
-        Some(NodeEnum::ObjectWithArgs(o)) => names.extend(Name::from_nodes(ns, Role::Touch, &o.objname)),
-        Some(NodeEnum::List(l)) => {
-            // CONSTRAINT c ON DOMAIN d: [TypeName d, String c].
-            if let Some(NodeEnum::TypeName(t)) = l.items.first().and_then(|i| i.node.as_ref()) {
-                names.extend(Name::from_nodes(ns, Role::Touch, &t.names));
-            } else {
-                let parts = if sub_object {
-                    l.items.split_last().map_or(&[][..], |(_, rest)| rest)
-                } else {
-                    &l.items[..]
-                };
-                names.extend(Name::from_nodes(ns, Role::Touch, parts));
-            }
-        }
-        _ => {}
-    }
-    names.retain(|n| !n.name.is_empty());
-    names
 }

@@ -88,7 +88,11 @@ pub(crate) fn split(input: &str) -> Result<Vec<Span>, ParseError> {
                 cursorpos: usize::try_from(e.cursorpos).unwrap_or(0),
             })
         } else {
-            let n = usize::try_from(result.n_stmts).unwrap_or(0);
+            let n = if result.stmts.is_null() {
+                0
+            } else {
+                usize::try_from(result.n_stmts).unwrap_or(0)
+            };
             let mut spans = Vec::with_capacity(n);
             for i in 0..n {
                 let stmt = *result.stmts.add(i);

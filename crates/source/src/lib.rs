@@ -18,11 +18,15 @@ mod error;
 mod ffi;
 mod load;
 mod names;
+mod objects;
 mod order;
 mod parse;
 mod text;
 mod walk;
 mod walk_gen;
+
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 

@@ -156,7 +156,10 @@ mod tests {
     #[test]
     fn splits_quoted_names() {
         assert_eq!(split_qualified("Public.Users"), ["public", "users"]);
-        assert_eq!(split_qualified(r#""My.Schema"."T""x""#), ["My.Schema", r#"T"x"#]);
+        assert_eq!(
+            split_qualified(r#""My.Schema"."T""x""#),
+            ["My.Schema", r#"T"x"#]
+        );
         let f = from_text(Ns::Func, "s.f(integer, text)").unwrap();
         assert_eq!((f.schema.as_deref(), f.name.as_str()), (Some("s"), "f"));
         assert!(from_text(Ns::Rel, "").is_none());

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::deps::{Deps, Tier};
@@ -19,7 +19,10 @@ use crate::Statement;
 
 /// Sorts statements into dependency order (see the crate documentation).
 pub fn order_statements(stmts: Vec<Statement>) -> Vec<Statement> {
-    let deps = stmts.iter().map(|s| crate::parse::deps_of_sql(&s.sql)).collect();
+    let deps = stmts
+        .iter()
+        .map(|s| crate::parse::deps_of_sql(&s.sql))
+        .collect();
     order_with_deps(stmts, deps)
 }
 
@@ -56,10 +59,18 @@ pub(crate) fn order_with_deps(stmts: Vec<Statement>, deps: Vec<Deps>) -> Vec<Sta
     // Tiers, through one barrier node between consecutive tiers (nodes n..):
     // every statement of tier t comes before barrier t, which comes before
     // every statement of a later tier. Linear in the number of statements.
-    let tiers = [Tier::Schema, Tier::Extension, Tier::DefaultPrivileges, Tier::Normal];
+    let tiers = [
+        Tier::Schema,
+        Tier::Extension,
+        Tier::DefaultPrivileges,
+        Tier::Normal,
+    ];
     let barrier = |t: usize| n + t;
     for (i, d) in deps.iter().enumerate() {
-        let t = tiers.iter().position(|&x| x == d.tier).unwrap_or(tiers.len() - 1);
+        let t = tiers
+            .iter()
+            .position(|&x| x == d.tier)
+            .unwrap_or(tiers.len() - 1);
         if t > 0 {
             edges.insert((barrier(t - 1), i));
         }
@@ -82,7 +93,9 @@ pub(crate) fn order_with_deps(stmts: Vec<Statement>, deps: Vec<Deps>) -> Vec<Sta
 
     // Collapse cycles into components, then emit components in topological
     // order, always taking the ready component that comes first in the files.
-    let components = tarjan_scc(&graph);
+    // kosaraju_scc is iterative; tarjan_scc recurses once per node of a cycle and
+    // overflows the stack on long foreign key chains.
+    let components = kosaraju_scc(&graph);
     let mut component_of = vec![0; total];
     for (c, members) in components.iter().enumerate() {
         for m in members {

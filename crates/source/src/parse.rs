@@ -49,26 +49,37 @@ pub(crate) fn parse_file(file: &Path, text: &str) -> Result<Vec<Parsed>> {
     };
     // libpg_query reads C strings: a NUL would silently end the file early.
     if let Some(nul) = text.find('\0') {
-        return Err(syntax(nul, "unexpected NUL byte (schema files are text)".into()));
+        return Err(syntax(
+            nul,
+            "unexpected NUL byte (schema files are text)".into(),
+        ));
     }
 
-    let spans = ffi::split(text).map_err(|e| syntax(error_byte(text, &e), e.message))?;
-    let tokens = pg_query::scan_tokens(text).unwrap_or_default();
+    let (spans, parsed_text) =
+        split_skipping_meta_commands(text).map_err(|(e, at)| syntax(at, explain(e.message)))?;
+    // Tokens locate each statement's last token. Only scan when there is a
+    // statement: pg_query's `scan_tokens` builds a slice from a null pointer
+    // (undefined behavior, an abort in debug builds) when there is no token.
+    let tokens = if spans.is_empty() {
+        Vec::new()
+    } else {
+        pg_query::scan_tokens(&parsed_text).unwrap_or_default()
+    };
 
     let mut out = Vec::with_capacity(spans.len());
     for span in spans {
         let start = floor_char_boundary(text, span.start);
         let end = statement_end(text, start, span.end, &tokens);
         let sql = &text[start..end];
-        let analysis = analyze(sql).map_err(|message| syntax(start, message))?;
+        let analysis = analyze(sql).map_err(|message| syntax(start, explain(message)))?;
         let (line, column) = index.position(start);
-        let refuse_at = |statement| (file.to_path_buf(), line, column, statement);
+        let file = file.to_path_buf();
         match analysis.verdict {
             Verdict::Skip => {}
             Verdict::Keep { transactional } => out.push(Parsed {
                 statement: Statement {
                     sql: sql.to_string(),
-                    file: file.to_path_buf(),
+                    file,
                     line,
                     column,
                     kind: analysis.kind,
@@ -77,34 +88,84 @@ pub(crate) fn parse_file(file: &Path, text: &str) -> Result<Vec<Parsed>> {
                 deps: analysis.deps,
             }),
             Verdict::NotSchema(statement) => {
-                let (file, line, column, statement) = refuse_at(statement);
                 return Err(Error::NotSchema {
                     file,
                     line,
                     column,
                     statement,
-                });
+                })
             }
             Verdict::Unsupported { statement, reason } => {
-                let (file, line, column, statement) = refuse_at(statement);
                 return Err(Error::Unsupported {
                     file,
                     line,
                     column,
                     statement,
                     reason: reason.to_string(),
-                });
+                })
             }
         }
     }
     Ok(out)
 }
 
+/// At most this many psql meta-command lines are skipped per file (each one
+/// costs a parse of the whole file).
+const MAX_META_COMMANDS: usize = 64;
+
+/// Splits `text`, skipping psql meta-command lines between statements.
+///
+/// pg_dump (since 17.6 / 16.10 / 15.14...) writes `\restrict <key>` and
+/// `\unrestrict <key>` around every plain-text dump, and `-C` adds
+/// `\connect`. They are psql commands, not SQL: a line whose first
+/// non-blank character is the backslash the parser choked on is blanked out
+/// (same length, so offsets are unchanged) and the text split again. Returns
+/// the spans and the text they index, or the error and its byte offset.
+fn split_skipping_meta_commands(
+    text: &str,
+) -> std::result::Result<(Vec<ffi::Span>, std::borrow::Cow<'_, str>), (ffi::ParseError, usize)> {
+    let mut current = std::borrow::Cow::Borrowed(text);
+    for _ in 0..=MAX_META_COMMANDS {
+        let error = match ffi::split(&current) {
+            Ok(spans) => return Ok((spans, current)),
+            Err(error) => error,
+        };
+        let at = error_byte(&current, &error);
+        let line_start = current[..at].rfind('\n').map_or(0, |i| i + 1);
+        let meta_command =
+            current[at..].starts_with('\\') && current[line_start..at].trim().is_empty();
+        if !meta_command {
+            return Err((error, at));
+        }
+        let line_end = current[at..].find('\n').map_or(current.len(), |i| at + i);
+        let blank = " ".repeat(line_end - line_start);
+        current.to_mut().replace_range(line_start..line_end, &blank);
+    }
+    // Too many meta-commands: report the next one as the parser does.
+    match ffi::split(&current) {
+        Ok(spans) => Ok((spans, current)),
+        Err(error) => {
+            let at = error_byte(&current, &error);
+            Err((error, at))
+        }
+    }
+}
+
+/// Adds what the parser's terser messages mean for a schema file.
+fn explain(message: String) -> String {
+    if message == "stack depth limit exceeded" || message.starts_with("memory exhausted") {
+        format!("{message} (the statement is nested too deeply for the parser)")
+    } else {
+        message
+    }
+}
+
 /// Where a statement ends: just after its last token, so trailing comments
 /// and whitespace before the `;` are not part of it.
 fn statement_end(text: &str, start: usize, end: usize, tokens: &[ScanToken]) -> usize {
     let end = floor_char_boundary(text, end).max(start);
-    let is_comment = |t: &ScanToken| t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32;
+    let is_comment =
+        |t: &ScanToken| t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32;
     let before_end = tokens.partition_point(|t| usize::try_from(t.start).unwrap_or(0) < end);
     let last = tokens[..before_end]
         .iter()
@@ -112,7 +173,9 @@ fn statement_end(text: &str, start: usize, end: usize, tokens: &[ScanToken]) -> 
         .take_while(|t| usize::try_from(t.start).unwrap_or(0) >= start)
         .find(|t| !is_comment(t));
     match last.and_then(|t| usize::try_from(t.end).ok()) {
-        Some(token_end) if token_end > start && token_end <= end => floor_char_boundary(text, token_end),
+        Some(token_end) if token_end > start && token_end <= end => {
+            floor_char_boundary(text, token_end)
+        }
         _ => start + text[start..end].trim_end().len(),
     }
 }
@@ -188,7 +251,8 @@ pub(crate) fn analyze(sql: &str) -> std::result::Result<Analysis, String> {
         Err(pg_query::Error::Decode(_)) => {
             let summary = pg_query::summary(sql, 0, -1).map_err(|e| e.to_string())?;
             let kind = summary.statement_types.first().ok_or("empty statement")?;
-            let mut node = empty_node(kind).ok_or_else(|| format!("unknown statement kind {kind}"))?;
+            let mut node =
+                empty_node(kind).ok_or_else(|| format!("unknown statement kind {kind}"))?;
             refine_from_tokens(&mut node, sql);
             Ok(Analysis {
                 kind: node_kind(&node).to_string(),
@@ -204,6 +268,7 @@ pub(crate) fn analyze(sql: &str) -> std::result::Result<Analysis, String> {
 /// Restores, from the keywords, the few node fields classification reads, for
 /// statements we only know by kind (see [`analyze`]).
 fn refine_from_tokens(node: &mut NodeEnum, sql: &str) {
+    // `sql` is one statement, so it has tokens (see `parse_file`).
     let tokens: Vec<i32> = pg_query::scan_tokens(sql)
         .unwrap_or_default()
         .into_iter()
@@ -212,7 +277,12 @@ fn refine_from_tokens(node: &mut NodeEnum, sql: &str) {
         .collect();
     match node {
         // CREATE [UNLOGGED] MATERIALIZED VIEW
-        NodeEnum::CreateTableAsStmt(s) if tokens.iter().take(3).any(|&t| t == Token::Materialized as i32) => {
+        NodeEnum::CreateTableAsStmt(s)
+            if tokens
+                .iter()
+                .take(3)
+                .any(|&t| t == Token::Materialized as i32) =>
+        {
             s.objtype = pg_query::protobuf::ObjectType::ObjectMatview as i32;
         }
         // CREATE [UNIQUE] INDEX CONCURRENTLY ... ON

@@ -8,7 +8,9 @@ targets), so schemactl-source walks the tree itself. Writing that walker by
 hand for ~270 node kinds would be error-prone; this script derives it from the
 prost-generated structs instead.
 
-Usage: tools/gen_walk.py ~/.cargo/registry/src/*/pg_query-18.1.0 > src/walk_gen.rs
+Usage (from crates/source):
+    tools/gen_walk.py ~/.cargo/registry/src/*/pg_query-18.1.0 > src/walk_gen.rs
+    cargo fmt -p schemactl-source
 """
 import re
 import sys
@@ -82,7 +84,8 @@ out.append("")
 out.append("/// An empty node of the named kind (compared ASCII-case-insensitively, so")
 out.append("/// libpg_query's C names such as `CreatePLangStmt` are accepted too).")
 out.append("pub(crate) fn empty_node(kind: &str) -> Option<NodeEnum> {")
-out.append("    const KINDS: &[(&str, fn() -> NodeEnum)] = &[")
+out.append("    type Make = fn() -> NodeEnum;")
+out.append("    const KINDS: &[(&str, Make)] = &[")
 for variant, ty in node_variants:
     out.append(f'        ("{variant}", || NodeEnum::{variant}(Default::default())),')
 out.append("    ];")

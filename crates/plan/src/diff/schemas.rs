@@ -56,8 +56,11 @@ pub fn diff_extensions(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
                 }
             }
         }
-        let target = format!("EXTENSION {}", ident(name));
-        steps.extend(comment_step(&target, key, old.and_then(|e| e.comment.as_ref()), ext.comment.as_ref()));
+        // A new extension brings its own comment; only later changes are ours to make.
+        if let Some(old) = old {
+            let target = format!("EXTENSION {}", ident(name));
+            steps.extend(comment_step(&target, key, old.comment.as_ref(), ext.comment.as_ref()));
+        }
     }
     for (name, ext) in from.extensions.iter().filter(|(n, _)| !to.extensions.contains_key(*n)) {
         steps.push(
