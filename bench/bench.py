@@ -9,7 +9,8 @@ PostgreSQL cluster, and times, for each N (median and min of --runs, wall clock)
   c  schemactl diff --from URL(bench_N) --to URL(bench_N_mut)            (must be non-empty)
   d  schemactl diff --from URL(bench_empty) --to schema_N.sql            (embedded shadow cluster)
   e  psql -q -v ON_ERROR_STOP=1 -f schema_N.sql into a fresh database of a throwaway cluster
-     tuned like schemactl's shadow                                        (the shadow's floor)
+     under /tmp tuned like schemactl's shadow                             (the shadow's floor)
+  e_shm  the same into a second throwaway cluster on /dev/shm, where the shadow now lives
   d0 schemactl diff --from URL(bench_empty) --to empty.sql               (shadow fixed cost)
 
 and reports b/a, c/a and d/(e+a). Targets at N=5000: b/a <= 1.0, d/(e+a) <= 1.5; a missed
@@ -53,6 +54,8 @@ SHADOW_SETTINGS = [
     "shared_buffers=128MB",
     "max_locks_per_transaction=512",
     "dynamic_shared_memory_type=mmap",
+    "TimeZone=UTC",
+    "log_timezone=UTC",
 ]
 SHADOW_INITDB = ["--no-sync", "--auth=trust", "-E", "UTF8", "--locale=C", "--wal-segsize=1"]
 
@@ -429,15 +432,17 @@ def as_postgres(cmd):
 class ThrowawayCluster:
     """An initdb'd cluster under /tmp, tuned like schemactl's shadow; removed by stop()."""
 
-    def __init__(self, bindir):
+    def __init__(self, bindir, base="/tmp", port=54329):
         self.bindir = bindir
+        self.base = base
+        self.port = port
         self.root = None
         self.data = None
         self.server = None
         self.started = False
 
     def start(self):
-        self.root = tempfile.mkdtemp(prefix="schemactl-bench-")
+        self.root = tempfile.mkdtemp(prefix="schemactl-bench-", dir=self.base)
         self.data = os.path.join(self.root, "data")
         sock = os.path.join(self.root, "s")
         os.mkdir(sock)
@@ -451,7 +456,7 @@ class ThrowawayCluster:
             user = getpass.getuser()
         run(as_postgres([os.path.join(self.bindir, "initdb"), "-D", self.data, "-U", user] + SHADOW_INITDB),
             what="initdb", cwd=self.root)
-        port = 54329
+        port = self.port
         opts = " ".join("-c %s" % s if not s.endswith("=") else "-c %s''" % s for s in SHADOW_SETTINGS)
         opts += " -k %s -p %d" % (sock, port)
         self.started = True  # from here on, stop() tries pg_ctl
@@ -499,9 +504,10 @@ LABELS = [
     ("c", "schemactl diff db -> mutated db"),
     ("d", "schemactl diff empty db -> schema file (shadow)"),
     ("e", "psql -f schema file into throwaway cluster (floor)"),
+    ("e_shm", "same as e, throwaway cluster on /dev/shm (where the shadow lives)"),
     ("d0", "schemactl diff empty db -> empty file (shadow fixed cost)"),
-    ("d_dev", "schemactl diff empty db -> schema file, --dev-url=throwaway"),
-    ("e1", "psql -1 -f schema file (one transaction) into throwaway"),
+    ("d_dev", "d with --dev-url = the throwaway cluster (no cluster start)"),
+    ("e1", "e with psql -1 (one transaction, as schemactl loads)"),
     ("migra_b", "migra --unsafe db -> same db"),
     ("migra_c", "migra --unsafe db -> mutated db"),
 ]
@@ -517,6 +523,8 @@ def ratios(med):
             r["c/a"] = med["c"] / a
         if med.get("d") is not None and med.get("e") is not None:
             r["d/(e+a)"] = med["d"] / (med["e"] + a)
+        if med.get("d") is not None and med.get("e_shm") is not None:
+            r["d/(e_shm+a)"] = med["d"] / (med["e_shm"] + a)
         if med.get("migra_b") is not None:
             r["migra_b/a"] = med["migra_b"] / a
         if med.get("migra_c") is not None:
@@ -539,13 +547,13 @@ def print_size(res):
     print()
     print("== N = %d tables (%d runs; schema file %s, %d statements) ==" % (
         n, res["runs"], os.path.basename(res["schema_file"]), res["statements"]))
-    print("  %-4s %-58s %9s %9s" % ("", "measurement", "median s", "min s"))
+    print("  %-8s %-66s %9s %9s" % ("", "measurement", "median s", "min s"))
     for key, label in LABELS:
         if key in res["timings"]:
             t = res["timings"][key]
-            print("  %-4s %-58s %9s %9s" % (key, label, fmt(t["median"]), fmt(t["min"])))
+            print("  %-8s %-66s %9s %9s" % (key, label, fmt(t["median"]), fmt(t["min"])))
     for name, value in res["ratios"].items():
-        print("  ratio %-10s = %6.3f  %s" % (name, value, verdict(n, name, value)))
+        print("  ratio %-12s = %6.3f  %s" % (name, value, verdict(n, name, value)))
     sys.stdout.flush()
 
 
@@ -555,9 +563,9 @@ def markdown(results):
     out.append("Median (min) wall-clock seconds over %d runs; %s; %s; %d cores." % (
         results["runs"], results["server_version"], results["date"], results["cores"]))
     out.append("")
-    header = "| N tables | " + " | ".join(keys) + " | b/a | c/a | d/(e+a) |"
-    if "migra_b" in keys:
-        header += " migra_b/a | migra_c/a |"
+    rnames = [k for k in ["b/a", "c/a", "d/(e+a)", "d/(e_shm+a)", "migra_b/a", "migra_c/a"]
+              if any(k in r["ratios"] for r in results["sizes"])]
+    header = "| N tables | " + " | ".join(keys) + " | " + " | ".join(rnames) + " |"
     out.append(header)
     out.append("|" + "---|" * (header.count("|") - 1))
     for r in results["sizes"]:
@@ -565,7 +573,7 @@ def markdown(results):
         for k in keys:
             t = r["timings"].get(k)
             cells.append("%s (%s)" % (fmt(t["median"]), fmt(t["min"])) if t else "-")
-        for name in ["b/a", "c/a", "d/(e+a)"] + (["migra_b/a", "migra_c/a"] if "migra_b" in keys else []):
+        for name in rnames:
             v = r["ratios"].get(name)
             s = "-" if v is None else "%.2f" % v
             if v is not None and name in TARGETS and r["n"] >= TARGET_N:
@@ -573,11 +581,9 @@ def markdown(results):
             cells.append(s)
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
-    out.append("a = `pg_dump --schema-only`, b = self diff, c = diff against the mutated copy, "
-               "d = diff empty db -> schema file (embedded shadow), e = `psql -f` of the file into a "
-               "throwaway cluster tuned like the shadow, d0 = diff empty db -> empty file (shadow "
-               "fixed cost). Targets at N=%d: b/a <= %.1f, d/(e+a) <= %.1f." % (
-                   TARGET_N, TARGETS["b/a"], TARGETS["d/(e+a)"]))
+    out.append("Keys: " + "; ".join("%s = %s" % (k, label) for k, label in LABELS if k in keys) + ".")
+    out.append("")
+    out.append("Targets at N=%d: b/a <= %.1f, d/(e+a) <= %.1f." % (TARGET_N, TARGETS["b/a"], TARGETS["d/(e+a)"]))
     return "\n".join(out) + "\n"
 
 
@@ -607,6 +613,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per command")
     ap.add_argument("--peers", action="store_true", help="also time migra (venv at bench/.venv)")
+    ap.add_argument("--floor-dir", default="/tmp", help="where the throwaway cluster for e lives")
+    ap.add_argument("--no-shm", action="store_true", help="skip e_shm (a second floor cluster on /dev/shm)")
     ap.add_argument("--breakdown", action="store_true",
                     help="also time d with --dev-url (no embedded cluster start) and psql -1 (one transaction)")
     ap.add_argument("--venv", default=os.path.join(HERE, ".venv"))
@@ -657,7 +665,12 @@ def main():
     migra = ensure_migra(args.venv) if args.peers else None
 
     main_server = Server(args.bindir, args.host, args.port, args.user)
-    throwaway = ThrowawayCluster(args.bindir)
+    throwaway = ThrowawayCluster(args.bindir, base=args.floor_dir)
+    # schemactl puts its shadow on /dev/shm when that has room (crates/shadow/src/stale.rs):
+    # a second floor there shows what the file system alone is worth.
+    use_shm = not args.no_shm and os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) \
+        and os.path.realpath(args.floor_dir) != "/dev/shm"
+    throwaway_shm = ThrowawayCluster(args.bindir, base="/dev/shm", port=54328) if use_shm else None
     created = []
     failures = []
     results = {
@@ -680,8 +693,11 @@ def main():
         results["schemactl_version"] = run([args.schemactl, "--version"])[1].stdout.decode().strip()
         log("server: %s; %s" % (results["server_version"], results["schemactl_version"]))
 
-        log("starting the throwaway cluster (tuned like the shadow)")
+        log("starting the throwaway cluster(s) (tuned like the shadow)")
         floor_server = throwaway.start()
+        shm_server = throwaway_shm.start() if throwaway_shm else None
+        # The breakdown's --dev-url and one-transaction loads go where the shadow would be.
+        near_shadow = shm_server or floor_server
 
         created.append("bench_empty")
         main_server.create_db("bench_empty")
@@ -705,22 +721,24 @@ def main():
                 "d0": sc + ["--from", empty_url, "--to", empty_sql],
             }
             if args.breakdown:
-                cmds["d_dev"] = sc + ["--from", empty_url, "--to", base, "--dev-url", floor_server.url("postgres")]
+                cmds["d_dev"] = sc + ["--from", empty_url, "--to", base, "--dev-url", near_shadow.url("postgres")]
             if migra:
                 cmds["migra_b"] = [migra, "--unsafe", url, url]
                 cmds["migra_c"] = [migra, "--unsafe", url, murl]
-            samples = {k: [] for k in list(cmds) + ["e"] + (["e1"] if args.breakdown else [])}
+            floors = ["e"] + (["e_shm"] if shm_server else []) + (["e1"] if args.breakdown else [])
+            samples = {k: [] for k in list(cmds) + floors}
             floor_seq = [0]
 
-            def time_floor(single=False):
+            def time_floor(key):
+                server = floor_server if key == "e" else near_shadow
                 fdb = "floor_%d_%d" % (n, floor_seq[0])
                 floor_seq[0] += 1
-                floor_server.create_db(fdb)
-                cmd = floor_server.load_cmd(fdb, base)
-                if single:
+                server.create_db(fdb)
+                cmd = server.load_cmd(fdb, base)
+                if key == "e1":
                     cmd.insert(1, "-1")
                 t = run(cmd, timeout=args.timeout, what="psql -f %s" % base)[0]
-                floor_server.drop_db(fdb)
+                server.drop_db(fdb)
                 return t
 
             def time_cmd(key, first):
@@ -759,13 +777,14 @@ def main():
                         log("FAIL: " + msg)
                 return t
 
-            order = ["a", "b", "c", "d", "e", "d0"] + (["d_dev", "e1"] if args.breakdown else []) \
+            order = ["a", "b", "c", "d", "e"] + (["e_shm"] if shm_server else []) + ["d0"] \
+                + (["d_dev", "e1"] if args.breakdown else []) \
                 + [k for k in cmds if k.startswith("migra")]
             for r in range(args.warmup + args.runs):
                 timed = r >= args.warmup
                 for key in order:
-                    if key in ("e", "e1"):
-                        t = time_floor(single=(key == "e1"))
+                    if key in floors:
+                        t = time_floor(key)
                     else:
                         t = time_cmd(key, first=(r == 0))
                     if timed:
@@ -799,10 +818,12 @@ def main():
         # Ignore further signals while cleaning up, so that the cleanup itself completes.
         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(s, signal.SIG_IGN)
-        try:
-            throwaway.stop()
-        except Exception as e:
-            log("warning: could not stop the throwaway cluster: %s" % e)
+        for cluster in (throwaway, throwaway_shm):
+            try:
+                if cluster:
+                    cluster.stop()
+            except Exception as e:
+                log("warning: could not stop the throwaway cluster: %s" % e)
         if not args.keep:
             for name in created:
                 try:

@@ -1,6 +1,7 @@
 use crate::cli::{DiffArgs, Format};
+use crate::error::CliError;
 use crate::error::CliResult;
-use crate::sources::{catalog_of, server_major, Source};
+use crate::sources::{open, server_major, Opened, Source};
 use schemactl_connect::DbUrl;
 use schemactl_shadow::Shadow;
 
@@ -25,14 +26,38 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
         None
     };
     let result: CliResult<_> = async {
-        let (a, b) = tokio::join!(catalog_of(&from, shadow.as_ref()), catalog_of(&to, shadow.as_ref()));
-        let (a, b) = (a?, b?);
-        Ok(schemactl_plan::plan(&a, &b)?)
+        let (from, to) = tokio::join!(open(&from, shadow.as_ref()), open(&to, shadow.as_ref()));
+        let mut opened: Vec<Opened> = Vec::new();
+        let mut first_error = None;
+        for side in [from, to] {
+            match side {
+                Ok(o) => opened.push(o),
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        let planned = match (&opened[..], first_error) {
+            (_, Some(e)) => Err(e),
+            ([current, desired], None) => {
+                let mut wanted = desired.catalog.clone();
+                schemactl_introspect::reconcile_checks(
+                    &current.catalog,
+                    &mut wanted,
+                    &desired.client,
+                )
+                .await;
+                schemactl_plan::plan(&current.catalog, &wanted).map_err(CliError::from)
+            }
+            _ => unreachable!("both sides are either opened or failed"),
+        };
+        for o in opened {
+            if let (Some(db), Some(shadow)) = (o.shadow_db, shadow.as_ref()) {
+                drop(o.client);
+                shadow.drop_database(&db).await?;
+            }
+        }
+        planned
     }
     .await;
-    if let Some(shadow) = shadow {
-        shadow.close().await?;
-    }
     let plan = result?;
     let text = match args.format {
         Format::Sql => schemactl_plan::render_sql(&plan),

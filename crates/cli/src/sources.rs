@@ -6,12 +6,15 @@ use schemactl_model::Catalog;
 use schemactl_shadow::Shadow;
 use schemactl_source::Statement;
 use std::path::PathBuf;
+use tokio_postgres::Client;
 
 pub enum Source {
     /// A freshly created database: what `--from` means when omitted.
     Empty,
-    Database(DbUrl),
-    Files { statements: Vec<Statement> },
+    Database(Box<DbUrl>),
+    Files {
+        statements: Vec<Statement>,
+    },
 }
 
 impl Source {
@@ -19,7 +22,7 @@ impl Source {
     /// touched, so syntax errors come back immediately.
     pub fn resolve(arg: &str) -> CliResult<Source> {
         if schemactl_connect::looks_like_url(arg) {
-            return Ok(Source::Database(DbUrl::parse(arg)?));
+            return Ok(Source::Database(Box::new(DbUrl::parse(arg)?)));
         }
         let path = PathBuf::from(arg);
         let statements = schemactl_source::load_path(&path)?;
@@ -34,40 +37,63 @@ impl Source {
 /// The server's major version, so the shadow can match it.
 pub async fn server_major(url: &DbUrl) -> CliResult<u32> {
     let client = url.connect().await?;
-    let row = client.query_one("SELECT current_setting('server_version_num')::int", &[]).await.map_err(|e| {
-        CliError::Database { context: format!("reading the server version of {url}"), message: e.to_string() }
-    })?;
+    let row = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .await
+        .map_err(|e| CliError::Database {
+            context: format!("reading the server version of {url}"),
+            message: e.to_string(),
+        })?;
     let num: i32 = row.get(0);
     Ok((num / 10000) as u32)
 }
 
+/// A source read into a catalog, with the connection kept open for follow-up questions
+/// (see `reconcile_checks`) and the shadow database to drop afterwards.
+pub struct Opened {
+    pub catalog: Catalog,
+    pub client: Client,
+    pub shadow_db: Option<DbUrl>,
+}
+
 /// Reads the catalog a source describes; files go through a fresh shadow database.
-pub async fn catalog_of(source: &Source, shadow: Option<&Shadow>) -> CliResult<Catalog> {
-    match source {
+pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened> {
+    let statements: &[Statement] = match source {
         Source::Database(url) => {
             let client = url.connect().await?;
-            Ok(schemactl_introspect::introspect(&client).await?)
+            let catalog = schemactl_introspect::introspect(&client).await?;
+            return Ok(Opened {
+                catalog,
+                client,
+                shadow_db: None,
+            });
         }
-        Source::Empty | Source::Files { .. } => {
-            let statements: &[Statement] = match source {
-                Source::Files { statements, .. } => statements,
-                _ => &[],
-            };
-            let Some(shadow) = shadow else {
-                return Err(CliError::Database { context: "loading schema files".into(), message: "no shadow database".into() });
-            };
-            let url = shadow.create_database().await?;
-            let result = load_and_read(&url, statements).await;
-            let dropped = shadow.drop_database(&url).await;
-            let catalog = result?;
-            dropped?;
-            Ok(catalog)
+        Source::Files { statements } => statements,
+        Source::Empty => &[],
+    };
+    let Some(shadow) = shadow else {
+        return Err(CliError::Database {
+            context: "loading schema files".into(),
+            message: "no shadow database".into(),
+        });
+    };
+    let url = shadow.create_database().await?;
+    match load_and_read(&url, statements).await {
+        Ok((catalog, client)) => Ok(Opened {
+            catalog,
+            client,
+            shadow_db: Some(url),
+        }),
+        Err(e) => {
+            let _ = shadow.drop_database(&url).await;
+            Err(e)
         }
     }
 }
 
-async fn load_and_read(url: &DbUrl, statements: &[Statement]) -> CliResult<Catalog> {
+async fn load_and_read(url: &DbUrl, statements: &[Statement]) -> CliResult<(Catalog, Client)> {
     let client = url.connect().await?;
     schemactl_shadow::load(&client, statements).await?;
-    Ok(schemactl_introspect::introspect(&client).await?)
+    let catalog = schemactl_introspect::introspect(&client).await?;
+    Ok((catalog, client))
 }

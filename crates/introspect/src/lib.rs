@@ -8,8 +8,10 @@
 
 mod queries;
 mod read;
+mod roundtrip;
 
 pub use read::introspect;
+pub use roundtrip::reconcile_checks;
 
 /// Errors while reading a catalog.
 #[derive(Debug, thiserror::Error)]

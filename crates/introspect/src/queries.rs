@@ -4,9 +4,12 @@
 macro_rules! user_schema {
     ($n:literal) => {
         concat!(
-            $n, ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
-            $n, ".nspname NOT LIKE 'pg\\_toast%' AND ",
-            $n, ".nspname NOT LIKE 'pg\\_temp\\_%'"
+            $n,
+            ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
+            $n,
+            ".nspname NOT LIKE 'pg\\_toast%' AND ",
+            $n,
+            ".nspname NOT LIKE 'pg\\_temp\\_%'"
         )
     };
 }
@@ -15,15 +18,20 @@ macro_rules! user_schema {
 macro_rules! not_extension_member {
     ($catalog:literal, $oid:literal) => {
         concat!(
-            "NOT EXISTS (SELECT 1 FROM pg_depend xd WHERE xd.classid = '", $catalog,
-            "'::regclass AND xd.objid = ", $oid, " AND xd.deptype = 'e')"
+            "NOT EXISTS (SELECT 1 FROM pg_depend xd WHERE xd.classid = '",
+            $catalog,
+            "'::regclass AND xd.objid = ",
+            $oid,
+            " AND xd.deptype = 'e')"
         )
     };
 }
 
 pub const SCHEMAS: &str = concat!(
     "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n WHERE ",
-    user_schema!("n"), " AND ", not_extension_member!("pg_namespace", "n.oid"),
+    user_schema!("n"),
+    " AND ",
+    not_extension_member!("pg_namespace", "n.oid"),
 );
 
 pub const EXTENSIONS: &str = "SELECT e.extname, n.nspname, e.extversion, \
@@ -35,12 +43,15 @@ pub const ENUMS: &str = concat!(
     "obj_description(t.oid, 'pg_type') ",
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
     "JOIN pg_enum e ON e.enumtypid = t.oid WHERE ",
-    user_schema!("n"), " AND ", not_extension_member!("pg_type", "t.oid"),
+    user_schema!("n"),
+    " AND ",
+    not_extension_member!("pg_type", "t.oid"),
     " GROUP BY n.nspname, t.typname, t.oid",
 );
 
 /// Standalone and serial sequences; identity sequences (deptype 'i') belong to their column.
-pub const SEQUENCES: &str = concat!(
+pub const SEQUENCES: &str =
+    concat!(
     "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, ",
     "s.seqmin, s.seqmax, s.seqcache, s.seqcycle, own.nspname, own.relname, own.attname, ",
     "obj_description(c.oid, 'pg_class') ",
@@ -66,7 +77,11 @@ macro_rules! managed_table {
 pub const TABLES: &str = concat!(
     "SELECT n.nspname, c.relname, c.relpersistence = 'u', obj_description(c.oid, 'pg_class') ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
-    managed_table!("c"), " AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    managed_table!("c"),
+    " AND ",
+    user_schema!("n"),
+    " AND ",
+    not_extension_member!("pg_class", "c.oid"),
 );
 
 pub const COLUMNS: &str = concat!(
@@ -80,7 +95,7 @@ pub const COLUMNS: &str = concat!(
     "a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, ",
     "col_description(c.oid, a.attnum), ",
     "ids.seqtype, ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle, ",
-    "COALESCE(dseq.schemas, '{}'), COALESCE(dseq.names, '{}') ",
+    "COALESCE(dseq.schemas, '{}'), COALESCE(dseq.names, '{}'), ids.seqschema, ids.seqname ",
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "JOIN pg_type t ON t.oid = a.atttypid ",
@@ -90,8 +105,10 @@ pub const COLUMNS: &str = concat!(
     "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace ",
     "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
     "LEFT JOIN (SELECT d.refobjid, d.refobjsubid, format_type(s.seqtypid, NULL) AS seqtype, s.seqstart, ",
+    "  sqn.nspname AS seqschema, sqc.relname AS seqname, ",
     "  s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle FROM pg_depend d ",
-    "  JOIN pg_sequence s ON s.seqrelid = d.objid ",
+    "  JOIN pg_sequence s ON s.seqrelid = d.objid JOIN pg_class sqc ON sqc.oid = s.seqrelid ",
+    "  JOIN pg_namespace sqn ON sqn.oid = sqc.relnamespace ",
     "  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i') ids ",
     "  ON ids.refobjid = a.attrelid AND ids.refobjsubid = a.attnum ",
     "LEFT JOIN (SELECT d.objid, array_agg(sn.nspname::text ORDER BY sn.nspname, sc.relname) AS schemas, ",
@@ -141,5 +158,6 @@ pub const EXTENSION_TYPES: &str = "SELECT n.nspname, t.typname, e.extname FROM p
      AND d.deptype = 'e'";
 
 /// Casts that ALTER COLUMN ... TYPE applies without a USING clause.
-pub const ASSIGNMENT_CASTS: &str = "SELECT format_type(castsource, NULL), format_type(casttarget, NULL) \
+pub const ASSIGNMENT_CASTS: &str =
+    "SELECT format_type(castsource, NULL), format_type(casttarget, NULL) \
      FROM pg_cast WHERE castcontext IN ('i', 'a')";

@@ -8,48 +8,130 @@ use tokio_postgres::{Client, Row};
 pub async fn introspect(client: &Client) -> Result<Catalog> {
     let q = |what: &'static str| move |source| Error::Query { what, source };
     client
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog")
+        .batch_execute(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog",
+        )
         .await
         .map_err(q("snapshot"))?;
     // The queries are independent: issuing them together lets tokio-postgres pipeline them.
     let result = tokio::try_join!(
-        async { client.query(queries::SCHEMAS, &[]).await.map_err(q("schemas")) },
-        async { client.query(queries::EXTENSIONS, &[]).await.map_err(q("extensions")) },
-        async { client.query(queries::ENUMS, &[]).await.map_err(q("enum types")) },
-        async { client.query(queries::SEQUENCES, &[]).await.map_err(q("sequences")) },
-        async { client.query(queries::TABLES, &[]).await.map_err(q("tables")) },
-        async { client.query(queries::COLUMNS, &[]).await.map_err(q("columns")) },
-        async { client.query(queries::CONSTRAINTS, &[]).await.map_err(q("constraints")) },
-        async { client.query(queries::INDEXES, &[]).await.map_err(q("indexes")) },
-        async { client.query(queries::EXTENSION_TYPES, &[]).await.map_err(q("extension types")) },
-        async { client.query(queries::ASSIGNMENT_CASTS, &[]).await.map_err(q("casts")) },
+        async {
+            client
+                .query(queries::SCHEMAS, &[])
+                .await
+                .map_err(q("schemas"))
+        },
+        async {
+            client
+                .query(queries::EXTENSIONS, &[])
+                .await
+                .map_err(q("extensions"))
+        },
+        async {
+            client
+                .query(queries::ENUMS, &[])
+                .await
+                .map_err(q("enum types"))
+        },
+        async {
+            client
+                .query(queries::SEQUENCES, &[])
+                .await
+                .map_err(q("sequences"))
+        },
+        async {
+            client
+                .query(queries::TABLES, &[])
+                .await
+                .map_err(q("tables"))
+        },
+        async {
+            client
+                .query(queries::COLUMNS, &[])
+                .await
+                .map_err(q("columns"))
+        },
+        async {
+            client
+                .query(queries::CONSTRAINTS, &[])
+                .await
+                .map_err(q("constraints"))
+        },
+        async {
+            client
+                .query(queries::INDEXES, &[])
+                .await
+                .map_err(q("indexes"))
+        },
+        async {
+            client
+                .query(queries::EXTENSION_TYPES, &[])
+                .await
+                .map_err(q("extension types"))
+        },
+        async {
+            client
+                .query(queries::ASSIGNMENT_CASTS, &[])
+                .await
+                .map_err(q("casts"))
+        },
     );
     let end = client.batch_execute("COMMIT").await.map_err(q("snapshot"));
-    let (schemas, extensions, enums, sequences, tables, columns, constraints, indexes, ext_types, casts) = result?;
+    let (
+        schemas,
+        extensions,
+        enums,
+        sequences,
+        tables,
+        columns,
+        constraints,
+        indexes,
+        ext_types,
+        casts,
+    ) = result?;
     end?;
 
     let mut catalog = Catalog::default();
     for r in &schemas {
         let name: String = r.get(0);
-        catalog.schemas.insert(name.clone(), Schema { name, comment: r.get(1) });
+        catalog.schemas.insert(
+            name.clone(),
+            Schema {
+                name,
+                comment: r.get(1),
+            },
+        );
     }
     for r in &extensions {
         let name: String = r.get(0);
         catalog.extensions.insert(
             name.clone(),
-            Extension { name, schema: r.get(1), version: r.get(2), comment: r.get(3) },
+            Extension {
+                name,
+                schema: r.get(1),
+                version: r.get(2),
+                comment: r.get(3),
+            },
         );
     }
     for r in &enums {
         let name = qual(r, 0, 1);
         let kind = TypeKind::Enum { labels: r.get(2) };
-        catalog.types.insert(name.clone(), TypeDef { name, kind, comment: r.get(3) });
+        catalog.types.insert(
+            name.clone(),
+            TypeDef {
+                name,
+                kind,
+                comment: r.get(3),
+            },
+        );
     }
     for r in &sequences {
         let name = qual(r, 0, 1);
-        let owned_by = r
-            .get::<_, Option<String>>(9)
-            .map(|schema| ColumnRef { table: QualName::new(schema, r.get::<_, String>(10)), column: r.get(11) });
+        let owned_by = r.get::<_, Option<String>>(9).map(|schema| ColumnRef {
+            table: QualName::new(schema, r.get::<_, String>(10)),
+            column: r.get(11),
+        });
         let options = SequenceOptions {
             data_type: r.get(2),
             start: r.get(3),
@@ -59,7 +141,15 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
             cache: r.get(7),
             cycle: r.get(8),
         };
-        catalog.sequences.insert(name.clone(), Sequence { name, options, owned_by, comment: r.get(12) });
+        catalog.sequences.insert(
+            name.clone(),
+            Sequence {
+                name,
+                options,
+                owned_by,
+                comment: r.get(12),
+            },
+        );
     }
     for r in &tables {
         let name = qual(r, 0, 1);
@@ -87,7 +177,12 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
     for r in &indexes {
         if let Some(table) = catalog.tables.get_mut(&qual(r, 0, 1)) {
             let name: String = r.get(2);
-            let index = Index { name: name.clone(), definition: r.get(3), unique: r.get(4), comment: r.get(5) };
+            let index = Index {
+                name: name.clone(),
+                definition: r.get(3),
+                unique: r.get(4),
+                comment: r.get(5),
+            };
             table.indexes.insert(name, index);
         }
     }
@@ -108,9 +203,14 @@ fn read_column(r: &Row) -> Column {
     let identity: String = r.get(10);
     let generated: String = r.get(11);
     let expr: Option<String> = r.get(9);
-    let (default, generated) = if generated.is_empty() { (expr, None) } else { (None, expr) };
+    let (default, generated) = if generated.is_empty() {
+        (expr, None)
+    } else {
+        (None, expr)
+    };
     let identity = (!identity.is_empty()).then(|| Identity {
         always: identity == "a",
+        sequence: QualName::new(r.get::<_, String>(22), r.get::<_, String>(23)),
         options: SequenceOptions {
             data_type: r.get(13),
             start: r.get(14),
@@ -127,11 +227,17 @@ fn read_column(r: &Row) -> Column {
         name: r.get(2),
         data_type: r.get(3),
         base_type: r.get(4),
-        type_ref: r.get::<_, Option<String>>(5).map(|s| QualName::new(s, r.get::<_, String>(6))),
+        type_ref: r
+            .get::<_, Option<String>>(5)
+            .map(|s| QualName::new(s, r.get::<_, String>(6))),
         collation: r.get(7),
         not_null: r.get(8),
         default,
-        default_sequences: seq_schemas.into_iter().zip(seq_names).map(|(s, n)| QualName::new(s, n)).collect(),
+        default_sequences: seq_schemas
+            .into_iter()
+            .zip(seq_names)
+            .map(|(s, n)| QualName::new(s, n))
+            .collect(),
         identity,
         generated,
         comment: r.get(12),
@@ -148,12 +254,17 @@ fn read_constraint(r: &Row) -> Constraint {
     };
     let definition: String = r.get(4);
     // Validation is tracked separately so that "same constraint, now validated" is one VALIDATE.
-    let definition = definition.strip_suffix(" NOT VALID").map(str::to_string).unwrap_or(definition);
-    let foreign = r.get::<_, Option<String>>(7).map(|schema| ForeignKeyTarget {
-        table: QualName::new(schema, r.get::<_, String>(8)),
-        columns: r.get(9),
-        key: r.get(10),
-    });
+    let definition = definition
+        .strip_suffix(" NOT VALID")
+        .map(str::to_string)
+        .unwrap_or(definition);
+    let foreign = r
+        .get::<_, Option<String>>(7)
+        .map(|schema| ForeignKeyTarget {
+            table: QualName::new(schema, r.get::<_, String>(8)),
+            columns: r.get(9),
+            key: r.get(10),
+        });
     Constraint {
         name: r.get(2),
         kind,

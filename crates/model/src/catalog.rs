@@ -127,6 +127,8 @@ pub struct Column {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     pub always: bool,
+    /// The sequence PostgreSQL made for the column (named `<table>_<column>_seq` unless told).
+    pub sequence: QualName,
     pub options: SequenceOptions,
 }
 

@@ -81,7 +81,10 @@ fn tie_break(step: &Step) -> (u8, u8) {
 }
 
 fn kahn(graph: &DiGraph<usize, ()>, steps: &[Step]) -> Result<Vec<usize>> {
-    let mut indegree: Vec<usize> = graph.node_indices().map(|n| graph.neighbors_directed(n, petgraph::Incoming).count()).collect();
+    let mut indegree: Vec<usize> = graph
+        .node_indices()
+        .map(|n| graph.neighbors_directed(n, petgraph::Incoming).count())
+        .collect();
     let mut ready = BinaryHeap::new();
     for n in graph.node_indices() {
         if indegree[n.index()] == 0 {
@@ -106,6 +109,11 @@ fn kahn(graph: &DiGraph<usize, ()>, steps: &[Step]) -> Result<Vec<usize>> {
         .filter(|scc| scc.len() > 1)
         .min_by_key(|scc| scc.iter().map(|n| n.index()).min())
         .unwrap_or_default();
-    let objects: BTreeSet<String> = cycle.iter().map(|n| steps[n.index()].object.to_string()).collect();
-    Err(Error::Cycle { objects: objects.into_iter().collect::<Vec<_>>().join(", ") })
+    let objects: BTreeSet<String> = cycle
+        .iter()
+        .map(|n| steps[n.index()].object.to_string())
+        .collect();
+    Err(Error::Cycle {
+        objects: objects.into_iter().collect::<Vec<_>>().join(", "),
+    })
 }

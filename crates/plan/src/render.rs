@@ -41,7 +41,10 @@ pub fn render_human(plan: &Plan) -> String {
         count(Action::Drop)
     );
     if !hazard_counts.is_empty() {
-        let list: Vec<String> = hazard_counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let list: Vec<String> = hazard_counts
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
         let _ = writeln!(out, "Hazards: {}", list.join(", "));
     }
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
@@ -61,7 +64,12 @@ pub fn render_human(plan: &Plan) -> String {
                 Action::Alter => '~',
                 Action::Drop => '-',
             };
-            let _ = writeln!(out, "  {sign} {:>3}. {}", i + 1, indent_continuation(&step.sql, 9));
+            let _ = writeln!(
+                out,
+                "  {sign} {:>3}. {}",
+                i + 1,
+                indent_continuation(&step.sql, 9)
+            );
             for h in &step.hazards {
                 let _ = writeln!(out, "         ! {}: {}", h.kind, h.message);
             }
@@ -77,7 +85,8 @@ fn indent_continuation(sql: &str, width: usize) -> String {
 
 /// The plan as JSON data (`{"steps": [...]}`), for other tools.
 pub fn render_json(plan: &Plan) -> String {
-    let mut s = serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -25,7 +25,9 @@ impl ObjKey {
             ObjKey::Extension { name } => format!("extension {name}"),
             ObjKey::Type { name } => format!("type {name}"),
             ObjKey::Sequence { name } => format!("sequence {name}"),
-            ObjKey::Table { name } | ObjKey::Column { table: name, .. } | ObjKey::Constraint { table: name, .. } => {
+            ObjKey::Table { name }
+            | ObjKey::Column { table: name, .. }
+            | ObjKey::Constraint { table: name, .. } => {
                 format!("table {name}")
             }
             ObjKey::Index { name } => format!("index {name}"),
@@ -89,7 +91,10 @@ pub struct Hazard {
 
 impl Hazard {
     pub fn new(kind: HazardKind, message: impl Into<String>) -> Hazard {
-        Hazard { kind, message: message.into() }
+        Hazard {
+            kind,
+            message: message.into(),
+        }
     }
 }
 

@@ -44,7 +44,8 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
             if !s.idxname.is_empty() {
                 d.provide(Some(Name::object(Rel, schema, &s.idxname)));
             }
-            d.provide(rv(Rel, Role::Touch, &s.relation));
+            // No `Touch` of the table: an index changes nothing a COMMENT or
+            // GRANT on the table depends on (COMMENT ON INDEX names the index).
             if s.unique || s.primary {
                 d.provide(rv(Rel, Role::Unique, &s.relation));
             }

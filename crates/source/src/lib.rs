@@ -10,6 +10,27 @@
 //!
 //! Errors point at `path:line:column`, with 1-based lines and columns counted
 //! in characters.
+//!
+//! # Ordering
+//!
+//! [`order_statements`] (and [`load_path`], across all files) builds a graph
+//! from the parse trees: each statement provides names (schemas, relations,
+//! types, functions, extensions, indexes, triggers...) and requires the names
+//! it mentions anywhere (column types, defaults, CHECK expressions, foreign
+//! keys, view queries, `nextval('seq')`, LANGUAGE sql bodies...). Names are
+//! compared lowercased; an unqualified reference matches the one schema that
+//! has the name, or `public` when several do. On top of names:
+//!
+//! - CREATE SCHEMA, then CREATE EXTENSION, then ALTER DEFAULT PRIVILEGES come
+//!   before everything else;
+//! - COMMENT, GRANT and SECURITY LABEL come after every statement that
+//!   creates or alters their object (ALTER TABLE ADD COLUMN, CREATE TRIGGER);
+//! - a foreign key comes after the statements giving the referenced table a
+//!   primary key or unique constraint/index;
+//! - `GRANT ... ON ALL TABLES IN SCHEMA s` comes after everything in `s`.
+//!
+//! Ties keep file order (files by path, then position), so well-ordered input
+//! is unchanged; cycles keep file order among their members.
 
 mod classify;
 mod deps;

@@ -64,6 +64,18 @@ fn schema_file() -> impl Strategy<Value = String> {
     prop::collection::vec(stmt, 0..12).prop_map(|s| s.join("\n"))
 }
 
+/// Text that may separate statements without changing them: blanks,
+/// comments (with anything inside) and empty statements.
+fn separator() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        prop::sample::select(vec![" ", "\n", "\r\n", "\t", ";"]).prop_map(str::to_string),
+        // PostgreSQL ends `--` comments at \r too.
+        "[^\n\r\0]{0,12}".prop_map(|c| format!("-- {c}\n")),
+        "[^*\0]{0,12}".prop_map(|c| format!("/* {c} */")),
+    ];
+    prop::collection::vec(piece, 0..4).prop_map(|p| p.concat())
+}
+
 /// The text the loader positions refer to (a leading byte order mark is not
 /// a column).
 fn visible(text: &str) -> &str {
@@ -145,6 +157,29 @@ proptest! {
 
     #[test]
     fn sql_fragment_mixes_never_panic(text in sql_mix()) {
+        check(&text)?;
+    }
+
+    #[test]
+    fn separators_never_change_statements(
+        parts in prop::collection::vec((schema_file(), separator()), 1..6)
+    ) {
+        // Each schema_file() line is one statement ending in ';'. A byte
+        // order mark is only allowed first.
+        let mut text = String::from("\u{feff}");
+        let mut expected = Vec::new();
+        for (stmts, sep) in &parts {
+            for stmt in stmts.lines() {
+                text.push_str(stmt);
+                text.push_str(sep);
+                text.push('\n');
+                expected.push(stmt.trim_end_matches(';').to_string());
+            }
+        }
+        let parsed = parse_source(Path::new("sep.sql"), &text)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let got: Vec<String> = parsed.iter().map(|s| s.sql.clone()).collect();
+        prop_assert_eq!(got, expected);
         check(&text)?;
     }
 

@@ -13,7 +13,12 @@ pub fn diff_columns(from: &Catalog, to: &Catalog, old: &Table, new: &Table, step
         }
         let before = old.column(&column.name).and_then(|c| c.comment.as_ref());
         let target = format!("COLUMN {}.{}", qualified(name), ident(&column.name));
-        steps.extend(comment_step(&target, column_key(name, &column.name), before, column.comment.as_ref()));
+        steps.extend(comment_step(
+            &target,
+            column_key(name, &column.name),
+            before,
+            column.comment.as_ref(),
+        ));
     }
     for column in old.columns.iter().filter(|c| new.column(&c.name).is_none()) {
         steps.push(drop_column(from, name, column));
@@ -21,7 +26,7 @@ pub fn diff_columns(from: &Catalog, to: &Catalog, old: &Table, new: &Table, step
 }
 
 /// The column as it appears in CREATE TABLE and ADD COLUMN.
-pub fn column_definition(c: &Column) -> String {
+pub fn column_definition(table: &QualName, c: &Column) -> String {
     let mut def = format!("{} {}", ident(&c.name), c.data_type);
     if let Some(coll) = &c.collation {
         def.push_str(&format!(" COLLATE {coll}"));
@@ -30,7 +35,7 @@ pub fn column_definition(c: &Column) -> String {
         def.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
     }
     if let Some(identity) = &c.identity {
-        def.push_str(&format!(" {}", identity_clause(identity)));
+        def.push_str(&format!(" {}", identity_clause(table, &c.name, identity)));
     }
     if let Some(d) = &c.default {
         def.push_str(&format!(" DEFAULT {d}"));
@@ -41,9 +46,21 @@ pub fn column_definition(c: &Column) -> String {
     def
 }
 
-fn identity_clause(identity: &Identity) -> String {
-    let when = if identity.always { "ALWAYS" } else { "BY DEFAULT" };
-    let options = option_clauses(&identity.options, None, false);
+fn identity_clause(table: &QualName, column: &str, identity: &Identity) -> String {
+    let when = if identity.always {
+        "ALWAYS"
+    } else {
+        "BY DEFAULT"
+    };
+    let mut options = option_clauses(&identity.options, None, false);
+    // PostgreSQL names the sequence itself unless told; say so only when the name is unusual
+    // (e.g. it took `..._seq1` because `..._seq` was taken), so plans stay short.
+    if identity.sequence != default_identity_sequence(table, column) {
+        options.insert(
+            0,
+            format!("SEQUENCE NAME {}", qualified(&identity.sequence)),
+        );
+    }
     if options.is_empty() {
         format!("GENERATED {when} AS IDENTITY")
     } else {
@@ -51,13 +68,35 @@ fn identity_clause(identity: &Identity) -> String {
     }
 }
 
+fn default_identity_sequence(table: &QualName, column: &str) -> QualName {
+    QualName::new(&table.schema, format!("{}_{}_seq", table.name, column))
+}
+
+/// The identity sequence is a named object: a dropped sequence of the same name must go first.
+pub fn identity_sequence_key(c: &Column) -> Option<ObjKey> {
+    c.identity.as_ref().map(|i| ObjKey::Sequence {
+        name: i.sequence.clone(),
+    })
+}
+
 fn add_column(to: &Catalog, table: &QualName, c: &Column) -> Step {
-    let sql = format!("ALTER TABLE {} ADD COLUMN {}", qualified(table), column_definition(c));
+    let sql = format!(
+        "ALTER TABLE {} ADD COLUMN {}",
+        qualified(table),
+        column_definition(table, c)
+    );
     let mut step = Step::new(Action::Create, column_key(table, &c.name), sql)
         .requires([table_key(table)])
-        .requires(column_needs(to, c));
-    if c.generated.is_some() || c.identity.is_some() || c.default.as_ref().is_some_and(|d| is_volatile_looking(d)) {
-        step = step.hazard(HazardKind::TableRewrite, "filling the new column rewrites the table");
+        .requires(column_needs(to, c))
+        .provides(identity_sequence_key(c));
+    if c.generated.is_some()
+        || c.identity.is_some()
+        || c.default.as_ref().is_some_and(|d| is_volatile_looking(d))
+    {
+        step = step.hazard(
+            HazardKind::TableRewrite,
+            "filling the new column rewrites the table",
+        );
     }
     step
 }
@@ -65,25 +104,47 @@ fn add_column(to: &Catalog, table: &QualName, c: &Column) -> Step {
 /// Heuristic for "the default is not a constant": PostgreSQL 11+ adds constant defaults
 /// without a rewrite, but function calls such as `now()` are evaluated per row only when volatile.
 fn is_volatile_looking(default: &str) -> bool {
-    default.contains("nextval(") || default.contains("random(") || default.contains("gen_random_uuid(")
+    default.contains("nextval(")
+        || default.contains("random(")
+        || default.contains("gen_random_uuid(")
 }
 
 fn drop_column(from: &Catalog, table: &QualName, c: &Column) -> Step {
-    let sql = format!("ALTER TABLE {} DROP COLUMN {}", qualified(table), ident(&c.name));
+    let sql = format!(
+        "ALTER TABLE {} DROP COLUMN {}",
+        qualified(table),
+        ident(&c.name)
+    );
     let mut step = Step::new(Action::Drop, column_key(table, &c.name), sql)
         .releases(column_needs(from, c))
-        .hazard(HazardKind::DataLoss, format!("drops column {} and its values", c.name));
-    // An owned sequence (serial) goes with its column.
+        .hazard(
+            HazardKind::DataLoss,
+            format!("drops column {} and its values", c.name),
+        );
+    // An owned sequence (serial, identity) goes with its column.
+    step.removes.extend(identity_sequence_key(c));
     step.removes.extend(
         from.sequences
             .values()
-            .filter(|s| s.owned_by.as_ref().is_some_and(|o| &o.table == table && o.column == c.name))
-            .map(|s| ObjKey::Sequence { name: s.name.clone() }),
+            .filter(|s| {
+                s.owned_by
+                    .as_ref()
+                    .is_some_and(|o| &o.table == table && o.column == c.name)
+            })
+            .map(|s| ObjKey::Sequence {
+                name: s.name.clone(),
+            }),
     );
     step
 }
 
-fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: &Column, new: &Column) -> Vec<Step> {
+fn alter_column(
+    from: &Catalog,
+    to: &Catalog,
+    table: &QualName,
+    old: &Column,
+    new: &Column,
+) -> Vec<Step> {
     if old.generated != new.generated {
         // PostgreSQL 15 cannot change a generation expression in place.
         let mut drop = drop_column(from, table, old);
@@ -110,18 +171,50 @@ fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: &Column, ne
             clause.push_str(&format!(" COLLATE {coll}"));
         }
         if needs_using(to, old, new) {
-            clause.push_str(&format!(" USING {col}::{}", new.data_type));
+            // Between user types (enum to enum, say) there is no cast, but both read text.
+            let via = if old.type_ref.is_some() { "::text" } else { "" };
+            clause.push_str(&format!(" USING {col}{via}::{}", new.data_type));
         }
         clauses.push(clause);
-        hazards.push((HazardKind::TableRewrite, format!("changing the type of {} may rewrite the table", new.name)));
+        hazards.push((
+            HazardKind::TableRewrite,
+            format!("changing the type of {} may rewrite the table", new.name),
+        ));
     }
     if !old.not_null && new.not_null {
         clauses.push(format!("ALTER COLUMN {col} SET NOT NULL"));
-        hazards.push((HazardKind::ValidationScan, format!("SET NOT NULL scans the table for NULLs in {}", new.name)));
+        hazards.push((
+            HazardKind::ValidationScan,
+            format!("SET NOT NULL scans the table for NULLs in {}", new.name),
+        ));
     }
+    let mut follow_up = None;
     match (&old.identity, &new.identity) {
-        (None, Some(identity)) => clauses.push(format!("ALTER COLUMN {col} ADD {}", identity_clause(identity))),
+        (None, Some(identity)) => {
+            // A separate step, so that a serial sequence the column stops using can be dropped
+            // in between and the identity sequence can take its name.
+            let sql = format!(
+                "ALTER TABLE {} ALTER COLUMN {col} ADD {}",
+                qualified(table),
+                identity_clause(table, &new.name, identity)
+            );
+            let step = Step::new(Action::Alter, column_key(table, &new.name), sql)
+                .requires([column_key(table, &new.name)])
+                .provides(identity_sequence_key(new));
+            follow_up = Some(step);
+        }
         (Some(before), Some(after)) if before != after => {
+            if before.sequence != after.sequence {
+                let sql = format!(
+                    "ALTER SEQUENCE {} RENAME TO {}",
+                    qualified(&before.sequence),
+                    ident(&after.sequence.name)
+                );
+                let mut step = Step::new(Action::Alter, column_key(table, &new.name), sql)
+                    .provides(identity_sequence_key(new));
+                step.removes.extend(identity_sequence_key(old));
+                follow_up = Some(step);
+            }
             if before.always != after.always {
                 let when = if after.always { "ALWAYS" } else { "BY DEFAULT" };
                 clauses.push(format!("ALTER COLUMN {col} SET GENERATED {when}"));
@@ -140,17 +233,22 @@ fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: &Column, ne
     if old.not_null && !new.not_null {
         clauses.push(format!("ALTER COLUMN {col} DROP NOT NULL"));
     }
-    if clauses.is_empty() {
-        return vec![];
+    let mut steps = Vec::new();
+    if !clauses.is_empty() {
+        let sql = format!("ALTER TABLE {} {}", qualified(table), clauses.join(", "));
+        let mut step = Step::new(Action::Alter, column_key(table, &new.name), sql)
+            .requires(column_needs(to, new))
+            .releases(column_needs(from, old));
+        if old.identity.is_some() && new.identity.is_none() {
+            step.removes.extend(identity_sequence_key(old));
+        }
+        for (kind, message) in hazards {
+            step = step.hazard(kind, message);
+        }
+        steps.push(step);
     }
-    let sql = format!("ALTER TABLE {} {}", qualified(table), clauses.join(", "));
-    let mut step = Step::new(Action::Alter, column_key(table, &new.name), sql)
-        .requires(column_needs(to, new))
-        .releases(column_needs(from, old));
-    for (kind, message) in hazards {
-        step = step.hazard(kind, message);
-    }
-    vec![step]
+    steps.extend(follow_up);
+    steps
 }
 
 /// ALTER COLUMN TYPE converts with an assignment cast when one exists; otherwise it needs
@@ -163,5 +261,6 @@ fn needs_using(to: &Catalog, old: &Column, new: &Column) -> bool {
     if string_types.contains(&new.base_type.as_str()) {
         return false;
     }
-    !to.assignment_casts.contains(&(old.base_type.clone(), new.base_type.clone()))
+    !to.assignment_casts
+        .contains(&(old.base_type.clone(), new.base_type.clone()))
 }

@@ -23,18 +23,29 @@ pub fn diff(from: &Catalog, to: &Catalog) -> Vec<Step> {
 }
 
 /// `COMMENT ON <target> IS ...` when the comment changed; the target must exist first.
-pub(crate) fn comment_step(target: &str, object: ObjKey, old: Option<&String>, new: Option<&String>) -> Option<Step> {
+pub(crate) fn comment_step(
+    target: &str,
+    object: ObjKey,
+    old: Option<&String>,
+    new: Option<&String>,
+) -> Option<Step> {
     if old == new {
         return None;
     }
     let value = new.map_or_else(|| "NULL".to_string(), |c| literal(c));
-    let mut step = Step::new(Action::Alter, object.clone(), format!("COMMENT ON {target} IS {value}"));
+    let mut step = Step::new(
+        Action::Alter,
+        object.clone(),
+        format!("COMMENT ON {target} IS {value}"),
+    );
     step.provides.clear();
     Some(step.requires([object]))
 }
 
 pub(crate) fn schema_key(schema: &str) -> ObjKey {
-    ObjKey::Schema { name: schema.to_string() }
+    ObjKey::Schema {
+        name: schema.to_string(),
+    }
 }
 
 pub(crate) fn table_key(name: &QualName) -> ObjKey {
@@ -42,7 +53,10 @@ pub(crate) fn table_key(name: &QualName) -> ObjKey {
 }
 
 pub(crate) fn column_key(table: &QualName, column: &str) -> ObjKey {
-    ObjKey::Column { table: table.clone(), column: column.to_string() }
+    ObjKey::Column {
+        table: table.clone(),
+        column: column.to_string(),
+    }
 }
 
 /// What a column needs to exist: its type (or the extension that owns it) and the sequences
@@ -55,6 +69,11 @@ pub(crate) fn column_needs(catalog: &Catalog, column: &Column) -> Vec<ObjKey> {
             None => keys.push(ObjKey::Type { name: t.clone() }),
         }
     }
-    keys.extend(column.default_sequences.iter().map(|s| ObjKey::Sequence { name: s.clone() }));
+    keys.extend(
+        column
+            .default_sequences
+            .iter()
+            .map(|s| ObjKey::Sequence { name: s.clone() }),
+    );
     keys
 }
