@@ -1,0 +1,156 @@
+//! The `schemactl diff` command as a user runs it: exit codes, output formats, error messages.
+
+mod common;
+
+use common::{catalog, schemactl_bin};
+use schemactl_testkit::TestDb;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn schemactl(args: &[&str]) -> Output {
+    Command::new(schemactl_bin())
+        .args(args)
+        .env_remove("SCHEMACTL_DEV_URL")
+        .output()
+        .expect("run schemactl")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).expect("write schema file");
+}
+
+#[tokio::test]
+async fn plan_from_files_applies_and_converges() {
+    let target = TestDb::new().await;
+    let dev = schemactl_testkit::server().await.to_secret_url();
+    let dir = tempfile::tempdir().unwrap();
+    // Deliberately named against dependency order: the table file sorts before the type file.
+    write(dir.path(), "a_tables.sql", "CREATE TABLE app.t (id int PRIMARY KEY, m app.mood NOT NULL DEFAULT 'ok');\n");
+    write(dir.path(), "z_types.sql", "CREATE TYPE app.mood AS ENUM ('ok', 'meh');\nCREATE SCHEMA app;\n");
+    let to = dir.path().to_str().unwrap();
+    let out = schemactl(&["diff", "--from", &target.url.to_secret_url(), "--to", to, "--dev-url", &dev]);
+    assert!(out.status.success(), "diff failed: {}", stderr(&out));
+    let sql = stdout(&out);
+    assert!(sql.contains("CREATE TYPE app.mood AS ENUM ('ok', 'meh')"), "{sql}");
+    target.execute_script(&sql).await;
+    let tables = catalog(&target.url).await.tables;
+    assert!(tables.keys().any(|k| k.to_string() == "app.t"), "table created: {tables:?}");
+
+    let again = schemactl(&["diff", "--from", &target.url.to_secret_url(), "--to", to, "--dev-url", &dev]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(stdout(&again), "", "second plan must be empty");
+}
+
+#[tokio::test]
+async fn embedded_shadow_plans_the_example_schema() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let out = schemactl(&["diff", "--to", example.to_str().unwrap(), "--format", "human"]);
+    assert!(out.status.success(), "diff failed: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("Plan: "), "{text}");
+    assert!(text.contains("CREATE TABLE portal.users"), "{text}");
+}
+
+#[tokio::test]
+async fn json_format_is_data() {
+    let target = TestDb::new().await;
+    let source = TestDb::new().await;
+    source.execute_script("CREATE TABLE t (id int); DROP TABLE t; CREATE TABLE u (a text);").await;
+    let out = schemactl(&[
+        "diff",
+        "--from",
+        &target.url.to_secret_url(),
+        "--to",
+        &source.url.to_secret_url(),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    let steps = plan["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 1);
+    assert_eq!(steps[0]["action"], "create");
+    assert_eq!(steps[0]["object"]["kind"], "table");
+    assert_eq!(steps[0]["sql"], "CREATE TABLE public.u (\n    a text\n)");
+}
+
+#[test]
+fn syntax_error_points_at_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.sql", "CREATE TABLE ok (id int);\n\nCREATE TABEL broken (id int);\n");
+    let out = schemactl(&["diff", "--to", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("bad.sql:3:8: syntax error at or near \"TABEL\""), "{err}");
+}
+
+#[test]
+fn data_statements_are_refused_by_name_and_position() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, name) in [
+        ("CREATE TABLE t (id int);\n  INSERT INTO t VALUES (1);\n", "INSERT"),
+        ("CREATE TABLE t (id int);\nUPDATE t SET id = 2;\n", "UPDATE"),
+        ("CREATE TABLE t (id int);\nDROP TABLE t;\n", "DROP TABLE"),
+    ] {
+        write(dir.path(), "s.sql", text);
+        let out = schemactl(&["diff", "--to", dir.path().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = stderr(&out);
+        let line = if name == "INSERT" { "s.sql:2:3" } else { "s.sql:2:1" };
+        assert!(err.contains(line) && err.contains(name), "{name}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn errors_from_the_shadow_name_the_statement_position() {
+    let dev = schemactl_testkit::server().await.to_secret_url();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t.sql", "CREATE TYPE mood AS ENUM ('a');\nCREATE TABLE t (\n  id int,\n  m moood\n);\n");
+    let out = schemactl(&["diff", "--to", dir.path().to_str().unwrap(), "--dev-url", &dev]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("t.sql:4:5") && err.contains("type \"moood\" does not exist"), "{err}");
+}
+
+#[test]
+fn unreachable_database_fails_without_leaking_the_password() {
+    let out = schemactl(&[
+        "diff",
+        "--from",
+        "postgresql+psycopg2://app:s3cret-pw@127.0.0.1:9/portal",
+        "--to",
+        "postgresql://app:s3cret-pw@127.0.0.1:9/portal",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("cannot connect to postgresql://app@127.0.0.1:9/portal"), "{err}");
+    assert!(!err.contains("s3cret-pw"), "password leaked: {err}");
+}
+
+#[tokio::test]
+async fn wrong_database_name_is_reported_without_the_password() {
+    let server = schemactl_testkit::server().await;
+    let mut missing = server.with_dbname("schemactl_no_such_db").to_secret_url();
+    if !missing.contains('@') || missing.contains("://@") {
+        missing = missing.replacen("://", "://nobody@", 1);
+    }
+    let out = schemactl(&["diff", "--from", &missing, "--to", &missing]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("schemactl_no_such_db"), "{err}");
+}
+
+#[test]
+fn missing_schema_path_is_a_clear_error() {
+    let out = schemactl(&["diff", "--to", "/nonexistent/schema/dir"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent/schema/dir"), "{}", stderr(&out));
+}
