@@ -8,11 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn schemactl(args: &[&str]) -> Output {
-    Command::new(schemactl_bin())
-        .args(args)
-        .env_remove("SCHEMACTL_DEV_URL")
-        .output()
-        .expect("run schemactl")
+    Command::new(schemactl_bin()).args(args).env_remove("SCHEMACTL_DEV_URL").output().expect("run schemactl")
 }
 
 fn stdout(o: &Output) -> String {

@@ -18,18 +18,8 @@ struct Outcome {
 }
 
 async fn run_case(dir: PathBuf) -> Outcome {
-    let case = dir
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .to_string();
-    let mut outcome = Outcome {
-        case,
-        dir: dir.clone(),
-        sql: String::new(),
-        human: String::new(),
-        failure: None,
-    };
+    let case = dir.file_name().unwrap_or_default().to_string_lossy().to_string();
+    let mut outcome = Outcome { case, dir: dir.clone(), sql: String::new(), human: String::new(), failure: None };
     if let Err(e) = check_case(&dir, &mut outcome).await {
         outcome.failure = Some(e);
     }
@@ -41,11 +31,8 @@ async fn check_case(dir: &Path, outcome: &mut Outcome) -> Result<(), String> {
     let to_db = TestDb::new().await;
     for (db, file) in [(&from_db, "from.sql"), (&to_db, "to.sql")] {
         let path = dir.join(file);
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        load_schema(&db.url, &path, &text)
-            .await
-            .map_err(|e| format!("loading {file}: {e}"))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        load_schema(&db.url, &path, &text).await.map_err(|e| format!("loading {file}: {e}"))?;
     }
     let (from, to) = (catalog(&from_db.url).await, catalog(&to_db.url).await);
     let plan = schemactl_plan::plan(&from, &to).map_err(|e| e.to_string())?;
@@ -55,25 +42,16 @@ async fn check_case(dir: &Path, outcome: &mut Outcome) -> Result<(), String> {
     let client = from_db.client().await;
     let script = format!("BEGIN;\n{}\nCOMMIT;", outcome.sql);
     client.batch_execute(&script).await.map_err(|e| {
-        let detail = e
-            .as_db_error()
-            .map(|d| d.message().to_string())
-            .unwrap_or_else(|| e.to_string());
+        let detail = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string());
         format!("applying the plan failed: {detail}\n{}", outcome.sql)
     })?;
     let after = catalog(&from_db.url).await;
     if !after.same_schema(&to) {
-        return Err(format!(
-            "catalogs differ after applying the plan\n{}",
-            catalog_difference(&after, &to)
-        ));
+        return Err(format!("catalogs differ after applying the plan\n{}", catalog_difference(&after, &to)));
     }
     let again = schemactl_plan::plan(&after, &to).map_err(|e| e.to_string())?;
     if !again.is_empty() {
-        return Err(format!(
-            "re-plan is not empty:\n{}",
-            schemactl_plan::render_sql(&again)
-        ));
+        return Err(format!("re-plan is not empty:\n{}", schemactl_plan::render_sql(&again)));
     }
     Ok(())
 }
@@ -86,11 +64,7 @@ async fn every_fixture_converges_and_matches_its_snapshots() {
         .filter(|p| p.join("from.sql").exists() && p.join("to.sql").exists())
         .collect();
     dirs.sort();
-    assert!(
-        dirs.len() >= 40,
-        "expected at least 40 fixture cases, found {}",
-        dirs.len()
-    );
+    assert!(dirs.len() >= 40, "expected at least 40 fixture cases, found {}", dirs.len());
 
     let limit = Arc::new(tokio::sync::Semaphore::new(6));
     let tasks: Vec<_> = dirs
@@ -121,16 +95,8 @@ async fn every_fixture_converges_and_matches_its_snapshots() {
             });
         });
         if snapshot.is_err() {
-            failures.push(format!(
-                "=== {}: plan differs from its snapshot (see above)",
-                outcome.case
-            ));
+            failures.push(format!("=== {}: plan differs from its snapshot (see above)", outcome.case));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} fixture case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} fixture case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
 }

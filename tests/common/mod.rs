@@ -11,16 +11,12 @@ pub async fn load_schema(url: &DbUrl, file: &Path, text: &str) -> Result<(), Str
     let statements = schemactl_source::parse_source(file, text).map_err(|e| e.to_string())?;
     let statements = schemactl_source::order_statements(statements);
     let client = url.connect().await.map_err(|e| e.to_string())?;
-    schemactl_shadow::load(&client, &statements)
-        .await
-        .map_err(|e| e.to_string())
+    schemactl_shadow::load(&client, &statements).await.map_err(|e| e.to_string())
 }
 
 pub async fn catalog(url: &DbUrl) -> Catalog {
     let client = url.connect().await.expect("connect");
-    schemactl_introspect::introspect(&client)
-        .await
-        .expect("introspect")
+    schemactl_introspect::introspect(&client).await.expect("introspect")
 }
 
 /// The first lines where two catalogs differ, for failure messages.
@@ -28,42 +24,23 @@ pub fn catalog_difference(a: &Catalog, b: &Catalog) -> String {
     let a = serde_json::to_string_pretty(a).unwrap_or_default();
     let b = serde_json::to_string_pretty(b).unwrap_or_default();
     let (al, bl): (Vec<_>, Vec<_>) = (a.lines().collect(), b.lines().collect());
-    let first = al
-        .iter()
-        .zip(&bl)
-        .position(|(x, y)| x != y)
-        .unwrap_or(al.len().min(bl.len()));
+    let first = al.iter().zip(&bl).position(|(x, y)| x != y).unwrap_or(al.len().min(bl.len()));
     let start = first.saturating_sub(6);
-    let show = |l: &[&str]| {
-        l.iter()
-            .skip(start)
-            .take(14)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    format!(
-        "--- after applying the plan\n{}\n--- desired\n{}",
-        show(&al),
-        show(&bl)
-    )
+    let show = |l: &[&str]| l.iter().skip(start).take(14).cloned().collect::<Vec<_>>().join("\n");
+    format!("--- after applying the plan\n{}\n--- desired\n{}", show(&al), show(&bl))
 }
 
 /// The `schemactl` binary of this build (built on demand: the root package does not own it).
 pub fn schemactl_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/<test> -> target/<profile>/schemactl
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile dir");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target profile dir");
     let bin = profile_dir.join("schemactl");
     static BUILD: std::sync::Once = std::sync::Once::new();
     BUILD.call_once(|| {
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
         let mut cmd = std::process::Command::new(env!("CARGO"));
-        cmd.args(["build", "-q", "-p", "schemactl"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        cmd.args(["build", "-q", "-p", "schemactl"]).current_dir(env!("CARGO_MANIFEST_DIR"));
         if release {
             cmd.arg("--release");
         }

@@ -39,12 +39,7 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
             (_, Some(e)) => Err(e),
             ([current, desired], None) => {
                 let mut wanted = desired.catalog.clone();
-                schemactl_introspect::reconcile_checks(
-                    &current.catalog,
-                    &mut wanted,
-                    &desired.client,
-                )
-                .await;
+                schemactl_introspect::reconcile_checks(&current.catalog, &mut wanted, &desired.client).await;
                 schemactl_plan::plan(&current.catalog, &wanted).map_err(CliError::from)
             }
             _ => unreachable!("both sides are either opened or failed"),

@@ -37,13 +37,9 @@ impl Source {
 /// The server's major version, so the shadow can match it.
 pub async fn server_major(url: &DbUrl) -> CliResult<u32> {
     let client = url.connect().await?;
-    let row = client
-        .query_one("SELECT current_setting('server_version_num')::int", &[])
-        .await
-        .map_err(|e| CliError::Database {
-            context: format!("reading the server version of {url}"),
-            message: e.to_string(),
-        })?;
+    let row = client.query_one("SELECT current_setting('server_version_num')::int", &[]).await.map_err(|e| {
+        CliError::Database { context: format!("reading the server version of {url}"), message: e.to_string() }
+    })?;
     let num: i32 = row.get(0);
     Ok((num / 10000) as u32)
 }
@@ -62,11 +58,7 @@ pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened>
         Source::Database(url) => {
             let client = url.connect().await?;
             let catalog = schemactl_introspect::introspect(&client).await?;
-            return Ok(Opened {
-                catalog,
-                client,
-                shadow_db: None,
-            });
+            return Ok(Opened { catalog, client, shadow_db: None });
         }
         Source::Files { statements } => statements,
         Source::Empty => &[],
@@ -79,11 +71,7 @@ pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened>
     };
     let url = shadow.create_database().await?;
     match load_and_read(&url, statements).await {
-        Ok((catalog, client)) => Ok(Opened {
-            catalog,
-            client,
-            shadow_db: Some(url),
-        }),
+        Ok((catalog, client)) => Ok(Opened { catalog, client, shadow_db: Some(url) }),
         Err(e) => {
             let _ = shadow.drop_database(&url).await;
             Err(e)

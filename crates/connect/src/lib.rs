@@ -51,11 +51,7 @@ impl fmt::Display for DbUrl {
         match self.config.get_hosts().first() {
             Some(Host::Tcp(h)) => write!(f, "postgresql://{user}@{h}:{port}/{db}"),
             Some(Host::Unix(p)) => {
-                write!(
-                    f,
-                    "postgresql://{user}@/{db}?host={}&port={port}",
-                    p.display()
-                )
+                write!(f, "postgresql://{user}@/{db}?host={}&port={port}", p.display())
             }
             None => write!(f, "postgresql://{user}@/{db}"),
         }
@@ -68,13 +64,9 @@ impl DbUrl {
     /// `PGDATABASE`, then the local socket directory and the operating-system user.
     pub fn parse(address: &str) -> Result<DbUrl> {
         let normalized = strip_driver(address.trim());
-        let mut config: Config =
-            normalized
-                .parse()
-                .map_err(|e: tokio_postgres::Error| Error::Invalid {
-                    address: redact(address),
-                    reason: e.to_string(),
-                })?;
+        let mut config: Config = normalized
+            .parse()
+            .map_err(|e: tokio_postgres::Error| Error::Invalid { address: redact(address), reason: e.to_string() })?;
         apply_defaults(&mut config);
         Ok(DbUrl { config })
     }
@@ -104,22 +96,14 @@ impl DbUrl {
         if let Some(pw) = self.config.get_password() {
             let user = self.user();
             let enc = percent_encode(&String::from_utf8_lossy(pw));
-            s = s.replacen(
-                &format!("postgresql://{user}@"),
-                &format!("postgresql://{user}:{enc}@"),
-                1,
-            );
+            s = s.replacen(&format!("postgresql://{user}@"), &format!("postgresql://{user}:{enc}@"), 1);
         }
         s
     }
 
     /// Connects once; the connection task runs on the current tokio runtime.
     pub async fn connect(&self) -> Result<Client> {
-        let (client, connection) = self
-            .config
-            .connect(NoTls)
-            .await
-            .map_err(|e| self.connect_error(&e))?;
+        let (client, connection) = self.config.connect(NoTls).await.map_err(|e| self.connect_error(&e))?;
         tokio::spawn(async move {
             // Errors here surface on the client as a closed connection.
             let _ = connection.await;
@@ -156,10 +140,7 @@ impl DbUrl {
                 text
             }
         };
-        Error::Connect {
-            address: self.to_string(),
-            reason: redact(&reason),
-        }
+        Error::Connect { address: self.to_string(), reason: redact(&reason) }
     }
 }
 
@@ -182,9 +163,7 @@ fn apply_defaults(config: &mut Config) {
                 config.host(&h);
             }
             None => {
-                let socket_dir = ["/var/run/postgresql", "/tmp"]
-                    .into_iter()
-                    .find(|d| Path::new(d).exists());
+                let socket_dir = ["/var/run/postgresql", "/tmp"].into_iter().find(|d| Path::new(d).exists());
                 match socket_dir {
                     Some(d) => config.host_path(d),
                     None => config.host("localhost"),
@@ -198,9 +177,7 @@ fn apply_defaults(config: &mut Config) {
         }
     }
     if config.get_user().is_none() {
-        let user = env("PGUSER")
-            .or_else(|| env("USER"))
-            .unwrap_or_else(|| "postgres".into());
+        let user = env("PGUSER").or_else(|| env("USER")).unwrap_or_else(|| "postgres".into());
         config.user(&user);
     }
     if config.get_password().is_none() {
@@ -209,8 +186,7 @@ fn apply_defaults(config: &mut Config) {
         }
     }
     if config.get_dbname().is_none() {
-        let db = env("PGDATABASE")
-            .unwrap_or_else(|| config.get_user().unwrap_or("postgres").to_string());
+        let db = env("PGDATABASE").unwrap_or_else(|| config.get_user().unwrap_or("postgres").to_string());
         config.dbname(&db);
     }
 }
@@ -233,9 +209,7 @@ pub fn redact(text: &str) -> String {
         result.push_str(&rest[..pos + "password=".len()]);
         result.push_str("***");
         let tail = &rest[pos + "password=".len()..];
-        let end = tail
-            .find([' ', '&'])
-            .unwrap_or(tail.len());
+        let end = tail.find([' ', '&']).unwrap_or(tail.len());
         rest = &tail[end..];
     }
     result.push_str(rest);
@@ -245,9 +219,7 @@ pub fn redact(text: &str) -> String {
 fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -269,25 +241,15 @@ mod tests {
         let url = DbUrl::parse("postgres://app:s3cret@h/db").unwrap();
         assert!(!format!("{url} {url:?}").contains("s3cret"));
         assert!(url.to_secret_url().contains("s3cret"));
-        assert_eq!(
-            redact("postgres://app:s3cret@h/db"),
-            "postgres://app:***@h/db"
-        );
-        assert_eq!(
-            redact("host=h password=s3cret dbname=x"),
-            "host=h password=*** dbname=x"
-        );
+        assert_eq!(redact("postgres://app:s3cret@h/db"), "postgres://app:***@h/db");
+        assert_eq!(redact("host=h password=s3cret dbname=x"), "host=h password=*** dbname=x");
     }
 
     #[test]
     fn socket_urls_parse() {
-        let url = DbUrl::parse("postgresql://root@/cv_from_7?host=/var/run/postgresql&port=5432")
-            .unwrap();
+        let url = DbUrl::parse("postgresql://root@/cv_from_7?host=/var/run/postgresql&port=5432").unwrap();
         assert_eq!(url.dbname(), "cv_from_7");
-        assert!(matches!(
-            url.config().get_hosts().first(),
-            Some(Host::Unix(_))
-        ));
+        assert!(matches!(url.config().get_hosts().first(), Some(Host::Unix(_))));
     }
 
     #[test]

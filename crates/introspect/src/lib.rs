@@ -6,6 +6,8 @@
 //! every user object: the text is then identical for a shadow database and a live one, and
 //! executable whatever the session's search path.
 
+mod depend;
+mod objects;
 mod queries;
 mod read;
 mod roundtrip;

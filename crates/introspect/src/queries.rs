@@ -50,8 +50,7 @@ pub const ENUMS: &str = concat!(
 );
 
 /// Standalone and serial sequences; identity sequences (deptype 'i') belong to their column.
-pub const SEQUENCES: &str =
-    concat!(
+pub const SEQUENCES: &str = concat!(
     "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, ",
     "s.seqmin, s.seqmax, s.seqcache, s.seqcycle, own.nspname, own.relname, own.attname, ",
     "obj_description(c.oid, 'pg_class') ",
@@ -62,7 +61,10 @@ pub const SEQUENCES: &str =
     "  JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid ",
     "  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass ",
     "  AND d.deptype = 'a' AND d.refobjsubid > 0) own ON own.objid = c.oid ",
-    "WHERE ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    "WHERE ",
+    user_schema!("n"),
+    " AND ",
+    not_extension_member!("pg_class", "c.oid"),
     " AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass ",
     "AND i.objid = c.oid AND i.deptype = 'i')",
 );
@@ -75,7 +77,8 @@ macro_rules! managed_table {
 }
 
 pub const TABLES: &str = concat!(
-    "SELECT n.nspname, c.relname, c.relpersistence = 'u', obj_description(c.oid, 'pg_class') ",
+    "SELECT n.nspname, c.relname, c.relpersistence = 'u', obj_description(c.oid, 'pg_class'), ",
+    "c.relrowsecurity, c.relforcerowsecurity ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
     managed_table!("c"),
     " AND ",
@@ -118,7 +121,11 @@ pub const COLUMNS: &str = concat!(
     "  WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass ",
     "  GROUP BY d.objid) dseq ON dseq.objid = ad.oid ",
     "WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
-    managed_table!("c"), " AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    managed_table!("c"),
+    " AND ",
+    user_schema!("n"),
+    " AND ",
+    not_extension_member!("pg_class", "c.oid"),
     " ORDER BY n.nspname, c.relname, a.attnum",
 );
 
@@ -137,7 +144,11 @@ pub const CONSTRAINTS: &str = concat!(
     "LEFT JOIN pg_constraint rk ON k.contype = 'f' AND rk.conindid = k.conindid ",
     "  AND rk.conrelid = k.confrelid AND rk.contype IN ('p', 'u') ",
     "WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND ",
-    managed_table!("c"), " AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    managed_table!("c"),
+    " AND ",
+    user_schema!("n"),
+    " AND ",
+    not_extension_member!("pg_class", "c.oid"),
 );
 
 /// Indexes that do not back a primary key, unique or exclusion constraint of their table.
@@ -146,7 +157,11 @@ pub const INDEXES: &str = concat!(
     "obj_description(i.oid, 'pg_class') ",
     "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
-    managed_table!("c"), " AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    managed_table!("c"),
+    " AND ",
+    user_schema!("n"),
+    " AND ",
+    not_extension_member!("pg_class", "c.oid"),
     " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid ",
     "AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x'))",
 );
@@ -158,6 +173,5 @@ pub const EXTENSION_TYPES: &str = "SELECT n.nspname, t.typname, e.extname FROM p
      AND d.deptype = 'e'";
 
 /// Casts that ALTER COLUMN ... TYPE applies without a USING clause.
-pub const ASSIGNMENT_CASTS: &str =
-    "SELECT format_type(castsource, NULL), format_type(casttarget, NULL) \
+pub const ASSIGNMENT_CASTS: &str = "SELECT format_type(castsource, NULL), format_type(casttarget, NULL) \
      FROM pg_cast WHERE castcontext IN ('i', 'a')";

@@ -1,4 +1,4 @@
-use crate::queries;
+use crate::{depend, objects, queries};
 use crate::{Error, Result};
 use schemactl_model::*;
 use std::collections::BTreeMap;
@@ -8,73 +8,30 @@ use tokio_postgres::{Client, Row};
 pub async fn introspect(client: &Client) -> Result<Catalog> {
     let q = |what: &'static str| move |source| Error::Query { what, source };
     client
-        .batch_execute(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog",
-        )
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog")
         .await
         .map_err(q("snapshot"))?;
     // The queries are independent: issuing them together lets tokio-postgres pipeline them.
+    let run = |sql: &'static str, what: &'static str| async move { client.query(sql, &[]).await.map_err(q(what)) };
     let result = tokio::try_join!(
-        async {
-            client
-                .query(queries::SCHEMAS, &[])
-                .await
-                .map_err(q("schemas"))
-        },
-        async {
-            client
-                .query(queries::EXTENSIONS, &[])
-                .await
-                .map_err(q("extensions"))
-        },
-        async {
-            client
-                .query(queries::ENUMS, &[])
-                .await
-                .map_err(q("enum types"))
-        },
-        async {
-            client
-                .query(queries::SEQUENCES, &[])
-                .await
-                .map_err(q("sequences"))
-        },
-        async {
-            client
-                .query(queries::TABLES, &[])
-                .await
-                .map_err(q("tables"))
-        },
-        async {
-            client
-                .query(queries::COLUMNS, &[])
-                .await
-                .map_err(q("columns"))
-        },
-        async {
-            client
-                .query(queries::CONSTRAINTS, &[])
-                .await
-                .map_err(q("constraints"))
-        },
-        async {
-            client
-                .query(queries::INDEXES, &[])
-                .await
-                .map_err(q("indexes"))
-        },
-        async {
-            client
-                .query(queries::EXTENSION_TYPES, &[])
-                .await
-                .map_err(q("extension types"))
-        },
-        async {
-            client
-                .query(queries::ASSIGNMENT_CASTS, &[])
-                .await
-                .map_err(q("casts"))
-        },
+        run(queries::SCHEMAS, "schemas"),
+        run(queries::EXTENSIONS, "extensions"),
+        run(queries::ENUMS, "enum types"),
+        run(queries::SEQUENCES, "sequences"),
+        run(queries::TABLES, "tables"),
+        run(queries::COLUMNS, "columns"),
+        run(queries::CONSTRAINTS, "constraints"),
+        run(queries::INDEXES, "indexes"),
+        run(queries::EXTENSION_TYPES, "extension types"),
+        run(queries::ASSIGNMENT_CASTS, "casts"),
+        run(objects::VIEWS, "views"),
+        run(objects::VIEW_INDEXES, "materialized view indexes"),
+        run(objects::ROUTINES, "functions"),
+        run(objects::TRIGGERS, "triggers"),
+        run(objects::POLICIES, "policies"),
+        run(objects::COMPOSITE_TYPES, "composite types"),
+        run(objects::DOMAINS, "domains"),
+        run(depend::DEPENDENCIES, "dependencies"),
     );
     let end = client.batch_execute("COMMIT").await.map_err(q("snapshot"));
     let (
@@ -88,50 +45,38 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         indexes,
         ext_types,
         casts,
+        views,
+        view_indexes,
+        routines,
+        triggers,
+        policies,
+        composites,
+        domains,
+        dependencies,
     ) = result?;
     end?;
 
     let mut catalog = Catalog::default();
     for r in &schemas {
         let name: String = r.get(0);
-        catalog.schemas.insert(
-            name.clone(),
-            Schema {
-                name,
-                comment: r.get(1),
-            },
-        );
+        catalog.schemas.insert(name.clone(), Schema { name, comment: r.get(1) });
     }
     for r in &extensions {
         let name: String = r.get(0);
-        catalog.extensions.insert(
-            name.clone(),
-            Extension {
-                name,
-                schema: r.get(1),
-                version: r.get(2),
-                comment: r.get(3),
-            },
-        );
+        catalog
+            .extensions
+            .insert(name.clone(), Extension { name, schema: r.get(1), version: r.get(2), comment: r.get(3) });
     }
     for r in &enums {
         let name = qual(r, 0, 1);
         let kind = TypeKind::Enum { labels: r.get(2) };
-        catalog.types.insert(
-            name.clone(),
-            TypeDef {
-                name,
-                kind,
-                comment: r.get(3),
-            },
-        );
+        catalog.types.insert(name.clone(), TypeDef { name, kind, comment: r.get(3) });
     }
     for r in &sequences {
         let name = qual(r, 0, 1);
-        let owned_by = r.get::<_, Option<String>>(9).map(|schema| ColumnRef {
-            table: QualName::new(schema, r.get::<_, String>(10)),
-            column: r.get(11),
-        });
+        let owned_by = r
+            .get::<_, Option<String>>(9)
+            .map(|schema| ColumnRef { table: QualName::new(schema, r.get::<_, String>(10)), column: r.get(11) });
         let options = SequenceOptions {
             data_type: r.get(2),
             start: r.get(3),
@@ -141,21 +86,15 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
             cache: r.get(7),
             cycle: r.get(8),
         };
-        catalog.sequences.insert(
-            name.clone(),
-            Sequence {
-                name,
-                options,
-                owned_by,
-                comment: r.get(12),
-            },
-        );
+        catalog.sequences.insert(name.clone(), Sequence { name, options, owned_by, comment: r.get(12) });
     }
     for r in &tables {
         let name = qual(r, 0, 1);
         let table = Table {
             name: name.clone(),
             unlogged: r.get(2),
+            row_security: r.get(4),
+            force_row_security: r.get(5),
             columns: Vec::new(),
             constraints: BTreeMap::new(),
             indexes: BTreeMap::new(),
@@ -177,12 +116,7 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
     for r in &indexes {
         if let Some(table) = catalog.tables.get_mut(&qual(r, 0, 1)) {
             let name: String = r.get(2);
-            let index = Index {
-                name: name.clone(),
-                definition: r.get(3),
-                unique: r.get(4),
-                comment: r.get(5),
-            };
+            let index = Index { name: name.clone(), definition: r.get(3), unique: r.get(4), comment: r.get(5) };
             table.indexes.insert(name, index);
         }
     }
@@ -192,6 +126,19 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
     for r in &casts {
         catalog.assignment_casts.insert((r.get(0), r.get(1)));
     }
+    let definitions = views
+        .iter()
+        .map(objects::view)
+        .chain(view_indexes.iter().map(objects::view_index))
+        .chain(routines.iter().map(objects::routine))
+        .chain(triggers.iter().map(objects::trigger))
+        .chain(policies.iter().map(objects::policy))
+        .chain(composites.iter().map(objects::composite_type))
+        .chain(domains.iter().map(objects::domain));
+    for object in definitions {
+        catalog.objects.insert(object.id.clone(), object);
+    }
+    catalog.dependencies.extend(dependencies.iter().filter_map(depend::edge));
     Ok(catalog)
 }
 
@@ -203,11 +150,7 @@ fn read_column(r: &Row) -> Column {
     let identity: String = r.get(10);
     let generated: String = r.get(11);
     let expr: Option<String> = r.get(9);
-    let (default, generated) = if generated.is_empty() {
-        (expr, None)
-    } else {
-        (None, expr)
-    };
+    let (default, generated) = if generated.is_empty() { (expr, None) } else { (None, expr) };
     let identity = (!identity.is_empty()).then(|| Identity {
         always: identity == "a",
         sequence: QualName::new(r.get::<_, String>(22), r.get::<_, String>(23)),
@@ -227,17 +170,11 @@ fn read_column(r: &Row) -> Column {
         name: r.get(2),
         data_type: r.get(3),
         base_type: r.get(4),
-        type_ref: r
-            .get::<_, Option<String>>(5)
-            .map(|s| QualName::new(s, r.get::<_, String>(6))),
+        type_ref: r.get::<_, Option<String>>(5).map(|s| QualName::new(s, r.get::<_, String>(6))),
         collation: r.get(7),
         not_null: r.get(8),
         default,
-        default_sequences: seq_schemas
-            .into_iter()
-            .zip(seq_names)
-            .map(|(s, n)| QualName::new(s, n))
-            .collect(),
+        default_sequences: seq_schemas.into_iter().zip(seq_names).map(|(s, n)| QualName::new(s, n)).collect(),
         identity,
         generated,
         comment: r.get(12),
@@ -254,24 +191,11 @@ fn read_constraint(r: &Row) -> Constraint {
     };
     let definition: String = r.get(4);
     // Validation is tracked separately so that "same constraint, now validated" is one VALIDATE.
-    let definition = definition
-        .strip_suffix(" NOT VALID")
-        .map(str::to_string)
-        .unwrap_or(definition);
-    let foreign = r
-        .get::<_, Option<String>>(7)
-        .map(|schema| ForeignKeyTarget {
-            table: QualName::new(schema, r.get::<_, String>(8)),
-            columns: r.get(9),
-            key: r.get(10),
-        });
-    Constraint {
-        name: r.get(2),
-        kind,
-        definition,
-        columns: r.get(6),
-        foreign,
-        validated: r.get(5),
-        comment: r.get(11),
-    }
+    let definition = definition.strip_suffix(" NOT VALID").map(str::to_string).unwrap_or(definition);
+    let foreign = r.get::<_, Option<String>>(7).map(|schema| ForeignKeyTarget {
+        table: QualName::new(schema, r.get::<_, String>(8)),
+        columns: r.get(9),
+        key: r.get(10),
+    });
+    Constraint { name: r.get(2), kind, definition, columns: r.get(6), foreign, validated: r.get(5), comment: r.get(11) }
 }

@@ -20,30 +20,14 @@ pub async fn reconcile_checks(current: &Catalog, desired: &mut Catalog, desired_
             let Some(old) = before.constraints.get(name) else {
                 continue;
             };
-            if c.kind == ConstraintKind::Check
-                && old.kind == ConstraintKind::Check
-                && c.definition != old.definition
-            {
-                candidates.push((
-                    table_name.clone(),
-                    name.clone(),
-                    c.definition.clone(),
-                    old.definition.clone(),
-                ));
+            if c.kind == ConstraintKind::Check && old.kind == ConstraintKind::Check && c.definition != old.definition {
+                candidates.push((table_name.clone(), name.clone(), c.definition.clone(), old.definition.clone()));
             }
         }
     }
     for (table, name, desired_def, current_def) in candidates {
-        if round_trip(desired_client, &table, &desired_def)
-            .await
-            .as_deref()
-            == Some(current_def.as_str())
-        {
-            if let Some(c) = desired
-                .tables
-                .get_mut(&table)
-                .and_then(|t| t.constraints.get_mut(&name))
-            {
+        if round_trip(desired_client, &table, &desired_def).await.as_deref() == Some(current_def.as_str()) {
+            if let Some(c) = desired.tables.get_mut(&table).and_then(|t| t.constraints.get_mut(&name)) {
                 c.definition = current_def;
             }
         }
@@ -71,11 +55,7 @@ async fn round_trip(client: &Client, table: &QualName, definition: &str) -> Opti
         Err(_) => None,
     };
     let _ = client.batch_execute("ROLLBACK").await;
-    result.map(|d| {
-        d.strip_suffix(" NOT VALID")
-            .map(str::to_string)
-            .unwrap_or(d)
-    })
+    result.map(|d| d.strip_suffix(" NOT VALID").map(str::to_string).unwrap_or(d))
 }
 
 fn quote_qualified(name: &QualName) -> String {

@@ -1,4 +1,4 @@
-use crate::QualName;
+use crate::{DbObject, ObjKey, ObjectId, QualName};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,6 +10,12 @@ pub struct Catalog {
     pub types: BTreeMap<QualName, TypeDef>,
     pub sequences: BTreeMap<QualName, Sequence>,
     pub tables: BTreeMap<QualName, Table>,
+    /// Views, routines, triggers, policies, domains and other objects kept as definitions.
+    pub objects: BTreeMap<ObjectId, DbObject>,
+    /// `(dependent, referenced)` pairs from `pg_depend` between managed objects: the one graph
+    /// that orders drops and tells which dependents a change must drop and recreate.
+    #[serde(skip)]
+    pub dependencies: BTreeSet<(ObjKey, ObjKey)>,
     /// Types that belong to an extension (e.g. `public.citext` -> `citext`): columns using them
     /// must be created after the extension and dropped before it.
     pub extension_types: BTreeMap<QualName, String>,
@@ -28,6 +34,7 @@ impl Catalog {
             && self.types == other.types
             && self.sequences == other.sequences
             && self.tables == other.tables
+            && self.objects == other.objects
     }
 }
 
@@ -88,6 +95,8 @@ pub struct ColumnRef {
 pub struct Table {
     pub name: QualName,
     pub unlogged: bool,
+    pub row_security: bool,
+    pub force_row_security: bool,
     /// In attribute order.
     pub columns: Vec<Column>,
     pub constraints: BTreeMap<String, Constraint>,

@@ -7,7 +7,11 @@
 //! Maps are ordered (`BTreeMap`) so everything derived from the model is deterministic.
 
 mod catalog;
+mod key;
 mod name;
+mod objects;
 
 pub use catalog::*;
+pub use key::ObjKey;
 pub use name::QualName;
+pub use objects::{DbObject, ObjectId, ObjectKind};

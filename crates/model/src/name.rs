@@ -10,10 +10,7 @@ pub struct QualName {
 
 impl QualName {
     pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
-        QualName {
-            schema: schema.into(),
-            name: name.into(),
-        }
+        QualName { schema: schema.into(), name: name.into() }
     }
 }
 

@@ -3,13 +3,8 @@ use pg_query::protobuf::KeywordKind;
 /// Quotes an identifier the way PostgreSQL's `quote_ident` does: bare when it is a plain
 /// lower-case name that is not a keyword (unreserved keywords are fine), quoted otherwise.
 pub fn ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
     if plain && !is_keyword(name) {
         name.to_string()
     } else {
@@ -21,8 +16,7 @@ pub fn ident(name: &str) -> String {
 fn is_keyword(word: &str) -> bool {
     match pg_query::scan(word) {
         Ok(scan) => scan.tokens.first().is_some_and(|t| {
-            t.keyword_kind != KeywordKind::NoKeyword as i32
-                && t.keyword_kind != KeywordKind::UnreservedKeyword as i32
+            t.keyword_kind != KeywordKind::NoKeyword as i32 && t.keyword_kind != KeywordKind::UnreservedKeyword as i32
         }),
         Err(_) => true,
     }

@@ -6,6 +6,7 @@ use crate::step::{Action, ObjKey, Step};
 use crate::{Error, Result};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
+use schemactl_model::ObjectKind::*;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
@@ -65,26 +66,29 @@ fn tie_break(step: &Step) -> (u8, u8) {
         ObjKey::Schema { .. } => 0,
         ObjKey::Extension { .. } => 1,
         ObjKey::Type { .. } => 2,
+        ObjKey::Object { id } if matches!(id.kind, Collation | Domain | CompositeType | RangeType) => 2,
         ObjKey::Sequence { .. } => 3,
-        ObjKey::Table { .. } => 4,
-        ObjKey::Column { .. } => 5,
-        ObjKey::Constraint { .. } if is_fk => 8,
-        ObjKey::Constraint { .. } => 6,
-        ObjKey::Index { .. } => 7,
+        ObjKey::Object { id } if matches!(id.kind, Function | Procedure | Aggregate) => 4,
+        ObjKey::Table { .. } => 5,
+        ObjKey::Column { .. } => 6,
+        ObjKey::Constraint { .. } if is_fk => 9,
+        ObjKey::Constraint { .. } => 7,
+        ObjKey::Index { .. } => 8,
+        ObjKey::Object { id } if matches!(id.kind, View | MaterializedView) => 10,
+        ObjKey::Object { id } if id.kind == ViewIndex => 11,
+        ObjKey::Object { .. } => 12,
     };
     let is_comment = step.sql.starts_with("COMMENT ON");
     match step.action {
-        Action::Drop => (0, 8 - kind),
+        Action::Drop => (0, 12 - kind),
         _ if is_comment => (2, kind),
         _ => (1, kind),
     }
 }
 
 fn kahn(graph: &DiGraph<usize, ()>, steps: &[Step]) -> Result<Vec<usize>> {
-    let mut indegree: Vec<usize> = graph
-        .node_indices()
-        .map(|n| graph.neighbors_directed(n, petgraph::Incoming).count())
-        .collect();
+    let mut indegree: Vec<usize> =
+        graph.node_indices().map(|n| graph.neighbors_directed(n, petgraph::Incoming).count()).collect();
     let mut ready = BinaryHeap::new();
     for n in graph.node_indices() {
         if indegree[n.index()] == 0 {
@@ -109,11 +113,49 @@ fn kahn(graph: &DiGraph<usize, ()>, steps: &[Step]) -> Result<Vec<usize>> {
         .filter(|scc| scc.len() > 1)
         .min_by_key(|scc| scc.iter().map(|n| n.index()).min())
         .unwrap_or_default();
-    let objects: BTreeSet<String> = cycle
-        .iter()
-        .map(|n| steps[n.index()].object.to_string())
-        .collect();
-    Err(Error::Cycle {
-        objects: objects.into_iter().collect::<Vec<_>>().join(", "),
-    })
+    let objects: BTreeSet<String> = cycle.iter().map(|n| steps[n.index()].object.to_string()).collect();
+    Err(Error::Cycle { objects: objects.into_iter().collect::<Vec<_>>().join(", ") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemactl_model::QualName;
+
+    fn table(name: &str) -> ObjKey {
+        ObjKey::Table { name: QualName::new("public", name) }
+    }
+
+    #[test]
+    fn a_true_cycle_is_an_error_naming_the_objects() {
+        let a = Step::new(Action::Create, table("a"), "CREATE TABLE a ()").requires([table("b")]);
+        let b = Step::new(Action::Create, table("b"), "CREATE TABLE b ()").requires([table("a")]);
+        let free = Step::new(Action::Create, table("c"), "CREATE TABLE c ()");
+        let err = order(vec![a, free, b]).unwrap_err().to_string();
+        assert!(err.contains("table public.a") && err.contains("table public.b"), "{err}");
+        assert!(!err.contains("public.c"), "{err}");
+    }
+
+    #[test]
+    fn creates_follow_what_they_need_and_drops_precede_what_they_release() {
+        let user = Step::new(Action::Create, table("child"), "CREATE TABLE child ()").requires([table("parent")]);
+        let parent = Step::new(Action::Create, table("parent"), "CREATE TABLE parent ()");
+        let drop_old_user =
+            Step::new(Action::Drop, table("old_child"), "DROP TABLE old_child").releases([table("old")]);
+        let drop_old = Step::new(Action::Drop, table("old"), "DROP TABLE old");
+        let sorted = order(vec![user, drop_old, parent, drop_old_user]).unwrap();
+        let sql: Vec<&str> = sorted.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql, ["DROP TABLE old_child", "DROP TABLE old", "CREATE TABLE parent ()", "CREATE TABLE child ()"]);
+    }
+
+    #[test]
+    fn ties_break_the_same_way_every_time() {
+        let steps: Vec<Step> = (0..20)
+            .map(|i| Step::new(Action::Create, table(&format!("t{i:02}")), format!("CREATE TABLE t{i:02} ()")))
+            .collect();
+        let first: Vec<String> = order(steps.clone()).unwrap().into_iter().map(|s| s.sql).collect();
+        let second: Vec<String> = order(steps).unwrap().into_iter().map(|s| s.sql).collect();
+        assert_eq!(first, second);
+        assert_eq!(first[0], "CREATE TABLE t00 ()");
+    }
 }

@@ -8,6 +8,9 @@ use std::fmt::Write;
 /// The executable script: one statement per step, hazards as comments. Empty when in sync.
 pub fn render_sql(plan: &Plan) -> String {
     let mut out = String::new();
+    if crate::diff::creates_routines(&plan.steps) {
+        out.push_str("SET check_function_bodies = false;\n\n");
+    }
     for step in &plan.steps {
         for h in &step.hazards {
             let _ = writeln!(out, "-- hazard {}: {}", h.kind, h.message);
@@ -41,10 +44,7 @@ pub fn render_human(plan: &Plan) -> String {
         count(Action::Drop)
     );
     if !hazard_counts.is_empty() {
-        let list: Vec<String> = hazard_counts
-            .iter()
-            .map(|(k, n)| format!("{n} {k}"))
-            .collect();
+        let list: Vec<String> = hazard_counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
         let _ = writeln!(out, "Hazards: {}", list.join(", "));
     }
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
@@ -64,12 +64,7 @@ pub fn render_human(plan: &Plan) -> String {
                 Action::Alter => '~',
                 Action::Drop => '-',
             };
-            let _ = writeln!(
-                out,
-                "  {sign} {:>3}. {}",
-                i + 1,
-                indent_continuation(&step.sql, 9)
-            );
+            let _ = writeln!(out, "  {sign} {:>3}. {}", i + 1, indent_continuation(&step.sql, 9));
             for h in &step.hazards {
                 let _ = writeln!(out, "         ! {}: {}", h.kind, h.message);
             }
@@ -85,8 +80,7 @@ fn indent_continuation(sql: &str, width: usize) -> String {
 
 /// The plan as JSON data (`{"steps": [...]}`), for other tools.
 pub fn render_json(plan: &Plan) -> String {
-    let mut s =
-        serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -29,18 +29,11 @@ pub fn find_server_binaries(prefer_major: Option<u32>) -> Result<(PathBuf, u32)>
 /// `postgres --version`, which is worth doing once, not for every cluster.
 pub(crate) fn find_installation(prefer_major: Option<u32>) -> Result<Installation> {
     static FOUND: Mutex<BTreeMap<Option<u32>, Installation>> = Mutex::new(BTreeMap::new());
-    if let Some(hit) = FOUND
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&prefer_major)
-    {
+    if let Some(hit) = FOUND.lock().unwrap_or_else(|e| e.into_inner()).get(&prefer_major) {
         return Ok(hit.clone());
     }
     let found = search(prefer_major)?;
-    FOUND
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(prefer_major, found.clone());
+    FOUND.lock().unwrap_or_else(|e| e.into_inner()).insert(prefer_major, found.clone());
     Ok(found)
 }
 
@@ -56,17 +49,11 @@ fn search(prefer_major: Option<u32>) -> Result<Installation> {
         }
         if let Some(version) = postgres_version(&bindir) {
             if let Some(major) = major_of(&version) {
-                found.push(Installation {
-                    bindir,
-                    major,
-                    version,
-                });
+                found.push(Installation { bindir, major, version });
             }
         }
     }
-    pick(found, prefer_major).ok_or(Error::NoBinaries {
-        looked: looked.join(", "),
-    })
+    pick(found, prefer_major).ok_or(Error::NoBinaries { looked: looked.join(", ") })
 }
 
 /// The preferred major if present, else the newest; among equals the first found (PATH first).
@@ -97,10 +84,7 @@ fn candidate_dirs() -> (Vec<PathBuf>, Vec<String>) {
         }
     }
     // Distribution layouts: Debian/Ubuntu, RHEL/PGDG, source builds.
-    for (parent, prefix, suffix) in [
-        ("/usr/lib/postgresql", "", "bin"),
-        ("/usr", "pgsql-", "bin"),
-    ] {
+    for (parent, prefix, suffix) in [("/usr/lib/postgresql", "", "bin"), ("/usr", "pgsql-", "bin")] {
         looked.push(format!("{parent}/{prefix}*/{suffix}"));
         let mut versions: Vec<PathBuf> = std::fs::read_dir(parent)
             .into_iter()
@@ -123,10 +107,7 @@ fn resolve_bindir(dir: &Path) -> Option<PathBuf> {
     let initdb = std::fs::canonicalize(dir.join("initdb")).ok()?;
     let postgres = std::fs::canonicalize(dir.join("postgres")).ok()?;
     let bindir = initdb.parent()?.to_path_buf();
-    if !is_executable(&initdb)
-        || !is_executable(&postgres)
-        || !is_executable(&bindir.join("postgres"))
-    {
+    if !is_executable(&initdb) || !is_executable(&postgres) || !is_executable(&bindir.join("postgres")) {
         return None;
     }
     Some(bindir)
@@ -134,18 +115,13 @@ fn resolve_bindir(dir: &Path) -> Option<PathBuf> {
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
+    std::fs::metadata(path).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
 }
 
 /// `postgres --version` prints e.g. `postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)`;
 /// returns `15.18`. (`--version` is answered before the server's refusal to run as root.)
 fn postgres_version(bindir: &Path) -> Option<String> {
-    let out = Command::new(bindir.join("postgres"))
-        .arg("--version")
-        .output()
-        .ok()?;
+    let out = Command::new(bindir.join("postgres")).arg("--version").output().ok()?;
     if !out.status.success() {
         return None;
     }
@@ -157,10 +133,7 @@ fn parse_version(text: &str) -> Option<String> {
     after
         .split_whitespace()
         .next()
-        .map(|v| {
-            v.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-                .to_string()
-        })
+        .map(|v| v.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string())
         .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
 }
 
@@ -175,14 +148,8 @@ mod tests {
 
     #[test]
     fn versions_parse() {
-        assert_eq!(
-            parse_version("postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n").as_deref(),
-            Some("15.18")
-        );
-        assert_eq!(
-            parse_version("postgres (PostgreSQL) 17beta1\n").as_deref(),
-            Some("17beta1")
-        );
+        assert_eq!(parse_version("postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n").as_deref(), Some("15.18"));
+        assert_eq!(parse_version("postgres (PostgreSQL) 17beta1\n").as_deref(), Some("17beta1"));
         assert_eq!(major_of("17beta1"), Some(17));
         assert_eq!(major_of("9.6.24"), Some(9));
     }

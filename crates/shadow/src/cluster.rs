@@ -44,12 +44,7 @@ impl EmbeddedCluster {
         }
     }
 
-    fn start_in(
-        inst: &Installation,
-        run_as: Option<RunAs>,
-        template: &Path,
-        root: &Path,
-    ) -> Result<EmbeddedCluster> {
+    fn start_in(inst: &Installation, run_as: Option<RunAs>, template: &Path, root: &Path) -> Result<EmbeddedCluster> {
         let (data, socket_dir, log) = (root.join("data"), root.join("s"), root.join("server.log"));
         template::copy_tree(template, &data)?;
         std::fs::create_dir(&socket_dir)
@@ -65,9 +60,7 @@ impl EmbeddedCluster {
             attempt += 1;
             let port = 20000 + (process::random_u64() % 40000) as u16;
             match Self::launch(inst, run_as, root, &socket_dir, &log, port) {
-                Err(Error::ServerStart { log_tail, .. })
-                    if attempt < 3 && log_tail.contains("already in use") =>
-                {
+                Err(Error::ServerStart { log_tail, .. }) if attempt < 3 && log_tail.contains("already in use") => {
                     continue
                 }
                 other => return other,
@@ -84,18 +77,11 @@ impl EmbeddedCluster {
         port: u16,
     ) -> Result<EmbeddedCluster> {
         let data = root.join("data");
-        let log_file = std::fs::File::create(log)
-            .map_err(|e| Error::io(format!("cannot create {}", log.display()), e))?;
-        let log_err = log_file
-            .try_clone()
-            .map_err(|e| Error::io("cannot duplicate the log file handle", e))?;
+        let log_file =
+            std::fs::File::create(log).map_err(|e| Error::io(format!("cannot create {}", log.display()), e))?;
+        let log_err = log_file.try_clone().map_err(|e| Error::io("cannot duplicate the log file handle", e))?;
         let mut cmd = Command::new(inst.bindir.join("postgres"));
-        cmd.arg("-D")
-            .arg(&data)
-            .arg("-k")
-            .arg(socket_dir)
-            .arg("-p")
-            .arg(port.to_string());
+        cmd.arg("-D").arg(&data).arg("-k").arg(socket_dir).arg("-p").arg(port.to_string());
         for setting in [
             // No TCP at all: only our socket.
             "listen_addresses=",
@@ -120,16 +106,9 @@ impl EmbeddedCluster {
         }
         // Its own process group: a Ctrl-C in the terminal reaches schemactl, which decides.
         cmd.process_group(0);
-        cmd.current_dir(root)
-            .stdin(Stdio::null())
-            .stdout(log_file)
-            .stderr(log_err);
-        let child = process::spawn_guarded(cmd, run_as).map_err(|e| {
-            Error::io(
-                format!("cannot run {}", inst.bindir.join("postgres").display()),
-                e,
-            )
-        })?;
+        cmd.current_dir(root).stdin(Stdio::null()).stdout(log_file).stderr(log_err);
+        let child = process::spawn_guarded(cmd, run_as)
+            .map_err(|e| Error::io(format!("cannot run {}", inst.bindir.join("postgres").display()), e))?;
         let pid = child.id();
         let id = registry::register(child, root.to_path_buf());
 
@@ -157,11 +136,7 @@ impl EmbeddedCluster {
     /// real connection; fails early, with the log, if the server exits.
     fn wait_ready(&self, data: &Path, log: &Path) -> Result<()> {
         let deadline = Instant::now() + START_TIMEOUT;
-        let fail = |reason: String| Error::ServerStart {
-            bindir: self.bindir.clone(),
-            reason,
-            log_tail: log_tail(log),
-        };
+        let fail = |reason: String| Error::ServerStart { bindir: self.bindir.clone(), reason, log_tail: log_tail(log) };
         loop {
             match registry::with_child(self.id, |c| c.try_wait()) {
                 Some(Ok(Some(status))) => return Err(fail(format!("it exited ({status})"))),
@@ -173,16 +148,11 @@ impl EmbeddedCluster {
                 break;
             }
             if Instant::now() > deadline {
-                return Err(fail(format!(
-                    "not ready after {} s",
-                    START_TIMEOUT.as_secs()
-                )));
+                return Err(fail(format!("not ready after {} s", START_TIMEOUT.as_secs())));
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        let remaining = deadline
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_secs(2));
+        let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(2));
         check_connection(&self.url, remaining).map_err(|e| fail(format!("cannot connect: {e}")))
     }
 
@@ -222,15 +192,8 @@ impl Drop for EmbeddedCluster {
 
 fn socket_url(socket_dir: &Path, port: u16) -> Result<DbUrl> {
     // Conninfo values are quoted with backslash escapes, so any path works.
-    let quoted = socket_dir
-        .display()
-        .to_string()
-        .replace('\\', "\\\\")
-        .replace('\'', "\\'");
-    let conninfo = format!(
-        "host='{quoted}' port={port} user={} dbname=postgres",
-        template::SUPERUSER
-    );
+    let quoted = socket_dir.display().to_string().replace('\\', "\\\\").replace('\'', "\\'");
+    let conninfo = format!("host='{quoted}' port={port} user={} dbname=postgres", template::SUPERUSER);
     Ok(DbUrl::parse(&conninfo)?)
 }
 
@@ -240,8 +203,7 @@ fn pidfile_ready(data: &Path, pid: u32) -> bool {
         return false;
     };
     let mut lines = text.lines();
-    lines.next().map(str::trim) == Some(&pid.to_string())
-        && lines.nth(6).map(str::trim) == Some("ready")
+    lines.next().map(str::trim) == Some(&pid.to_string()) && lines.nth(6).map(str::trim) == Some("ready")
 }
 
 /// Connects once from a helper thread with its own runtime: `start` is synchronous and may be
@@ -249,22 +211,14 @@ fn pidfile_ready(data: &Path, pid: u32) -> bool {
 fn check_connection(url: &DbUrl, wait: Duration) -> std::result::Result<(), String> {
     let url = url.clone();
     let handle = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
         rt.block_on(async {
             let client = url.connect_waiting(wait).await.map_err(|e| e.to_string())?;
-            client
-                .simple_query("SELECT 1")
-                .await
-                .map_err(|e| e.to_string())?;
+            client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
             Ok(())
         })
     });
-    handle
-        .join()
-        .unwrap_or_else(|_| Err("the connection check panicked".into()))
+    handle.join().unwrap_or_else(|_| Err("the connection check panicked".into()))
 }
 
 /// The last lines of the server log, for error messages.

@@ -30,11 +30,7 @@ pub enum Error {
     /// The embedded server exited or did not accept connections in time. Its files are
     /// removed, so the message carries the end of its log.
     #[error("the embedded PostgreSQL server ({bindir}) did not start: {reason}; pass --dev-url to use another server; end of its log:\n{log_tail}", bindir = bindir.display())]
-    ServerStart {
-        bindir: PathBuf,
-        reason: String,
-        log_tail: String,
-    },
+    ServerStart { bindir: PathBuf, reason: String, log_tail: String },
 
     /// The server (embedded or `--dev-url`) could not be reached.
     #[error(transparent)]
@@ -42,21 +38,11 @@ pub enum Error {
 
     /// A maintenance statement (CREATE/DROP DATABASE, version query) failed.
     #[error("{action} on {server} failed: {message}{}", hint_suffix(hint))]
-    Sql {
-        action: String,
-        server: String,
-        message: String,
-        hint: Option<String>,
-    },
+    Sql { action: String, server: String, message: String, hint: Option<String> },
 
     /// A schema statement failed to load; `location` is `file:line:col`.
     #[error("{location}: {message}{}{}", detail_suffix(detail), hint_suffix(hint))]
-    Load {
-        location: String,
-        message: String,
-        detail: Option<String>,
-        hint: Option<String>,
-    },
+    Load { location: String, message: String, detail: Option<String>, hint: Option<String> },
 }
 
 /// Results of this crate.
@@ -64,10 +50,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub(crate) fn io(action: impl Into<String>, source: std::io::Error) -> Error {
-        Error::Io {
-            action: action.into(),
-            source,
-        }
+        Error::Io { action: action.into(), source }
     }
 
     /// A maintenance statement's failure, keeping the server's message and hint.
@@ -77,12 +60,7 @@ impl Error {
         e: &tokio_postgres::Error,
     ) -> Error {
         let (message, hint) = describe(e);
-        Error::Sql {
-            action: action.into(),
-            server: server.to_string(),
-            message,
-            hint,
-        }
+        Error::Sql { action: action.into(), server: server.to_string(), message, hint }
     }
 }
 
@@ -103,14 +81,9 @@ pub(crate) fn describe(e: &tokio_postgres::Error) -> (String, Option<String>) {
 }
 
 fn detail_suffix(detail: &Option<String>) -> String {
-    detail
-        .as_ref()
-        .map(|d| format!("\n  detail: {d}"))
-        .unwrap_or_default()
+    detail.as_ref().map(|d| format!("\n  detail: {d}")).unwrap_or_default()
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {
-    hint.as_ref()
-        .map(|h| format!("\n  hint: {h}"))
-        .unwrap_or_default()
+    hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default()
 }

@@ -26,19 +26,12 @@ const NOT_YET: &[&str] = &[
 /// retried in the next pass while passes make progress. The error names the statement's
 /// `file:line:col`, refined by the server's error position.
 pub async fn load(client: &Client, statements: &[Statement]) -> Result<()> {
-    let statements: Vec<&Statement> = statements
-        .iter()
-        .filter(|s| !s.sql.trim().is_empty())
-        .collect();
+    let statements: Vec<&Statement> = statements.iter().filter(|s| !s.sql.trim().is_empty()).collect();
     let (transactional, others): (Vec<&Statement>, Vec<&Statement>) =
         statements.iter().copied().partition(|s| s.transactional);
     if !transactional.is_empty() {
         // A newline before the `;` ends any trailing `--` comment.
-        let batch = transactional
-            .iter()
-            .map(|s| s.sql.as_str())
-            .collect::<Vec<_>>()
-            .join("\n;\n");
+        let batch = transactional.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join("\n;\n");
         if client.batch_execute(&batch).await.is_err() {
             return one_by_one(client, &statements).await;
         }
@@ -71,18 +64,12 @@ async fn one_by_one(client: &Client, statements: &[&Statement]) -> Result<()> {
 }
 
 fn is_not_yet(e: &tokio_postgres::Error) -> bool {
-    e.as_db_error()
-        .is_some_and(|db| NOT_YET.contains(&db.code().code()))
+    e.as_db_error().is_some_and(|db| NOT_YET.contains(&db.code().code()))
 }
 
 fn load_error(statement: &Statement, e: &tokio_postgres::Error) -> Error {
     let Some(db) = e.as_db_error() else {
-        return Error::Load {
-            location: statement.location(),
-            message: describe(e).0,
-            detail: None,
-            hint: None,
-        };
+        return Error::Load { location: statement.location(), message: describe(e).0, detail: None, hint: None };
     };
     let location = match db.position() {
         Some(ErrorPosition::Original(offset)) => {

@@ -37,33 +37,18 @@ fn lookup_user(name: &str) -> Option<RunAs> {
     let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
     let mut result: *mut libc::passwd = std::ptr::null_mut();
     // SAFETY: every pointer is valid for the stated sizes; getpwnam_r is the thread-safe form.
-    let rc = unsafe {
-        libc::getpwnam_r(
-            cname.as_ptr(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        )
-    };
+    let rc = unsafe { libc::getpwnam_r(cname.as_ptr(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
     if rc != 0 || result.is_null() || pwd.pw_uid == 0 {
         return None;
     }
-    Some(RunAs {
-        uid: pwd.pw_uid,
-        gid: pwd.pw_gid,
-    })
+    Some(RunAs { uid: pwd.pw_uid, gid: pwd.pw_gid })
 }
 
 /// Gives a path to the server's user (root creates the directories the server writes into).
 pub(crate) fn chown(path: &std::path::Path, run_as: Option<RunAs>) -> Result<()> {
     if let Some(user) = run_as {
-        std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).map_err(|e| {
-            Error::io(
-                format!("cannot give {} to uid {}", path.display(), user.uid),
-                e,
-            )
-        })?;
+        std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid))
+            .map_err(|e| Error::io(format!("cannot give {} to uid {}", path.display(), user.uid), e))?;
     }
     Ok(())
 }
@@ -74,14 +59,11 @@ pub(crate) fn chown_tree(path: &std::path::Path, run_as: Option<RunAs>) -> Resul
         return Ok(());
     }
     chown(path, run_as)?;
-    let meta = std::fs::symlink_metadata(path)
-        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let meta = std::fs::symlink_metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     if meta.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| Error::io(format!("cannot list {}", path.display()), e))?;
+        let entries = std::fs::read_dir(path).map_err(|e| Error::io(format!("cannot list {}", path.display()), e))?;
         for entry in entries {
-            let entry =
-                entry.map_err(|e| Error::io(format!("cannot list {}", path.display()), e))?;
+            let entry = entry.map_err(|e| Error::io(format!("cannot list {}", path.display()), e))?;
             chown_tree(&entry.path(), run_as)?;
         }
     }
@@ -109,14 +91,7 @@ pub(crate) fn spawn_guarded(mut cmd: Command, run_as: Option<RunAs>) -> io::Resu
                 }
             }
             #[cfg(target_os = "linux")]
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) != 0
-            {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
                 return Err(io::Error::last_os_error());
             }
             // The parent may have died between fork and prctl: then nobody would kill us.
@@ -128,14 +103,9 @@ pub(crate) fn spawn_guarded(mut cmd: Command, run_as: Option<RunAs>) -> io::Resu
     }
     let (reply_tx, reply_rx) = mpsc::channel();
     spawner()?
-        .send(SpawnRequest {
-            cmd,
-            reply: reply_tx,
-        })
+        .send(SpawnRequest { cmd, reply: reply_tx })
         .map_err(|_| io::Error::other("the process spawner thread is gone"))?;
-    reply_rx
-        .recv()
-        .map_err(|_| io::Error::other("the process spawner thread is gone"))?
+    reply_rx.recv().map_err(|_| io::Error::other("the process spawner thread is gone"))?
 }
 
 struct SpawnRequest {
@@ -156,13 +126,11 @@ fn spawner() -> io::Result<&'static mpsc::Sender<SpawnRequest>> {
     });
     if started {
         // The sender lives in a static, so `recv` never fails and the thread never exits.
-        std::thread::Builder::new()
-            .name("schemactl-spawner".into())
-            .spawn(move || {
-                while let Ok(mut request) = rx.recv() {
-                    let _ = request.reply.send(request.cmd.spawn());
-                }
-            })?;
+        std::thread::Builder::new().name("schemactl-spawner".into()).spawn(move || {
+            while let Ok(mut request) = rx.recv() {
+                let _ = request.reply.send(request.cmd.spawn());
+            }
+        })?;
     }
     Ok(tx)
 }
@@ -180,11 +148,7 @@ pub(crate) fn is_alive(pid: i32) -> bool {
     }
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state follows the command name, which is in parentheses and may contain spaces.
-        Ok(stat) => {
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().next())
-                != Some("Z")
-        }
+        Ok(stat) => stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()) != Some("Z"),
         Err(_) => true,
     }
 }
@@ -194,16 +158,9 @@ pub(crate) fn random_u64() -> u64 {
     use std::hash::BuildHasher;
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     // RandomState is seeded from the operating system's random source.
-    std::hash::RandomState::new().hash_one((
-        nanos,
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-    ))
+    std::hash::RandomState::new().hash_one((nanos, std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)))
 }
 
 /// `<prefix><pid>_<counter>_<random>`: unique across threads and concurrent processes.
@@ -211,9 +168,5 @@ pub fn unique_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!(
-        "{prefix}{}_{n}_{:08x}",
-        std::process::id(),
-        random_u64() as u32
-    )
+    format!("{prefix}{}_{n}_{:08x}", std::process::id(), random_u64() as u32)
 }

@@ -53,9 +53,7 @@ pub(crate) fn take(id: u64) -> Option<Live> {
 /// Runs `f` on a registered server's child (e.g. to see whether it exited).
 pub(crate) fn with_child<R>(id: u64, f: impl FnOnce(&mut Child) -> R) -> Option<R> {
     let mut live = lock(&LIVE);
-    live.iter_mut()
-        .find(|l| l.id == id)
-        .map(|l| f(&mut l.child))
+    live.iter_mut().find(|l| l.id == id).map(|l| f(&mut l.child))
 }
 
 /// Stops the server (immediate shutdown, then SIGKILL if it lingers) and removes its files.
@@ -107,11 +105,7 @@ pub(crate) fn release_shared_memory(data_dir: &Path) {
         return;
     };
     // Line 7 is "<key> <shmid>".
-    let Some(shmid) = text
-        .lines()
-        .nth(6)
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse::<i32>().ok())
+    let Some(shmid) = text.lines().nth(6).and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse::<i32>().ok())
     else {
         return;
     };
@@ -153,21 +147,16 @@ pub fn install_signal_cleanup() {
             }
         }
         Err(_) => {
-            let _ = std::thread::Builder::new()
-                .name("schemactl-signals".into())
-                .spawn(|| {
-                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    else {
-                        return;
-                    };
-                    rt.block_on(async {
-                        if let Some(signals) = Signals::new() {
-                            signals.wait_then_clean_up().await;
-                        }
-                    });
+            let _ = std::thread::Builder::new().name("schemactl-signals".into()).spawn(|| {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                rt.block_on(async {
+                    if let Some(signals) = Signals::new() {
+                        signals.wait_then_clean_up().await;
+                    }
                 });
+            });
         }
     }
 }

@@ -43,15 +43,9 @@ impl Shadow {
                 })
             }
             None => {
-                let cluster =
-                    tokio::task::spawn_blocking(move || EmbeddedCluster::start(prefer_major))
-                        .await
-                        .map_err(|e| {
-                            Error::io(
-                                "starting the embedded server",
-                                std::io::Error::other(e.to_string()),
-                            )
-                        })??;
+                let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(prefer_major))
+                    .await
+                    .map_err(|e| Error::io("starting the embedded server", std::io::Error::other(e.to_string())))??;
                 Ok(Shadow {
                     server: cluster.url(),
                     major: cluster.major_version(),
@@ -67,16 +61,11 @@ impl Shadow {
         let name = process::unique_name(PREFIX);
         let client = self.server.connect().await?;
         // Registered before creation: a Ctrl-C in between still drops it (IF EXISTS).
-        let signal_id = if self.cluster.is_none() {
-            registry::register_dev_database(&self.server, &name)
-        } else {
-            0
-        };
+        let signal_id = if self.cluster.is_none() { registry::register_dev_database(&self.server, &name) } else { 0 };
         let sql = format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(&name));
         if let Err(e) = client.batch_execute(&sql).await {
             registry::forget_dev_database(signal_id);
-            let mut error =
-                Error::sql(format!("creating shadow database {name}"), &self.server, &e);
+            let mut error = Error::sql(format!("creating shadow database {name}"), &self.server, &e);
             if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
                 if let Error::Sql { hint, .. } = &mut error {
                     hint.get_or_insert_with(|| CREATEDB_HINT.into());
@@ -106,12 +95,7 @@ impl Shadow {
             self.lock_created().clear();
             return tokio::task::spawn_blocking(move || cluster.stop())
                 .await
-                .map_err(|e| {
-                    Error::io(
-                        "stopping the embedded server",
-                        std::io::Error::other(e.to_string()),
-                    )
-                });
+                .map_err(|e| Error::io("stopping the embedded server", std::io::Error::other(e.to_string())));
         }
         let created = std::mem::take(&mut *self.lock_created());
         let mut first_error = None;
@@ -157,10 +141,7 @@ impl Drop for Shadow {
         let server = self.server.clone();
         // Async work in Drop: a thread with its own runtime works inside and outside tokio.
         let worker = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async {
@@ -180,18 +161,11 @@ impl Drop for Shadow {
 pub(crate) async fn drop_database_on(server: &DbUrl, name: &str) -> Result<()> {
     let client = server.connect().await?;
     let quoted = quote_ident(name);
-    let major = client
-        .query_one(
-            "SELECT current_setting('server_version_num')::int / 10000",
-            &[],
-        )
-        .await;
+    let major = client.query_one("SELECT current_setting('server_version_num')::int / 10000", &[]).await;
     if matches!(major, Ok(ref row) if row.get::<_, i32>(0) < 13) {
         // Two round trips: DROP DATABASE refuses to run in a multi-statement string.
         let literal = name.replace('\'', "''");
-        let terminate = format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{literal}'"
-        );
+        let terminate = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{literal}'");
         let _ = client.batch_execute(&terminate).await;
         let sql = format!("DROP DATABASE IF EXISTS {quoted}");
         return client
@@ -200,10 +174,7 @@ pub(crate) async fn drop_database_on(server: &DbUrl, name: &str) -> Result<()> {
             .map_err(|e| Error::sql(format!("dropping database {name}"), server, &e));
     }
     let sql = format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)");
-    client
-        .batch_execute(&sql)
-        .await
-        .map_err(|e| Error::sql(format!("dropping database {name}"), server, &e))
+    client.batch_execute(&sql).await.map_err(|e| Error::sql(format!("dropping database {name}"), server, &e))
 }
 
 /// A double-quoted SQL identifier.

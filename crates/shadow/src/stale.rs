@@ -50,12 +50,7 @@ pub(crate) fn create_owned_dir(prefix: &str) -> Result<PathBuf> {
     let dir = tempfile::Builder::new()
         .prefix(prefix)
         .tempdir_in(&base)
-        .map_err(|e| {
-            Error::io(
-                format!("cannot create a temp directory in {}", base.display()),
-                e,
-            )
-        })?
+        .map_err(|e| Error::io(format!("cannot create a temp directory in {}", base.display()), e))?
         .keep();
     if let Err(e) = std::fs::write(dir.join(OWNER_FILE), std::process::id().to_string()) {
         let _ = std::fs::remove_dir_all(&dir);

@@ -35,25 +35,13 @@ pub(crate) fn ensure(inst: &Installation, run_as: Option<RunAs>) -> Result<PathB
         }
     }
     Err(last_error.unwrap_or_else(|| {
-        Error::io(
-            "no usable cache directory for the template cluster",
-            std::io::Error::other("none writable"),
-        )
+        Error::io("no usable cache directory for the template cluster", std::io::Error::other("none writable"))
     }))
 }
 
 fn cache_key(inst: &Installation) -> String {
-    let version: String = inst
-        .version
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let version: String =
+        inst.version.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
     format!("pgdata-{FORMAT}-{version}")
 }
 
@@ -61,11 +49,7 @@ fn cache_key(inst: &Installation) -> String {
 /// temp dir for machines whose home is read-only or missing.
 fn cache_bases() -> Vec<PathBuf> {
     let mut bases = Vec::new();
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     if let Some(xdg) = env("XDG_CACHE_HOME") {
         bases.push(xdg.join("schemactl"));
     } else if let Some(home) = env("HOME") {
@@ -85,12 +69,8 @@ fn is_complete(dir: &Path) -> bool {
 /// home directory), then copies the result into the cache under a temporary name and renames it
 /// into place: renaming a directory is atomic and fails if another process got there first.
 fn build(inst: &Installation, run_as: Option<RunAs>, base: &Path, target: &Path) -> Result<()> {
-    std::fs::create_dir_all(base).map_err(|e| {
-        Error::io(
-            format!("cannot create cache directory {}", base.display()),
-            e,
-        )
-    })?;
+    std::fs::create_dir_all(base)
+        .map_err(|e| Error::io(format!("cannot create cache directory {}", base.display()), e))?;
     check_private_dir(base)?;
     sweep_staging(base);
 
@@ -99,11 +79,7 @@ fn build(inst: &Installation, run_as: Option<RunAs>, base: &Path, target: &Path)
         process::chown(&work, run_as)?;
         let data = work.join("data");
         initdb(inst, run_as, &work, &data)?;
-        let staging = base.join(format!(
-            ".staging-{}-{:x}",
-            std::process::id(),
-            process::random_u64()
-        ));
+        let staging = base.join(format!(".staging-{}-{:x}", std::process::id(), process::random_u64()));
         copy_tree(&data, &staging)?;
         match std::fs::rename(&staging, target) {
             Ok(()) => Ok(()),
@@ -113,10 +89,7 @@ fn build(inst: &Installation, run_as: Option<RunAs>, base: &Path, target: &Path)
             }
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&staging);
-                Err(Error::io(
-                    format!("cannot store the template cluster in {}", target.display()),
-                    e,
-                ))
+                Err(Error::io(format!("cannot store the template cluster in {}", target.display()), e))
             }
         }
     })();
@@ -127,16 +100,12 @@ fn build(inst: &Installation, run_as: Option<RunAs>, base: &Path, target: &Path)
 /// The temp-dir fallback is shared with other users: refuse one that is not ours.
 fn check_private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::symlink_metadata(dir)
-        .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
     // SAFETY: geteuid has no preconditions.
     let euid = unsafe { libc::geteuid() };
     if !meta.is_dir() || meta.uid() != euid {
         return Err(Error::io(
-            format!(
-                "cache directory {} is not a directory owned by us",
-                dir.display()
-            ),
+            format!("cache directory {} is not a directory owned by us", dir.display()),
             std::io::Error::from(std::io::ErrorKind::PermissionDenied),
         ));
     }
@@ -153,11 +122,7 @@ fn sweep_staging(base: &Path) {
         let Some(rest) = name.strip_prefix(".staging-") else {
             continue;
         };
-        let pid = rest
-            .split('-')
-            .next()
-            .and_then(|p| p.parse::<i32>().ok())
-            .unwrap_or(0);
+        let pid = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()).unwrap_or(0);
         if pid > 0 && pid != std::process::id() as i32 && !process::is_alive(pid) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
@@ -169,41 +134,21 @@ fn initdb(inst: &Installation, run_as: Option<RunAs>, work: &Path, data: &Path) 
     cmd.arg("-D").arg(data);
     // Durability is pointless for a throwaway cluster; trust is safe because the only way in is
     // a socket in a directory only we can reach.
-    cmd.args([
-        "--no-sync",
-        "--auth=trust",
-        "-U",
-        SUPERUSER,
-        "-E",
-        "UTF8",
-        "--locale=C",
-    ]);
+    cmd.args(["--no-sync", "--auth=trust", "-U", SUPERUSER, "-E", "UTF8", "--locale=C"]);
     if inst.major >= 11 {
         // 1 MB WAL segments instead of 16 MB: less to copy for every new cluster.
         cmd.arg("--wal-segsize=1");
     }
-    cmd.current_dir(work)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = process::spawn_guarded(cmd, run_as).map_err(|e| {
-        Error::io(
-            format!("cannot run {}", inst.bindir.join("initdb").display()),
-            e,
-        )
-    })?;
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::io("cannot wait for initdb", e))?;
+    cmd.current_dir(work).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = process::spawn_guarded(cmd, run_as)
+        .map_err(|e| Error::io(format!("cannot run {}", inst.bindir.join("initdb").display()), e))?;
+    let out = child.wait_with_output().map_err(|e| Error::io("cannot wait for initdb", e))?;
     if !out.status.success() {
         let mut output = String::from_utf8_lossy(&out.stderr).trim().to_string();
         if output.is_empty() {
             output = String::from_utf8_lossy(&out.stdout).trim().to_string();
         }
-        return Err(Error::Initdb {
-            bindir: inst.bindir.clone(),
-            output: format!("{} ({output})", out.status),
-        });
+        return Err(Error::Initdb { bindir: inst.bindir.clone(), output: format!("{} ({output})", out.status) });
     }
     Ok(())
 }
@@ -212,9 +157,7 @@ fn initdb(inst: &Installation, run_as: Option<RunAs>, work: &Path, data: &Path) 
 pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     let io = |what: &str, p: &Path, e| Error::io(format!("cannot {what} {}", p.display()), e);
     std::fs::create_dir(to).map_err(|e| io("create", to, e))?;
-    let perms = std::fs::metadata(from)
-        .map_err(|e| io("read", from, e))?
-        .permissions();
+    let perms = std::fs::metadata(from).map_err(|e| io("read", from, e))?.permissions();
     std::fs::set_permissions(to, perms).map_err(|e| io("set permissions of", to, e))?;
     for entry in std::fs::read_dir(from).map_err(|e| io("list", from, e))? {
         let entry = entry.map_err(|e| io("list", from, e))?;

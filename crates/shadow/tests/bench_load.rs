@@ -30,12 +30,7 @@ async fn load_beats_psql_on_5000_tables() {
     let raw = shadow.create_database().await.unwrap();
     let start = Instant::now();
     let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
-    raw.connect()
-        .await
-        .unwrap()
-        .batch_execute(&sql.join(";\n"))
-        .await
-        .unwrap();
+    raw.connect().await.unwrap().batch_execute(&sql.join(";\n")).await.unwrap();
     println!("one raw batch: {:?}", start.elapsed());
 
     let url = shadow.create_database().await.unwrap();
@@ -43,19 +38,11 @@ async fn load_beats_psql_on_5000_tables() {
     let start = Instant::now();
     load(&client, &statements).await.unwrap();
     let ours = start.elapsed();
-    let row = client
-        .query_one(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
-            &[],
-        )
-        .await
-        .unwrap();
+    let row = client.query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", &[]).await.unwrap();
     assert_eq!(row.get::<_, i64>(0), TABLES as i64);
 
     let file = tempfile::NamedTempFile::new().unwrap();
-    let text: String = (0..TABLES)
-        .map(|i| format!("{};\n", table_sql(i)))
-        .collect();
+    let text: String = (0..TABLES).map(|i| format!("{};\n", table_sql(i))).collect();
     std::fs::write(file.path(), text).unwrap();
     let psql_db = shadow.create_database().await.unwrap();
     let (bindir, _) = schemactl_shadow::find_server_binaries(None).unwrap();

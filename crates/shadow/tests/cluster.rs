@@ -6,11 +6,7 @@ use std::time::{Duration, Instant};
 /// Whether a process still runs (zombies count as gone).
 fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().next())
-                != Some("Z")
-        }
+        Ok(stat) => stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()) != Some("Z"),
         Err(_) => false,
     }
 }
@@ -25,57 +21,29 @@ fn wait_dead(pid: u32) -> bool {
 
 async fn databases(url: &schemactl_connect::DbUrl) -> Vec<String> {
     let client = url.connect().await.unwrap();
-    let rows = client
-        .query("SELECT datname::text FROM pg_database ORDER BY 1", &[])
-        .await
-        .unwrap();
+    let rows = client.query("SELECT datname::text FROM pg_database ORDER BY 1", &[]).await.unwrap();
     rows.iter().map(|r| r.get(0)).collect()
 }
 
 #[tokio::test]
 async fn embedded_cluster_lifecycle() {
-    let cluster = tokio::task::spawn_blocking(|| EmbeddedCluster::start(None))
-        .await
-        .unwrap()
-        .unwrap();
+    let cluster = tokio::task::spawn_blocking(|| EmbeddedCluster::start(None)).await.unwrap().unwrap();
     let (pid, dir) = (cluster.pid(), cluster.dir().to_path_buf());
     assert!(alive(pid));
     assert!(dir.join("data").join("PG_VERSION").exists());
     let url = cluster.url();
     assert_eq!(url.dbname(), "postgres");
-    assert!(
-        url.to_string().contains(&dir.display().to_string()),
-        "{url}"
-    );
+    assert!(url.to_string().contains(&dir.display().to_string()), "{url}");
 
     let client = url.connect().await.unwrap();
-    client
-        .batch_execute("CREATE DATABASE lifecycle_probe TEMPLATE template0")
-        .await
-        .unwrap();
-    let row = client
-        .query_one(
-            "SELECT current_setting('fsync'), current_setting('listen_addresses')",
-            &[],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (
-            row.get::<_, String>(0).as_str(),
-            row.get::<_, String>(1).as_str()
-        ),
-        ("off", "")
-    );
-    client
-        .batch_execute("DROP DATABASE lifecycle_probe")
-        .await
-        .unwrap();
+    client.batch_execute("CREATE DATABASE lifecycle_probe TEMPLATE template0").await.unwrap();
+    let row =
+        client.query_one("SELECT current_setting('fsync'), current_setting('listen_addresses')", &[]).await.unwrap();
+    assert_eq!((row.get::<_, String>(0).as_str(), row.get::<_, String>(1).as_str()), ("off", ""));
+    client.batch_execute("DROP DATABASE lifecycle_probe").await.unwrap();
     drop(client);
 
-    tokio::task::spawn_blocking(move || cluster.stop())
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || cluster.stop()).await.unwrap();
     assert!(!dir.exists(), "{} must be removed", dir.display());
     assert!(wait_dead(pid), "postmaster {pid} must be gone");
 }
@@ -94,10 +62,7 @@ fn start_outside_and_use_inside_separate_runtimes() {
     // The testkit's pattern: one cluster, used from several runtimes (one per test).
     let cluster = EmbeddedCluster::start(Some(15)).unwrap();
     for _ in 0..2 {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let client = cluster.url().connect().await.unwrap();
             client.simple_query("SELECT 1").await.unwrap();
@@ -115,10 +80,7 @@ async fn embedded_shadow_databases() {
     assert_ne!(a.dbname(), b.dbname());
     assert!(a.dbname().starts_with("schemactl_shadow_"));
     let client = a.connect().await.unwrap();
-    client
-        .batch_execute("CREATE TABLE t (id int)")
-        .await
-        .unwrap();
+    client.batch_execute("CREATE TABLE t (id int)").await.unwrap();
     // The connection is forced out by DROP ... WITH (FORCE).
     shadow.drop_database(&a).await.unwrap();
     let names = databases(shadow.server_url()).await;
@@ -140,10 +102,7 @@ fn shadow_dir(shadow: &Shadow) -> std::path::PathBuf {
 #[tokio::test]
 async fn dev_url_shadow_databases() {
     // A server lent to us: here an embedded cluster playing the part of the user's dev server.
-    let server = tokio::task::spawn_blocking(|| EmbeddedCluster::start(None))
-        .await
-        .unwrap()
-        .unwrap();
+    let server = tokio::task::spawn_blocking(|| EmbeddedCluster::start(None)).await.unwrap().unwrap();
     let dev_url = server.url();
 
     let shadow = Shadow::start(Some(&dev_url), None).await.unwrap();
@@ -155,11 +114,8 @@ async fn dev_url_shadow_databases() {
     shadow.drop_database(&a).await.unwrap();
     assert!(!databases(&dev_url).await.contains(&a.dbname().to_string()));
     shadow.close().await.unwrap();
-    let left: Vec<String> = databases(&dev_url)
-        .await
-        .into_iter()
-        .filter(|d| d.starts_with("schemactl_shadow_"))
-        .collect();
+    let left: Vec<String> =
+        databases(&dev_url).await.into_iter().filter(|d| d.starts_with("schemactl_shadow_")).collect();
     assert!(left.is_empty(), "{left:?}");
 
     // Without close(): Drop cleans up too.
@@ -171,23 +127,13 @@ async fn dev_url_shadow_databases() {
 
 #[tokio::test]
 async fn dev_url_role_without_createdb_gets_a_hint() {
-    let server = tokio::task::spawn_blocking(|| EmbeddedCluster::start(None))
-        .await
-        .unwrap()
-        .unwrap();
+    let server = tokio::task::spawn_blocking(|| EmbeddedCluster::start(None)).await.unwrap().unwrap();
     let admin = server.url().connect().await.unwrap();
-    admin
-        .batch_execute("CREATE ROLE weak LOGIN NOCREATEDB")
-        .await
-        .unwrap();
-    let weak =
-        schemactl_connect::DbUrl::parse(&format!("{} user=weak", conninfo(&server.url()))).unwrap();
+    admin.batch_execute("CREATE ROLE weak LOGIN NOCREATEDB").await.unwrap();
+    let weak = schemactl_connect::DbUrl::parse(&format!("{} user=weak", conninfo(&server.url()))).unwrap();
     let shadow = Shadow::start(Some(&weak), None).await.unwrap();
     let err = shadow.create_database().await.unwrap_err().to_string();
-    assert!(
-        err.contains("permission denied to create database"),
-        "{err}"
-    );
+    assert!(err.contains("permission denied to create database"), "{err}");
     assert!(err.contains("needs CREATEDB"), "{err}");
     assert!(err.contains("weak@"), "{err}");
 }
@@ -204,14 +150,8 @@ fn conninfo(url: &schemactl_connect::DbUrl) -> String {
 
 #[tokio::test]
 async fn unreachable_dev_url_is_a_clear_error() {
-    let url = schemactl_connect::DbUrl::parse(
-        "postgresql://nobody:secret@/nodb?host=/nonexistent&port=1",
-    )
-    .unwrap();
-    let err = Shadow::start(Some(&url), None)
-        .await
-        .unwrap_err()
-        .to_string();
+    let url = schemactl_connect::DbUrl::parse("postgresql://nobody:secret@/nodb?host=/nonexistent&port=1").unwrap();
+    let err = Shadow::start(Some(&url), None).await.unwrap_err().to_string();
     assert!(err.contains("cannot connect"), "{err}");
     assert!(!err.contains("secret"), "{err}");
 }

@@ -45,31 +45,13 @@ async fn ordered_statements_load_in_one_batch() {
     with_database(|client| async move {
         let statements = vec![
             stmt("schema/a.sql", 1, "CREATE TYPE mood AS ENUM ('ok', 'sad')"),
-            stmt(
-                "schema/a.sql",
-                2,
-                "CREATE TABLE person (id int PRIMARY KEY, m mood) -- trailing comment",
-            ),
-            non_transactional(stmt(
-                "schema/a.sql",
-                3,
-                "CREATE INDEX CONCURRENTLY person_m ON person (m)",
-            )),
-            stmt(
-                "schema/a.sql",
-                4,
-                "CREATE VIEW happy AS SELECT * FROM person WHERE m = 'ok'",
-            ),
+            stmt("schema/a.sql", 2, "CREATE TABLE person (id int PRIMARY KEY, m mood) -- trailing comment"),
+            non_transactional(stmt("schema/a.sql", 3, "CREATE INDEX CONCURRENTLY person_m ON person (m)")),
+            stmt("schema/a.sql", 4, "CREATE VIEW happy AS SELECT * FROM person WHERE m = 'ok'"),
         ];
         load(&client, &statements).await.unwrap();
         assert_eq!(tables(&client).await, ["happy", "person"]);
-        let row = client
-            .query_one(
-                "SELECT count(*) FROM pg_indexes WHERE indexname = 'person_m'",
-                &[],
-            )
-            .await
-            .unwrap();
+        let row = client.query_one("SELECT count(*) FROM pg_indexes WHERE indexname = 'person_m'", &[]).await.unwrap();
         assert_eq!(row.get::<_, i64>(0), 1);
     })
     .await;
@@ -79,16 +61,8 @@ async fn ordered_statements_load_in_one_batch() {
 async fn out_of_order_statements_are_retried() {
     with_database(|client| async move {
         let statements = vec![
-            stmt(
-                "v.sql",
-                1,
-                "CREATE VIEW v AS SELECT a.id, b.x FROM app.a JOIN b ON b.id = a.id",
-            ),
-            stmt(
-                "b.sql",
-                1,
-                "CREATE TABLE b (id int PRIMARY KEY, x mood REFERENCES a2 (id))",
-            ),
+            stmt("v.sql", 1, "CREATE VIEW v AS SELECT a.id, b.x FROM app.a JOIN b ON b.id = a.id"),
+            stmt("b.sql", 1, "CREATE TABLE b (id int PRIMARY KEY, x mood REFERENCES a2 (id))"),
             stmt("a.sql", 1, "CREATE TABLE app.a (id int)"),
             stmt("s.sql", 1, "CREATE SCHEMA app"),
             stmt("t.sql", 1, "CREATE TYPE mood AS ENUM ('ok')"),
@@ -121,18 +95,11 @@ async fn missing_type_is_reported_at_its_position() {
     with_database(|client| async move {
         let statements = vec![
             stmt("schema/types.sql", 1, "CREATE TYPE mood AS ENUM ('ok')"),
-            stmt(
-                "schema/tables.sql",
-                3,
-                "CREATE TABLE person (\n    id int,\n    m moood\n)",
-            ),
+            stmt("schema/tables.sql", 3, "CREATE TABLE person (\n    id int,\n    m moood\n)"),
         ];
         let err = load(&client, &statements).await.unwrap_err();
         assert!(matches!(err, Error::Load { .. }), "{err:?}");
-        assert_eq!(
-            err.to_string(),
-            "schema/tables.sql:5:7: type \"moood\" does not exist"
-        );
+        assert_eq!(err.to_string(), "schema/tables.sql:5:7: type \"moood\" does not exist");
     })
     .await;
 }
@@ -158,16 +125,9 @@ async fn hint_is_kept() {
     with_database(|client| async move {
         let statements = vec![stmt("f.sql", 7, "SELECT lower(1, 2)")];
         let err = load(&client, &statements).await.unwrap_err();
-        let Error::Load { location, hint, .. } = &err else {
-            panic!("{err:?}")
-        };
+        let Error::Load { location, hint, .. } = &err else { panic!("{err:?}") };
         assert_eq!(location, "f.sql:7:8");
-        assert!(
-            hint.as_deref()
-                .unwrap_or("")
-                .contains("No function matches"),
-            "{err}"
-        );
+        assert!(hint.as_deref().unwrap_or("").contains("No function matches"), "{err}");
         assert!(err.to_string().contains("\n  hint: "), "{err}");
     })
     .await;
@@ -184,19 +144,14 @@ async fn empty_input_is_fine() {
 #[tokio::test]
 async fn parsed_files_load_and_errors_point_into_them() {
     let text = "CREATE TYPE mood AS ENUM ('ok');\n\nCREATE TABLE person (id int, m moood);\n";
-    let statements =
-        schemactl_source::parse_source(std::path::Path::new("schema/tables.sql"), text).unwrap();
+    let statements = schemactl_source::parse_source(std::path::Path::new("schema/tables.sql"), text).unwrap();
     with_database(|client| async move {
         let err = load(&client, &statements).await.unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "schema/tables.sql:3:32: type \"moood\" does not exist"
-        );
+        assert_eq!(err.to_string(), "schema/tables.sql:3:32: type \"moood\" does not exist");
     })
     .await;
     let text = "CREATE VIEW v AS SELECT id FROM person;\nCREATE TABLE person (id int);\n";
-    let statements =
-        schemactl_source::parse_source(std::path::Path::new("schema/all.sql"), text).unwrap();
+    let statements = schemactl_source::parse_source(std::path::Path::new("schema/all.sql"), text).unwrap();
     with_database(|client| async move {
         load(&client, &statements).await.unwrap();
         assert_eq!(tables(&client).await, ["person", "v"]);

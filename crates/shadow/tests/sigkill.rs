@@ -10,11 +10,7 @@ const CHILD_ENV: &str = "SCHEMACTL_SHADOW_SIGKILL_CHILD";
 
 fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().next())
-                != Some("Z")
-        }
+        Ok(stat) => stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()) != Some("Z"),
         Err(_) => false,
     }
 }
@@ -24,10 +20,7 @@ fn server_dies_with_a_killed_owner() {
     if std::env::var_os(CHILD_ENV).is_some() {
         // The child: start a cluster from a short-lived thread (the parent-death signal must
         // not fire when that thread ends), report it, and wait to be killed.
-        let cluster =
-            std::thread::spawn(|| schemactl_shadow::EmbeddedCluster::start(None).unwrap())
-                .join()
-                .unwrap();
+        let cluster = std::thread::spawn(|| schemactl_shadow::EmbeddedCluster::start(None).unwrap()).join().unwrap();
         std::thread::sleep(Duration::from_millis(300));
         println!("READY {} {}", cluster.pid(), cluster.dir().display());
         std::thread::sleep(Duration::from_secs(120));
@@ -35,23 +28,14 @@ fn server_dies_with_a_killed_owner() {
     }
 
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "server_dies_with_a_killed_owner",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["server_dies_with_a_killed_owner", "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
     // libtest may print "test <name> ... " on the same line first.
-    let line = stdout
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.contains("READY "))
-        .expect("child reported READY");
+    let line = stdout.lines().map_while(Result::ok).find(|l| l.contains("READY ")).expect("child reported READY");
     let mut parts = line.split("READY ").nth(1).unwrap().split_whitespace();
     let pid: u32 = parts.next().unwrap().parse().unwrap();
     let dir = std::path::PathBuf::from(parts.next().unwrap());

@@ -9,11 +9,7 @@ const CHILD_ENV: &str = "SCHEMACTL_SHADOW_SIGNALS_CHILD";
 
 fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().next())
-                != Some("Z")
-        }
+        Ok(stat) => stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()) != Some("Z"),
         Err(_) => false,
     }
 }
@@ -28,11 +24,7 @@ fn spawn_child(test: &str, mode: &str) -> (std::process::Child, u32, std::path::
         .spawn()
         .unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
-    let line = stdout
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.contains("READY "))
-        .expect("child reported READY");
+    let line = stdout.lines().map_while(Result::ok).find(|l| l.contains("READY ")).expect("child reported READY");
     let mut parts = line.split("READY ").nth(1).unwrap().split_whitespace();
     let pid = parts.next().unwrap().parse().unwrap();
     let dir = std::path::PathBuf::from(parts.next().unwrap());
@@ -40,18 +32,11 @@ fn spawn_child(test: &str, mode: &str) -> (std::process::Child, u32, std::path::
 }
 
 fn child_body(mode: &str) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     rt.block_on(async {
         schemactl_shadow::install_signal_cleanup();
         let cluster =
-            tokio::task::spawn_blocking(|| schemactl_shadow::EmbeddedCluster::start(None))
-                .await
-                .unwrap()
-                .unwrap();
+            tokio::task::spawn_blocking(|| schemactl_shadow::EmbeddedCluster::start(None)).await.unwrap().unwrap();
         println!("READY {} {}", cluster.pid(), cluster.dir().display());
         if mode == "exit" {
             // Leaked on purpose: only the atexit hook can stop it.

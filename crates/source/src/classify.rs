@@ -25,28 +25,20 @@ pub(crate) enum Verdict {
     /// Data changes, drops and other non-declarative statements.
     NotSchema(String),
     /// Statements we refuse for another reason, given here.
-    Unsupported {
-        statement: String,
-        reason: &'static str,
-    },
+    Unsupported { statement: String, reason: &'static str },
 }
 
 const ROLES: &str = "roles are cluster-wide; schemactl references roles, never creates them";
-const TABLESPACES: &str =
-    "tablespaces are cluster-wide; schemactl references tablespaces, never creates them";
+const TABLESPACES: &str = "tablespaces are cluster-wide; schemactl references tablespaces, never creates them";
 const DATABASES: &str = "schema files describe the objects inside one database, not databases";
-const SEARCH_PATH: &str = "it changes how later statements resolve names; schema-qualify names instead (e.g. `CREATE TABLE app.users`)";
+const SEARCH_PATH: &str =
+    "it changes how later statements resolve names; schema-qualify names instead (e.g. `CREATE TABLE app.users`)";
 
 /// Classifies one top-level statement by its parse tree node.
 pub(crate) fn classify(node: &NodeEnum) -> Verdict {
     use NodeEnum as N;
-    let keep = Verdict::Keep {
-        transactional: true,
-    };
-    let unsupported = |reason| Verdict::Unsupported {
-        statement: statement_name(node),
-        reason,
-    };
+    let keep = Verdict::Keep { transactional: true };
+    let unsupported = |reason| Verdict::Unsupported { statement: statement_name(node), reason };
     match node {
         N::CreateStmt(_)
         | N::ViewStmt(_)
@@ -238,12 +230,7 @@ fn set_config_call(s: &protobuf::SelectStmt) -> Option<SetConfig> {
         return None;
     };
     let name = strings(&call.funcname);
-    if !plain
-        || !matches!(
-            name.as_slice(),
-            ["set_config"] | ["pg_catalog", "set_config"]
-        )
-    {
+    if !plain || !matches!(name.as_slice(), ["set_config"] | ["pg_catalog", "set_config"]) {
         return None;
     }
     let setting = call.args.first().and_then(string_const);
@@ -296,18 +283,14 @@ pub(crate) fn statement_name(node: &NodeEnum) -> String {
         N::CreateTableSpaceStmt(_) => "CREATE TABLESPACE",
         N::AlterTableSpaceOptionsStmt(_) => "ALTER TABLESPACE",
         N::AlterTableMoveAllStmt(_) => "ALTER ... SET TABLESPACE (ALL IN TABLESPACE)",
-        N::AlterDatabaseStmt(_)
-        | N::AlterDatabaseSetStmt(_)
-        | N::AlterDatabaseRefreshCollStmt(_) => "ALTER DATABASE",
+        N::AlterDatabaseStmt(_) | N::AlterDatabaseSetStmt(_) | N::AlterDatabaseRefreshCollStmt(_) => "ALTER DATABASE",
         N::AlterSystemStmt(_) => "ALTER SYSTEM",
         N::ImportForeignSchemaStmt(_) => "IMPORT FOREIGN SCHEMA",
         N::RenameStmt(_) => "ALTER ... RENAME",
         N::CreateTableAsStmt(s) if s.is_select_into => "SELECT INTO",
         N::CreateTableAsStmt(_) => "CREATE TABLE AS",
         N::DropStmt(s) => return format!("DROP {}", object_type_name(s.remove_type)),
-        N::VariableSetStmt(s) if s.kind == VariableSetKind::VarReset as i32 => {
-            return format!("RESET {}", s.name)
-        }
+        N::VariableSetStmt(s) if s.kind == VariableSetKind::VarReset as i32 => return format!("RESET {}", s.name),
         N::VariableSetStmt(s) => return format!("SET {}", s.name),
         N::TransactionStmt(s) => match TransactionStmtKind::try_from(s.kind) {
             Ok(TransactionStmtKind::TransStmtRollback) => "ROLLBACK",

@@ -50,11 +50,7 @@ impl Deps {
 
 /// Names in the system schemas are never created by schema files.
 fn is_builtin(name: &Name) -> bool {
-    name.name.is_empty()
-        || matches!(
-            name.schema.as_deref(),
-            Some("pg_catalog" | "information_schema" | "pg_toast")
-        )
+    name.name.is_empty() || matches!(name.schema.as_deref(), Some("pg_catalog" | "information_schema" | "pg_toast"))
 }
 
 /// Dependencies of one top-level statement.
@@ -104,8 +100,7 @@ fn finish(deps: &mut Deps) {
                 && (p.schema == r.schema || p.schema.is_none() || r.schema.is_none())
         })
     };
-    deps.requires
-        .retain(|r| !(r.role == Role::Unique && creates(r)));
+    deps.requires.retain(|r| !(r.role == Role::Unique && creates(r)));
 }
 
 /// Every name mentioned anywhere below `node`.
@@ -114,9 +109,7 @@ pub(crate) fn references(node: &NodeEnum, deps: &mut Deps) {
     let mut found = Deps::default();
     crate::walk_gen::walk_enum(node, &mut |n| reference(n, &mut found, &mut ctes));
     // A query's own CTEs are not relations (`WITH x AS (...) SELECT FROM x`).
-    found
-        .requires
-        .retain(|r| !(r.ns == Ns::Rel && r.schema.is_none() && ctes.contains(&r.name)));
+    found.requires.retain(|r| !(r.ns == Ns::Rel && r.schema.is_none() && ctes.contains(&r.name)));
     deps.requires.extend(found.requires);
 }
 
@@ -146,14 +139,8 @@ fn reference<'a>(node: NodeRef<'a>, deps: &mut Deps, ctes: &mut BTreeSet<String>
                 deps.require(from_text(ns, text));
             }
         }
-        NodeRef::ObjectWithArgs(o) => {
-            deps.require(Name::from_nodes(Ns::Func, Role::Object, &o.objname))
-        }
-        NodeRef::CollateClause(c) => deps.require(Name::from_nodes(
-            Ns::Other("collation"),
-            Role::Object,
-            &c.collname,
-        )),
+        NodeRef::ObjectWithArgs(o) => deps.require(Name::from_nodes(Ns::Func, Role::Object, &o.objname)),
+        NodeRef::CollateClause(c) => deps.require(Name::from_nodes(Ns::Other("collation"), Role::Object, &c.collname)),
         NodeRef::Constraint(c) => {
             // A foreign key needs the referenced key to exist, which may be
             // added by a later ALTER TABLE or CREATE UNIQUE INDEX.
@@ -178,9 +165,7 @@ fn reference<'a>(node: NodeRef<'a>, deps: &mut Deps, ctes: &mut BTreeSet<String>
         // With check_function_bodies on (the default), a LANGUAGE sql body
         // written as a string is parsed and checked at creation time, so the
         // objects it uses must exist already.
-        NodeRef::CreateFunctionStmt(f)
-            if f.sql_body.is_none() && language(&f.options).as_deref() == Some("sql") =>
-        {
+        NodeRef::CreateFunctionStmt(f) if f.sql_body.is_none() && language(&f.options).as_deref() == Some("sql") => {
             if let Some(body) = body(&f.options) {
                 sql_body_references(body, deps);
             }
@@ -201,10 +186,7 @@ fn type_name(tn: &protobuf::TypeName) -> Option<Name> {
 
 /// The `LANGUAGE` of a CREATE FUNCTION, lowercased.
 pub(crate) fn language(options: &[Node]) -> Option<String> {
-    options
-        .iter()
-        .find_map(|o| names::option_string(o, "language"))
-        .map(str::to_lowercase)
+    options.iter().find_map(|o| names::option_string(o, "language")).map(str::to_lowercase)
 }
 
 /// The `AS '...'` body of a CREATE FUNCTION (not the `obj_file, symbol` form).
@@ -236,10 +218,8 @@ fn sql_body_references(body: &str, deps: &mut Deps) {
 /// is too deep for pg_query.rs to decode (see `parse.rs`).
 pub(crate) fn of_summary(kind: &NodeEnum, summary: &protobuf::SummaryResult) -> Deps {
     use protobuf::summary_result::Context;
-    let creates_relation = matches!(
-        kind,
-        NodeEnum::CreateStmt(_) | NodeEnum::ViewStmt(_) | NodeEnum::CreateTableAsStmt(_)
-    );
+    let creates_relation =
+        matches!(kind, NodeEnum::CreateStmt(_) | NodeEnum::ViewStmt(_) | NodeEnum::CreateTableAsStmt(_));
     let mut deps = Deps::default();
     for t in &summary.tables {
         let name = Name::object(Ns::Rel, Some(&t.schema_name), &t.table_name);

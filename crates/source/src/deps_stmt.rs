@@ -13,9 +13,7 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
     use NodeEnum as N;
     use Ns::{Other, Rel};
     let nodes = |ns, role, parts: &[Node]| Name::from_nodes(ns, role, parts);
-    let rv = |ns, role, rv: &Option<protobuf::RangeVar>| {
-        rv.as_ref().and_then(|r| Name::from_range_var(ns, role, r))
-    };
+    let rv = |ns, role, rv: &Option<protobuf::RangeVar>| rv.as_ref().and_then(|r| Name::from_range_var(ns, role, r));
     let named = |ns, name: &str| (!name.is_empty()).then(|| Name::object(ns, None, name));
     match node {
         N::CreateSchemaStmt(s) => create_schema(s, d),
@@ -60,11 +58,7 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
         N::DefineStmt(s) => define(s, d),
         N::CreateFunctionStmt(s) => d.provide(nodes(Ns::Func, Role::Object, &s.funcname)),
         N::AlterFunctionStmt(s) => {
-            let func = s
-                .func
-                .as_ref()
-                .map(|f| f.objname.as_slice())
-                .unwrap_or_default();
+            let func = s.func.as_ref().map(|f| f.objname.as_slice()).unwrap_or_default();
             d.provide(nodes(Ns::Func, Role::Touch, func));
         }
         N::CreateTrigStmt(s) => {
@@ -78,9 +72,7 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
             d.provide(named(Other("event trigger"), &s.trigname));
             d.require(nodes(Ns::Func, Role::Object, &s.funcname));
         }
-        N::AlterEventTrigStmt(s) => {
-            d.provide(named(Other("event trigger"), &s.trigname).map(touch))
-        }
+        N::AlterEventTrigStmt(s) => d.provide(named(Other("event trigger"), &s.trigname).map(touch)),
         N::CreatePolicyStmt(s) => d.provide(rv(Rel, Role::Touch, &s.table)),
         N::AlterPolicyStmt(s) => d.provide(rv(Rel, Role::Touch, &s.table)),
         N::RuleStmt(s) => d.provide(rv(Rel, Role::Touch, &s.relation)),
@@ -125,17 +117,9 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
         }
         N::CreateOpClassStmt(s) => {
             d.provide(nodes(Other("operator class"), Role::Object, &s.opclassname));
-            d.require(nodes(
-                Other("operator family"),
-                Role::Object,
-                &s.opfamilyname,
-            ));
+            d.require(nodes(Other("operator family"), Role::Object, &s.opfamilyname));
         }
-        N::CreateOpFamilyStmt(s) => d.provide(nodes(
-            Other("operator family"),
-            Role::Object,
-            &s.opfamilyname,
-        )),
+        N::CreateOpFamilyStmt(s) => d.provide(nodes(Other("operator family"), Role::Object, &s.opfamilyname)),
         N::AlterCollationStmt(s) => d.provide(nodes(Other("collation"), Role::Touch, &s.collname)),
         N::AlterTableStmt(s) => alter_table(s, d),
         N::AlterOwnerStmt(s) => {
@@ -156,11 +140,7 @@ pub(crate) fn statement_rules(node: &NodeEnum, d: &mut Deps) {
             for name in object_names(s.object_type, s.relation.as_ref(), s.object.as_deref()) {
                 d.require(Some(name));
             }
-            let ext = s
-                .extname
-                .as_ref()
-                .map(|e| e.sval.as_str())
-                .unwrap_or_default();
+            let ext = s.extname.as_ref().map(|e| e.sval.as_str()).unwrap_or_default();
             d.require(named(Ns::Extension, ext));
         }
         N::AlterExtensionStmt(s) => d.provide(named(Ns::Extension, &s.extname).map(touch)),
@@ -219,16 +199,8 @@ fn list_strings(node: Option<&Node>) -> Vec<&str> {
 /// `CREATE SCHEMA s [AUTHORIZATION r] [CREATE TABLE ... CREATE VIEW ...]`.
 fn create_schema(s: &protobuf::CreateSchemaStmt, d: &mut Deps) {
     // Without a name, the schema is named after the authorization role.
-    let role = s
-        .authrole
-        .as_ref()
-        .map(|r| r.rolename.as_str())
-        .unwrap_or_default();
-    let schema = if s.schemaname.is_empty() {
-        role
-    } else {
-        &s.schemaname
-    };
+    let role = s.authrole.as_ref().map(|r| r.rolename.as_str()).unwrap_or_default();
+    let schema = if s.schemaname.is_empty() { role } else { &s.schemaname };
     if schema.is_empty() {
         return;
     }
@@ -249,10 +221,7 @@ fn create_schema(s: &protobuf::CreateSchemaStmt, d: &mut Deps) {
         requires.extend(inner.requires);
     }
     for required in requires {
-        let sibling = Name {
-            schema: Some(schema.clone()),
-            ..required.clone()
-        };
+        let sibling = Name { schema: Some(schema.clone()), ..required.clone() };
         if !(required.schema.is_none() && d.provides.contains(&sibling.with_role(Role::Object))) {
             d.require(Some(required));
         }
@@ -280,9 +249,10 @@ fn implicit_sequence(table: &protobuf::RangeVar, column: &protobuf::ColumnDef, d
         type_name.as_deref(),
         Some(["serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"])
     );
-    let identity = column.constraints.iter().any(|c| {
-        matches!(&c.node, Some(NodeEnum::Constraint(c)) if c.contype == ConstrType::ConstrIdentity as i32)
-    });
+    let identity = column
+        .constraints
+        .iter()
+        .any(|c| matches!(&c.node, Some(NodeEnum::Constraint(c)) if c.contype == ConstrType::ConstrIdentity as i32));
     let name = format!("{}_{}_seq", table.relname, column.colname);
     // PostgreSQL shortens longer names, picking a name we cannot predict.
     if (serial || identity) && name.len() <= 63 {
@@ -291,11 +261,7 @@ fn implicit_sequence(table: &protobuf::RangeVar, column: &protobuf::ColumnDef, d
 }
 
 fn unique_constraint(table: &protobuf::RangeVar, c: &protobuf::Constraint, d: &mut Deps) {
-    let unique = [
-        ConstrType::ConstrPrimary,
-        ConstrType::ConstrUnique,
-        ConstrType::ConstrExclusion,
-    ];
+    let unique = [ConstrType::ConstrPrimary, ConstrType::ConstrUnique, ConstrType::ConstrExclusion];
     if unique.iter().any(|t| *t as i32 == c.contype) {
         d.provide(Name::from_range_var(Ns::Rel, Role::Unique, table));
     }
@@ -313,28 +279,18 @@ fn alter_table(s: &protobuf::AlterTableStmt, d: &mut Deps) {
         let def = cmd.def.as_deref().and_then(|n| n.node.as_ref());
         let subtype = At::try_from(cmd.subtype).unwrap_or(At::Undefined);
         match (subtype, def) {
-            (At::AtAddColumn, Some(NodeEnum::ColumnDef(column))) => {
-                implicit_sequence(table, column, d)
-            }
+            (At::AtAddColumn, Some(NodeEnum::ColumnDef(column))) => implicit_sequence(table, column, d),
             (At::AtAddConstraint, Some(NodeEnum::Constraint(c))) => {
                 unique_constraint(table, c, d);
                 if !c.indexname.is_empty() {
                     d.require(Some(index(&c.indexname)));
                 }
             }
-            (
-                At::AtEnableTrig
-                | At::AtEnableAlwaysTrig
-                | At::AtEnableReplicaTrig
-                | At::AtDisableTrig,
-                _,
-            ) => {
+            (At::AtEnableTrig | At::AtEnableAlwaysTrig | At::AtEnableReplicaTrig | At::AtDisableTrig, _) => {
                 d.require(trigger(table, &cmd.name));
             }
             (At::AtClusterOn, _) => d.require(Some(index(&cmd.name))),
-            (At::AtReplicaIdentity, Some(NodeEnum::ReplicaIdentityStmt(r)))
-                if !r.name.is_empty() =>
-            {
+            (At::AtReplicaIdentity, Some(NodeEnum::ReplicaIdentityStmt(r))) if !r.name.is_empty() => {
                 d.require(Some(index(&r.name)));
             }
             _ => {}
@@ -393,14 +349,10 @@ fn define(s: &protobuf::DefineStmt, d: &mut Deps) {
             continue;
         };
         match e.arg.as_deref().and_then(|a| a.node.as_ref()) {
-            Some(NodeEnum::TypeName(t)) => {
-                d.require(Name::from_nodes(Ns::Func, Role::Object, &t.names))
+            Some(NodeEnum::TypeName(t)) => d.require(Name::from_nodes(Ns::Func, Role::Object, &t.names)),
+            Some(NodeEnum::List(l)) if e.defname == "from" => {
+                d.require(Name::from_nodes(Ns::Other("collation"), Role::Object, &l.items))
             }
-            Some(NodeEnum::List(l)) if e.defname == "from" => d.require(Name::from_nodes(
-                Ns::Other("collation"),
-                Role::Object,
-                &l.items,
-            )),
             _ => {}
         }
     }

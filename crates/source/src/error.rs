@@ -23,20 +23,11 @@ pub enum Error {
 
     /// A file is not valid UTF-8; the position is that of the first invalid byte.
     #[error("{}:{line}:{column}: file is not valid UTF-8 (schema files must be UTF-8 encoded)", file.display())]
-    NotUtf8 {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-    },
+    NotUtf8 { file: PathBuf, line: usize, column: usize },
 
     /// PostgreSQL's parser rejected the file; the position is where it stopped.
     #[error("{}:{line}:{column}: {message}", file.display())]
-    Syntax {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { file: PathBuf, line: usize, column: usize, message: String },
 
     /// A statement that changes data or drops objects instead of declaring them.
     #[error(
@@ -44,22 +35,11 @@ pub enum Error {
         file.display(),
         not_schema_hint(statement)
     )]
-    NotSchema {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        statement: String,
-    },
+    NotSchema { file: PathBuf, line: usize, column: usize, statement: String },
 
     /// A statement that is valid in a schema but that schemactl refuses, with the reason.
     #[error("{}:{line}:{column}: {statement} is not supported in schema files: {reason}", file.display())]
-    Unsupported {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        statement: String,
-        reason: String,
-    },
+    Unsupported { file: PathBuf, line: usize, column: usize, statement: String, reason: String },
 }
 
 /// What to do instead, depending on what kind of statement was refused.

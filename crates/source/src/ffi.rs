@@ -67,10 +67,7 @@ pub(crate) struct Span {
 /// has no NUL byte and is shorter than `i32::MAX` bytes.
 pub(crate) fn split(input: &str) -> Result<Vec<Span>, ParseError> {
     let Ok(c_input) = CString::new(input) else {
-        return Err(ParseError {
-            message: "unexpected NUL byte".into(),
-            cursorpos: 0,
-        });
+        return Err(ParseError { message: "unexpected NUL byte".into(), cursorpos: 0 });
     };
     // SAFETY: `c_input` is NUL-terminated and outlives the call. The result
     // is only read as pg_query.h documents it and freed exactly once.
@@ -83,16 +80,9 @@ pub(crate) fn split(input: &str) -> Result<Vec<Span>, ParseError> {
             } else {
                 CStr::from_ptr(e.message).to_string_lossy().into_owned()
             };
-            Err(ParseError {
-                message,
-                cursorpos: usize::try_from(e.cursorpos).unwrap_or(0),
-            })
+            Err(ParseError { message, cursorpos: usize::try_from(e.cursorpos).unwrap_or(0) })
         } else {
-            let n = if result.stmts.is_null() {
-                0
-            } else {
-                usize::try_from(result.n_stmts).unwrap_or(0)
-            };
+            let n = if result.stmts.is_null() { 0 } else { usize::try_from(result.n_stmts).unwrap_or(0) };
             let mut spans = Vec::with_capacity(n);
             for i in 0..n {
                 let stmt = *result.stmts.add(i);
@@ -103,10 +93,7 @@ pub(crate) fn split(input: &str) -> Result<Vec<Span>, ParseError> {
                 let len = usize::try_from((*stmt).stmt_len).unwrap_or(0);
                 // The C side already turned "0 = up to the end" into a length.
                 let end = start.saturating_add(len).min(input.len());
-                spans.push(Span {
-                    start: start.min(end),
-                    end,
-                });
+                spans.push(Span { start: start.min(end), end });
             }
             Ok(spans)
         };

@@ -102,8 +102,5 @@ impl Statement {
 /// [`Error::NotSchema`]; roles, renames, `SET search_path` and a few others
 /// with [`Error::Unsupported`]. `file` is only used for positions.
 pub fn parse_source(file: &Path, text: &str) -> Result<Vec<Statement>> {
-    Ok(parse::parse_file(file, text)?
-        .into_iter()
-        .map(|p| p.statement)
-        .collect())
+    Ok(parse::parse_file(file, text)?.into_iter().map(|p| p.statement).collect())
 }

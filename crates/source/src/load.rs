@@ -20,9 +20,7 @@ pub fn load_path(path: &Path) -> Result<Vec<Statement>> {
     let files = if metadata.is_dir() {
         let files = sql_files(path)?;
         if files.is_empty() {
-            return Err(Error::NoSqlFiles {
-                path: path.to_path_buf(),
-            });
+            return Err(Error::NoSqlFiles { path: path.to_path_buf() });
         }
         files
     } else {
@@ -75,8 +73,7 @@ fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn is_sql(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql"))
 }
 
 /// The file's text, or the position of its first byte that is not UTF-8.
@@ -87,10 +84,6 @@ fn decode(file: &Path, bytes: Vec<u8>) -> Result<String> {
         // The valid prefix is valid UTF-8 by definition.
         let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
         let (line, column) = LineIndex::new(prefix).position(valid);
-        Error::NotUtf8 {
-            file: file.to_path_buf(),
-            line,
-            column,
-        }
+        Error::NotUtf8 { file: file.to_path_buf(), line, column }
     })
 }

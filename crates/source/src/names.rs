@@ -46,12 +46,7 @@ pub(crate) struct Name {
 
 impl Name {
     pub(crate) fn new(ns: Ns, role: Role, schema: Option<&str>, name: &str) -> Self {
-        Self {
-            ns,
-            role,
-            schema: schema.filter(|s| !s.is_empty()).map(str::to_lowercase),
-            name: name.to_lowercase(),
-        }
+        Self { ns, role, schema: schema.filter(|s| !s.is_empty()).map(str::to_lowercase), name: name.to_lowercase() }
     }
 
     pub(crate) fn object(ns: Ns, schema: Option<&str>, name: &str) -> Self {
@@ -59,10 +54,7 @@ impl Name {
     }
 
     pub(crate) fn with_role(&self, role: Role) -> Self {
-        Self {
-            role,
-            ..self.clone()
-        }
+        Self { role, ..self.clone() }
     }
 
     pub(crate) fn schema(name: &str) -> Self {
@@ -98,9 +90,7 @@ pub(crate) fn strings(nodes: &[Node]) -> Vec<&str> {
 /// The `String` argument of a `DefElem` option `name`.
 pub(crate) fn option_string<'a>(option: &'a Node, name: &str) -> Option<&'a str> {
     match &option.node {
-        Some(NodeEnum::DefElem(d)) if d.defname.eq_ignore_ascii_case(name) => {
-            d.arg.as_deref().and_then(string)
-        }
+        Some(NodeEnum::DefElem(d)) if d.defname.eq_ignore_ascii_case(name) => d.arg.as_deref().and_then(string),
         _ => None,
     }
 }
@@ -156,10 +146,7 @@ mod tests {
     #[test]
     fn splits_quoted_names() {
         assert_eq!(split_qualified("Public.Users"), ["public", "users"]);
-        assert_eq!(
-            split_qualified(r#""My.Schema"."T""x""#),
-            ["My.Schema", r#"T"x"#]
-        );
+        assert_eq!(split_qualified(r#""My.Schema"."T""x""#), ["My.Schema", r#"T"x"#]);
         let f = from_text(Ns::Func, "s.f(integer, text)").unwrap();
         assert_eq!((f.schema.as_deref(), f.name.as_str()), (Some("s"), "f"));
         assert!(from_text(Ns::Rel, "").is_none());

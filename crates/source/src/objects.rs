@@ -73,19 +73,14 @@ pub(crate) fn object_names(
         Some(NodeEnum::String(s)) => names.push(Name::new(ns, Role::Touch, None, &s.sval)),
         Some(NodeEnum::RangeVar(r)) => names.extend(Name::from_range_var(ns, Role::Touch, r)),
         Some(NodeEnum::TypeName(t)) => names.extend(Name::from_nodes(ns, Role::Touch, &t.names)),
-        Some(NodeEnum::ObjectWithArgs(o)) => {
-            names.extend(Name::from_nodes(ns, Role::Touch, &o.objname))
-        }
+        Some(NodeEnum::ObjectWithArgs(o)) => names.extend(Name::from_nodes(ns, Role::Touch, &o.objname)),
         Some(NodeEnum::List(l)) => {
             // CONSTRAINT c ON DOMAIN d: [TypeName d, String c].
             if let Some(NodeEnum::TypeName(t)) = l.items.first().and_then(|i| i.node.as_ref()) {
                 names.extend(Name::from_nodes(ns, Role::Touch, &t.names));
             } else {
-                let parts = if sub_object {
-                    l.items.split_last().map_or(&[][..], |(_, rest)| rest)
-                } else {
-                    &l.items[..]
-                };
+                let parts =
+                    if sub_object { l.items.split_last().map_or(&[][..], |(_, rest)| rest) } else { &l.items[..] };
                 names.extend(Name::from_nodes(ns, Role::Touch, parts));
             }
         }

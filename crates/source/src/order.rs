@@ -19,10 +19,7 @@ use crate::Statement;
 
 /// Sorts statements into dependency order (see the crate documentation).
 pub fn order_statements(stmts: Vec<Statement>) -> Vec<Statement> {
-    let deps = stmts
-        .iter()
-        .map(|s| crate::parse::deps_of_sql(&s.sql))
-        .collect();
+    let deps = stmts.iter().map(|s| crate::parse::deps_of_sql(&s.sql)).collect();
     order_with_deps(stmts, deps)
 }
 
@@ -59,18 +56,10 @@ pub(crate) fn order_with_deps(stmts: Vec<Statement>, deps: Vec<Deps>) -> Vec<Sta
     // Tiers, through one barrier node between consecutive tiers (nodes n..):
     // every statement of tier t comes before barrier t, which comes before
     // every statement of a later tier. Linear in the number of statements.
-    let tiers = [
-        Tier::Schema,
-        Tier::Extension,
-        Tier::DefaultPrivileges,
-        Tier::Normal,
-    ];
+    let tiers = [Tier::Schema, Tier::Extension, Tier::DefaultPrivileges, Tier::Normal];
     let barrier = |t: usize| n + t;
     for (i, d) in deps.iter().enumerate() {
-        let t = tiers
-            .iter()
-            .position(|&x| x == d.tier)
-            .unwrap_or(tiers.len() - 1);
+        let t = tiers.iter().position(|&x| x == d.tier).unwrap_or(tiers.len() - 1);
         if t > 0 {
             edges.insert((barrier(t - 1), i));
         }
@@ -104,10 +93,8 @@ pub(crate) fn order_with_deps(stmts: Vec<Statement>, deps: Vec<Deps>) -> Vec<Sta
     }
     // Barriers sort first so they never hold back a ready statement.
     let key_of = |i: usize| if i < n { rank[i] + 1 } else { 0 };
-    let key: Vec<usize> = components
-        .iter()
-        .map(|members| members.iter().map(|m| key_of(m.index())).min().unwrap_or(0))
-        .collect();
+    let key: Vec<usize> =
+        components.iter().map(|members| members.iter().map(|m| key_of(m.index())).min().unwrap_or(0)).collect();
     let mut successors = vec![BTreeSet::new(); components.len()];
     let mut indegree = vec![0usize; components.len()];
     for &(a, b) in &edges {
@@ -116,18 +103,12 @@ pub(crate) fn order_with_deps(stmts: Vec<Statement>, deps: Vec<Deps>) -> Vec<Sta
             indegree[cb] += 1;
         }
     }
-    let mut ready: BTreeSet<(usize, usize)> = (0..components.len())
-        .filter(|&c| indegree[c] == 0)
-        .map(|c| (key[c], c))
-        .collect();
+    let mut ready: BTreeSet<(usize, usize)> =
+        (0..components.len()).filter(|&c| indegree[c] == 0).map(|c| (key[c], c)).collect();
 
     let mut order = Vec::with_capacity(n);
     while let Some((_, c)) = ready.pop_first() {
-        let mut members: Vec<usize> = components[c]
-            .iter()
-            .map(|m| m.index())
-            .filter(|&i| i < n)
-            .collect();
+        let mut members: Vec<usize> = components[c].iter().map(|m| m.index()).filter(|&i| i < n).collect();
         members.sort_by_key(|&i| rank[i]);
         order.extend(members);
         for &next in &successors[c] {
@@ -160,10 +141,7 @@ impl Providers {
     fn new(deps: &[Deps]) -> Self {
         let mut by_name: BTreeMap<_, Vec<_>> = BTreeMap::new();
         let mut add = |ns, role, schema: &str, name: &str, i| {
-            by_name
-                .entry((ns, role, name.to_string()))
-                .or_default()
-                .push((schema.to_string(), i));
+            by_name.entry((ns, role, name.to_string())).or_default().push((schema.to_string(), i));
         };
         for (i, d) in deps.iter().enumerate() {
             for p in &d.provides {
@@ -192,13 +170,8 @@ impl Providers {
         let Some(candidates) = self.by_name.get(&key) else {
             return Vec::new();
         };
-        let in_schema = |schema: &str| -> Vec<usize> {
-            candidates
-                .iter()
-                .filter(|(s, _)| s == schema)
-                .map(|&(_, i)| i)
-                .collect()
-        };
+        let in_schema =
+            |schema: &str| -> Vec<usize> { candidates.iter().filter(|(s, _)| s == schema).map(|&(_, i)| i).collect() };
         if matches!(required.ns, Ns::Schema | Ns::Extension) {
             return candidates.iter().map(|&(_, i)| i).collect();
         }

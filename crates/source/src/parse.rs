@@ -40,31 +40,18 @@ pub(crate) fn parse_file(file: &Path, text: &str) -> Result<Vec<Parsed>> {
     let index = LineIndex::new(text);
     let syntax = |byte: usize, message: String| {
         let (line, column) = index.position(byte);
-        Error::Syntax {
-            file: file.to_path_buf(),
-            line,
-            column,
-            message,
-        }
+        Error::Syntax { file: file.to_path_buf(), line, column, message }
     };
     // libpg_query reads C strings: a NUL would silently end the file early.
     if let Some(nul) = text.find('\0') {
-        return Err(syntax(
-            nul,
-            "unexpected NUL byte (schema files are text)".into(),
-        ));
+        return Err(syntax(nul, "unexpected NUL byte (schema files are text)".into()));
     }
 
-    let (spans, parsed_text) =
-        split_skipping_meta_commands(text).map_err(|(e, at)| syntax(at, explain(e.message)))?;
+    let (spans, parsed_text) = split_skipping_meta_commands(text).map_err(|(e, at)| syntax(at, explain(e.message)))?;
     // Tokens locate each statement's last token. Only scan when there is a
     // statement: pg_query's `scan_tokens` builds a slice from a null pointer
     // (undefined behavior, an abort in debug builds) when there is no token.
-    let tokens = if spans.is_empty() {
-        Vec::new()
-    } else {
-        pg_query::scan_tokens(&parsed_text).unwrap_or_default()
-    };
+    let tokens = if spans.is_empty() { Vec::new() } else { pg_query::scan_tokens(&parsed_text).unwrap_or_default() };
 
     let mut out = Vec::with_capacity(spans.len());
     for span in spans {
@@ -77,32 +64,12 @@ pub(crate) fn parse_file(file: &Path, text: &str) -> Result<Vec<Parsed>> {
         match analysis.verdict {
             Verdict::Skip => {}
             Verdict::Keep { transactional } => out.push(Parsed {
-                statement: Statement {
-                    sql: sql.to_string(),
-                    file,
-                    line,
-                    column,
-                    kind: analysis.kind,
-                    transactional,
-                },
+                statement: Statement { sql: sql.to_string(), file, line, column, kind: analysis.kind, transactional },
                 deps: analysis.deps,
             }),
-            Verdict::NotSchema(statement) => {
-                return Err(Error::NotSchema {
-                    file,
-                    line,
-                    column,
-                    statement,
-                })
-            }
+            Verdict::NotSchema(statement) => return Err(Error::NotSchema { file, line, column, statement }),
             Verdict::Unsupported { statement, reason } => {
-                return Err(Error::Unsupported {
-                    file,
-                    line,
-                    column,
-                    statement,
-                    reason: reason.to_string(),
-                })
+                return Err(Error::Unsupported { file, line, column, statement, reason: reason.to_string() })
             }
         }
     }
@@ -132,8 +99,7 @@ fn split_skipping_meta_commands(
         };
         let at = error_byte(&current, &error);
         let line_start = current[..at].rfind('\n').map_or(0, |i| i + 1);
-        let meta_command =
-            current[at..].starts_with('\\') && current[line_start..at].trim().is_empty();
+        let meta_command = current[at..].starts_with('\\') && current[line_start..at].trim().is_empty();
         if !meta_command {
             return Err((error, at));
         }
@@ -164,8 +130,7 @@ fn explain(message: String) -> String {
 /// and whitespace before the `;` are not part of it.
 fn statement_end(text: &str, start: usize, end: usize, tokens: &[ScanToken]) -> usize {
     let end = floor_char_boundary(text, end).max(start);
-    let is_comment =
-        |t: &ScanToken| t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32;
+    let is_comment = |t: &ScanToken| t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32;
     let before_end = tokens.partition_point(|t| usize::try_from(t.start).unwrap_or(0) < end);
     let last = tokens[..before_end]
         .iter()
@@ -173,20 +138,14 @@ fn statement_end(text: &str, start: usize, end: usize, tokens: &[ScanToken]) -> 
         .take_while(|t| usize::try_from(t.start).unwrap_or(0) >= start)
         .find(|t| !is_comment(t));
     match last.and_then(|t| usize::try_from(t.end).ok()) {
-        Some(token_end) if token_end > start && token_end <= end => {
-            floor_char_boundary(text, token_end)
-        }
+        Some(token_end) if token_end > start && token_end <= end => floor_char_boundary(text, token_end),
         _ => start + text[start..end].trim_end().len(),
     }
 }
 
 /// Byte offset to report for a parser error.
 fn error_byte(text: &str, error: &ffi::ParseError) -> usize {
-    let byte = if error.cursorpos > 0 {
-        byte_of_char(text, error.cursorpos)
-    } else {
-        locate_unpositioned(text, error)
-    };
+    let byte = if error.cursorpos > 0 { byte_of_char(text, error.cursorpos) } else { locate_unpositioned(text, error) };
     // "syntax error at end of input": point just past the last token rather
     // than at trailing blank lines.
     byte.min(text.trim_end().len())
@@ -196,9 +155,8 @@ fn error_byte(text: &str, error: &ffi::ParseError) -> usize {
 /// invalid UTF-8). Find the shortest prefix of the text that still fails
 /// with the same error: it ends with the offending token.
 fn locate_unpositioned(text: &str, error: &ffi::ParseError) -> usize {
-    let same_error = |len: usize| {
-        ffi::split(&text[..len]).is_err_and(|e| e.cursorpos == 0 && e.message == error.message)
-    };
+    let same_error =
+        |len: usize| ffi::split(&text[..len]).is_err_and(|e| e.cursorpos == 0 && e.message == error.message);
     let (mut good, mut bad) = (0, text.len());
     while bad - good > 1 {
         let mid = floor_char_boundary(text, good + (bad - good) / 2);
@@ -238,11 +196,7 @@ pub(crate) fn analyze(sql: &str) -> std::result::Result<Analysis, String> {
                 .and_then(|s| s.stmt.as_ref())
                 .and_then(|s| s.node.as_ref())
                 .ok_or("empty statement")?;
-            Ok(Analysis {
-                kind: node_kind(node).to_string(),
-                verdict: classify(node),
-                deps: deps::of_statement(node),
-            })
+            Ok(Analysis { kind: node_kind(node).to_string(), verdict: classify(node), deps: deps::of_statement(node) })
         }
         // pg_query.rs cannot decode trees nested deeper than prost's recursion
         // limit (about 50 chained operators, e.g. a long `a || b || ...`).
@@ -251,8 +205,7 @@ pub(crate) fn analyze(sql: &str) -> std::result::Result<Analysis, String> {
         Err(pg_query::Error::Decode(_)) => {
             let summary = pg_query::summary(sql, 0, -1).map_err(|e| e.to_string())?;
             let kind = summary.statement_types.first().ok_or("empty statement")?;
-            let mut node =
-                empty_node(kind).ok_or_else(|| format!("unknown statement kind {kind}"))?;
+            let mut node = empty_node(kind).ok_or_else(|| format!("unknown statement kind {kind}"))?;
             refine_from_tokens(&mut node, sql);
             Ok(Analysis {
                 kind: node_kind(&node).to_string(),
@@ -277,20 +230,13 @@ fn refine_from_tokens(node: &mut NodeEnum, sql: &str) {
         .collect();
     match node {
         // CREATE [UNLOGGED] MATERIALIZED VIEW
-        NodeEnum::CreateTableAsStmt(s)
-            if tokens
-                .iter()
-                .take(3)
-                .any(|&t| t == Token::Materialized as i32) =>
-        {
+        NodeEnum::CreateTableAsStmt(s) if tokens.iter().take(3).any(|&t| t == Token::Materialized as i32) => {
             s.objtype = pg_query::protobuf::ObjectType::ObjectMatview as i32;
         }
         // CREATE [UNIQUE] INDEX CONCURRENTLY ... ON
         NodeEnum::IndexStmt(s) => {
-            s.concurrent = tokens
-                .iter()
-                .take_while(|&&t| t != Token::On as i32)
-                .any(|&t| t == Token::Concurrently as i32);
+            s.concurrent =
+                tokens.iter().take_while(|&&t| t != Token::On as i32).any(|&t| t == Token::Concurrently as i32);
         }
         _ => {}
     }

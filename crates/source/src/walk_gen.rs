@@ -572,625 +572,261 @@ pub(crate) fn empty_node(kind: &str) -> Option<NodeEnum> {
         ("Var", || NodeEnum::Var(Default::default())),
         ("Param", || NodeEnum::Param(Default::default())),
         ("Aggref", || NodeEnum::Aggref(Default::default())),
-        (
-            "GroupingFunc",
-            || NodeEnum::GroupingFunc(Default::default()),
-        ),
+        ("GroupingFunc", || NodeEnum::GroupingFunc(Default::default())),
         ("WindowFunc", || NodeEnum::WindowFunc(Default::default())),
-        ("WindowFuncRunCondition", || {
-            NodeEnum::WindowFuncRunCondition(Default::default())
-        }),
-        ("MergeSupportFunc", || {
-            NodeEnum::MergeSupportFunc(Default::default())
-        }),
-        ("SubscriptingRef", || {
-            NodeEnum::SubscriptingRef(Default::default())
-        }),
+        ("WindowFuncRunCondition", || NodeEnum::WindowFuncRunCondition(Default::default())),
+        ("MergeSupportFunc", || NodeEnum::MergeSupportFunc(Default::default())),
+        ("SubscriptingRef", || NodeEnum::SubscriptingRef(Default::default())),
         ("FuncExpr", || NodeEnum::FuncExpr(Default::default())),
-        (
-            "NamedArgExpr",
-            || NodeEnum::NamedArgExpr(Default::default()),
-        ),
+        ("NamedArgExpr", || NodeEnum::NamedArgExpr(Default::default())),
         ("OpExpr", || NodeEnum::OpExpr(Default::default())),
-        (
-            "DistinctExpr",
-            || NodeEnum::DistinctExpr(Default::default()),
-        ),
+        ("DistinctExpr", || NodeEnum::DistinctExpr(Default::default())),
         ("NullIfExpr", || NodeEnum::NullIfExpr(Default::default())),
-        ("ScalarArrayOpExpr", || {
-            NodeEnum::ScalarArrayOpExpr(Default::default())
-        }),
+        ("ScalarArrayOpExpr", || NodeEnum::ScalarArrayOpExpr(Default::default())),
         ("BoolExpr", || NodeEnum::BoolExpr(Default::default())),
         ("SubLink", || NodeEnum::SubLink(Default::default())),
         ("SubPlan", || NodeEnum::SubPlan(Default::default())),
-        ("AlternativeSubPlan", || {
-            NodeEnum::AlternativeSubPlan(Default::default())
-        }),
+        ("AlternativeSubPlan", || NodeEnum::AlternativeSubPlan(Default::default())),
         ("FieldSelect", || NodeEnum::FieldSelect(Default::default())),
         ("FieldStore", || NodeEnum::FieldStore(Default::default())),
         ("RelabelType", || NodeEnum::RelabelType(Default::default())),
         ("CoerceViaIo", || NodeEnum::CoerceViaIo(Default::default())),
-        ("ArrayCoerceExpr", || {
-            NodeEnum::ArrayCoerceExpr(Default::default())
-        }),
-        ("ConvertRowtypeExpr", || {
-            NodeEnum::ConvertRowtypeExpr(Default::default())
-        }),
+        ("ArrayCoerceExpr", || NodeEnum::ArrayCoerceExpr(Default::default())),
+        ("ConvertRowtypeExpr", || NodeEnum::ConvertRowtypeExpr(Default::default())),
         ("CollateExpr", || NodeEnum::CollateExpr(Default::default())),
         ("CaseExpr", || NodeEnum::CaseExpr(Default::default())),
         ("CaseWhen", || NodeEnum::CaseWhen(Default::default())),
-        (
-            "CaseTestExpr",
-            || NodeEnum::CaseTestExpr(Default::default()),
-        ),
+        ("CaseTestExpr", || NodeEnum::CaseTestExpr(Default::default())),
         ("ArrayExpr", || NodeEnum::ArrayExpr(Default::default())),
         ("RowExpr", || NodeEnum::RowExpr(Default::default())),
-        ("RowCompareExpr", || {
-            NodeEnum::RowCompareExpr(Default::default())
-        }),
-        (
-            "CoalesceExpr",
-            || NodeEnum::CoalesceExpr(Default::default()),
-        ),
+        ("RowCompareExpr", || NodeEnum::RowCompareExpr(Default::default())),
+        ("CoalesceExpr", || NodeEnum::CoalesceExpr(Default::default())),
         ("MinMaxExpr", || NodeEnum::MinMaxExpr(Default::default())),
-        ("SqlvalueFunction", || {
-            NodeEnum::SqlvalueFunction(Default::default())
-        }),
+        ("SqlvalueFunction", || NodeEnum::SqlvalueFunction(Default::default())),
         ("XmlExpr", || NodeEnum::XmlExpr(Default::default())),
         ("JsonFormat", || NodeEnum::JsonFormat(Default::default())),
-        ("JsonReturning", || {
-            NodeEnum::JsonReturning(Default::default())
-        }),
-        ("JsonValueExpr", || {
-            NodeEnum::JsonValueExpr(Default::default())
-        }),
-        ("JsonConstructorExpr", || {
-            NodeEnum::JsonConstructorExpr(Default::default())
-        }),
-        ("JsonIsPredicate", || {
-            NodeEnum::JsonIsPredicate(Default::default())
-        }),
-        (
-            "JsonBehavior",
-            || NodeEnum::JsonBehavior(Default::default()),
-        ),
+        ("JsonReturning", || NodeEnum::JsonReturning(Default::default())),
+        ("JsonValueExpr", || NodeEnum::JsonValueExpr(Default::default())),
+        ("JsonConstructorExpr", || NodeEnum::JsonConstructorExpr(Default::default())),
+        ("JsonIsPredicate", || NodeEnum::JsonIsPredicate(Default::default())),
+        ("JsonBehavior", || NodeEnum::JsonBehavior(Default::default())),
         ("JsonExpr", || NodeEnum::JsonExpr(Default::default())),
-        ("JsonTablePath", || {
-            NodeEnum::JsonTablePath(Default::default())
-        }),
-        ("JsonTablePathScan", || {
-            NodeEnum::JsonTablePathScan(Default::default())
-        }),
-        ("JsonTableSiblingJoin", || {
-            NodeEnum::JsonTableSiblingJoin(Default::default())
-        }),
+        ("JsonTablePath", || NodeEnum::JsonTablePath(Default::default())),
+        ("JsonTablePathScan", || NodeEnum::JsonTablePathScan(Default::default())),
+        ("JsonTableSiblingJoin", || NodeEnum::JsonTableSiblingJoin(Default::default())),
         ("NullTest", || NodeEnum::NullTest(Default::default())),
         ("BooleanTest", || NodeEnum::BooleanTest(Default::default())),
         ("MergeAction", || NodeEnum::MergeAction(Default::default())),
-        ("CoerceToDomain", || {
-            NodeEnum::CoerceToDomain(Default::default())
-        }),
-        ("CoerceToDomainValue", || {
-            NodeEnum::CoerceToDomainValue(Default::default())
-        }),
-        (
-            "SetToDefault",
-            || NodeEnum::SetToDefault(Default::default()),
-        ),
-        ("CurrentOfExpr", || {
-            NodeEnum::CurrentOfExpr(Default::default())
-        }),
-        ("NextValueExpr", || {
-            NodeEnum::NextValueExpr(Default::default())
-        }),
-        ("InferenceElem", || {
-            NodeEnum::InferenceElem(Default::default())
-        }),
-        ("ReturningExpr", || {
-            NodeEnum::ReturningExpr(Default::default())
-        }),
+        ("CoerceToDomain", || NodeEnum::CoerceToDomain(Default::default())),
+        ("CoerceToDomainValue", || NodeEnum::CoerceToDomainValue(Default::default())),
+        ("SetToDefault", || NodeEnum::SetToDefault(Default::default())),
+        ("CurrentOfExpr", || NodeEnum::CurrentOfExpr(Default::default())),
+        ("NextValueExpr", || NodeEnum::NextValueExpr(Default::default())),
+        ("InferenceElem", || NodeEnum::InferenceElem(Default::default())),
+        ("ReturningExpr", || NodeEnum::ReturningExpr(Default::default())),
         ("TargetEntry", || NodeEnum::TargetEntry(Default::default())),
         ("RangeTblRef", || NodeEnum::RangeTblRef(Default::default())),
         ("JoinExpr", || NodeEnum::JoinExpr(Default::default())),
         ("FromExpr", || NodeEnum::FromExpr(Default::default())),
-        ("OnConflictExpr", || {
-            NodeEnum::OnConflictExpr(Default::default())
-        }),
+        ("OnConflictExpr", || NodeEnum::OnConflictExpr(Default::default())),
         ("Query", || NodeEnum::Query(Default::default())),
         ("TypeName", || NodeEnum::TypeName(Default::default())),
         ("ColumnRef", || NodeEnum::ColumnRef(Default::default())),
         ("ParamRef", || NodeEnum::ParamRef(Default::default())),
         ("AExpr", || NodeEnum::AExpr(Default::default())),
         ("TypeCast", || NodeEnum::TypeCast(Default::default())),
-        ("CollateClause", || {
-            NodeEnum::CollateClause(Default::default())
-        }),
+        ("CollateClause", || NodeEnum::CollateClause(Default::default())),
         ("RoleSpec", || NodeEnum::RoleSpec(Default::default())),
         ("FuncCall", || NodeEnum::FuncCall(Default::default())),
         ("AStar", || NodeEnum::AStar(Default::default())),
         ("AIndices", || NodeEnum::AIndices(Default::default())),
-        (
-            "AIndirection",
-            || NodeEnum::AIndirection(Default::default()),
-        ),
+        ("AIndirection", || NodeEnum::AIndirection(Default::default())),
         ("AArrayExpr", || NodeEnum::AArrayExpr(Default::default())),
         ("ResTarget", || NodeEnum::ResTarget(Default::default())),
-        ("MultiAssignRef", || {
-            NodeEnum::MultiAssignRef(Default::default())
-        }),
+        ("MultiAssignRef", || NodeEnum::MultiAssignRef(Default::default())),
         ("SortBy", || NodeEnum::SortBy(Default::default())),
         ("WindowDef", || NodeEnum::WindowDef(Default::default())),
-        ("RangeSubselect", || {
-            NodeEnum::RangeSubselect(Default::default())
-        }),
-        ("RangeFunction", || {
-            NodeEnum::RangeFunction(Default::default())
-        }),
-        ("RangeTableFunc", || {
-            NodeEnum::RangeTableFunc(Default::default())
-        }),
-        ("RangeTableFuncCol", || {
-            NodeEnum::RangeTableFuncCol(Default::default())
-        }),
-        ("RangeTableSample", || {
-            NodeEnum::RangeTableSample(Default::default())
-        }),
+        ("RangeSubselect", || NodeEnum::RangeSubselect(Default::default())),
+        ("RangeFunction", || NodeEnum::RangeFunction(Default::default())),
+        ("RangeTableFunc", || NodeEnum::RangeTableFunc(Default::default())),
+        ("RangeTableFuncCol", || NodeEnum::RangeTableFuncCol(Default::default())),
+        ("RangeTableSample", || NodeEnum::RangeTableSample(Default::default())),
         ("ColumnDef", || NodeEnum::ColumnDef(Default::default())),
-        ("TableLikeClause", || {
-            NodeEnum::TableLikeClause(Default::default())
-        }),
+        ("TableLikeClause", || NodeEnum::TableLikeClause(Default::default())),
         ("IndexElem", || NodeEnum::IndexElem(Default::default())),
         ("DefElem", || NodeEnum::DefElem(Default::default())),
-        ("LockingClause", || {
-            NodeEnum::LockingClause(Default::default())
-        }),
-        (
-            "XmlSerialize",
-            || NodeEnum::XmlSerialize(Default::default()),
-        ),
-        ("PartitionElem", || {
-            NodeEnum::PartitionElem(Default::default())
-        }),
-        ("PartitionSpec", || {
-            NodeEnum::PartitionSpec(Default::default())
-        }),
-        ("PartitionBoundSpec", || {
-            NodeEnum::PartitionBoundSpec(Default::default())
-        }),
-        ("PartitionRangeDatum", || {
-            NodeEnum::PartitionRangeDatum(Default::default())
-        }),
-        (
-            "PartitionCmd",
-            || NodeEnum::PartitionCmd(Default::default()),
-        ),
-        ("RangeTblEntry", || {
-            NodeEnum::RangeTblEntry(Default::default())
-        }),
-        ("RtepermissionInfo", || {
-            NodeEnum::RtepermissionInfo(Default::default())
-        }),
-        ("RangeTblFunction", || {
-            NodeEnum::RangeTblFunction(Default::default())
-        }),
-        ("TableSampleClause", || {
-            NodeEnum::TableSampleClause(Default::default())
-        }),
-        ("WithCheckOption", || {
-            NodeEnum::WithCheckOption(Default::default())
-        }),
-        ("SortGroupClause", || {
-            NodeEnum::SortGroupClause(Default::default())
-        }),
+        ("LockingClause", || NodeEnum::LockingClause(Default::default())),
+        ("XmlSerialize", || NodeEnum::XmlSerialize(Default::default())),
+        ("PartitionElem", || NodeEnum::PartitionElem(Default::default())),
+        ("PartitionSpec", || NodeEnum::PartitionSpec(Default::default())),
+        ("PartitionBoundSpec", || NodeEnum::PartitionBoundSpec(Default::default())),
+        ("PartitionRangeDatum", || NodeEnum::PartitionRangeDatum(Default::default())),
+        ("PartitionCmd", || NodeEnum::PartitionCmd(Default::default())),
+        ("RangeTblEntry", || NodeEnum::RangeTblEntry(Default::default())),
+        ("RtepermissionInfo", || NodeEnum::RtepermissionInfo(Default::default())),
+        ("RangeTblFunction", || NodeEnum::RangeTblFunction(Default::default())),
+        ("TableSampleClause", || NodeEnum::TableSampleClause(Default::default())),
+        ("WithCheckOption", || NodeEnum::WithCheckOption(Default::default())),
+        ("SortGroupClause", || NodeEnum::SortGroupClause(Default::default())),
         ("GroupingSet", || NodeEnum::GroupingSet(Default::default())),
-        (
-            "WindowClause",
-            || NodeEnum::WindowClause(Default::default()),
-        ),
-        ("RowMarkClause", || {
-            NodeEnum::RowMarkClause(Default::default())
-        }),
+        ("WindowClause", || NodeEnum::WindowClause(Default::default())),
+        ("RowMarkClause", || NodeEnum::RowMarkClause(Default::default())),
         ("WithClause", || NodeEnum::WithClause(Default::default())),
         ("InferClause", || NodeEnum::InferClause(Default::default())),
-        ("OnConflictClause", || {
-            NodeEnum::OnConflictClause(Default::default())
-        }),
-        ("CtesearchClause", || {
-            NodeEnum::CtesearchClause(Default::default())
-        }),
-        ("CtecycleClause", || {
-            NodeEnum::CtecycleClause(Default::default())
-        }),
-        ("CommonTableExpr", || {
-            NodeEnum::CommonTableExpr(Default::default())
-        }),
-        ("MergeWhenClause", || {
-            NodeEnum::MergeWhenClause(Default::default())
-        }),
-        ("ReturningOption", || {
-            NodeEnum::ReturningOption(Default::default())
-        }),
-        ("ReturningClause", || {
-            NodeEnum::ReturningClause(Default::default())
-        }),
-        ("TriggerTransition", || {
-            NodeEnum::TriggerTransition(Default::default())
-        }),
+        ("OnConflictClause", || NodeEnum::OnConflictClause(Default::default())),
+        ("CtesearchClause", || NodeEnum::CtesearchClause(Default::default())),
+        ("CtecycleClause", || NodeEnum::CtecycleClause(Default::default())),
+        ("CommonTableExpr", || NodeEnum::CommonTableExpr(Default::default())),
+        ("MergeWhenClause", || NodeEnum::MergeWhenClause(Default::default())),
+        ("ReturningOption", || NodeEnum::ReturningOption(Default::default())),
+        ("ReturningClause", || NodeEnum::ReturningClause(Default::default())),
+        ("TriggerTransition", || NodeEnum::TriggerTransition(Default::default())),
         ("JsonOutput", || NodeEnum::JsonOutput(Default::default())),
-        (
-            "JsonArgument",
-            || NodeEnum::JsonArgument(Default::default()),
-        ),
-        (
-            "JsonFuncExpr",
-            || NodeEnum::JsonFuncExpr(Default::default()),
-        ),
-        ("JsonTablePathSpec", || {
-            NodeEnum::JsonTablePathSpec(Default::default())
-        }),
+        ("JsonArgument", || NodeEnum::JsonArgument(Default::default())),
+        ("JsonFuncExpr", || NodeEnum::JsonFuncExpr(Default::default())),
+        ("JsonTablePathSpec", || NodeEnum::JsonTablePathSpec(Default::default())),
         ("JsonTable", || NodeEnum::JsonTable(Default::default())),
-        ("JsonTableColumn", || {
-            NodeEnum::JsonTableColumn(Default::default())
-        }),
-        (
-            "JsonKeyValue",
-            || NodeEnum::JsonKeyValue(Default::default()),
-        ),
-        ("JsonParseExpr", || {
-            NodeEnum::JsonParseExpr(Default::default())
-        }),
-        ("JsonScalarExpr", || {
-            NodeEnum::JsonScalarExpr(Default::default())
-        }),
-        ("JsonSerializeExpr", || {
-            NodeEnum::JsonSerializeExpr(Default::default())
-        }),
-        ("JsonObjectConstructor", || {
-            NodeEnum::JsonObjectConstructor(Default::default())
-        }),
-        ("JsonArrayConstructor", || {
-            NodeEnum::JsonArrayConstructor(Default::default())
-        }),
-        ("JsonArrayQueryConstructor", || {
-            NodeEnum::JsonArrayQueryConstructor(Default::default())
-        }),
-        ("JsonAggConstructor", || {
-            NodeEnum::JsonAggConstructor(Default::default())
-        }),
-        ("JsonObjectAgg", || {
-            NodeEnum::JsonObjectAgg(Default::default())
-        }),
-        (
-            "JsonArrayAgg",
-            || NodeEnum::JsonArrayAgg(Default::default()),
-        ),
+        ("JsonTableColumn", || NodeEnum::JsonTableColumn(Default::default())),
+        ("JsonKeyValue", || NodeEnum::JsonKeyValue(Default::default())),
+        ("JsonParseExpr", || NodeEnum::JsonParseExpr(Default::default())),
+        ("JsonScalarExpr", || NodeEnum::JsonScalarExpr(Default::default())),
+        ("JsonSerializeExpr", || NodeEnum::JsonSerializeExpr(Default::default())),
+        ("JsonObjectConstructor", || NodeEnum::JsonObjectConstructor(Default::default())),
+        ("JsonArrayConstructor", || NodeEnum::JsonArrayConstructor(Default::default())),
+        ("JsonArrayQueryConstructor", || NodeEnum::JsonArrayQueryConstructor(Default::default())),
+        ("JsonAggConstructor", || NodeEnum::JsonAggConstructor(Default::default())),
+        ("JsonObjectAgg", || NodeEnum::JsonObjectAgg(Default::default())),
+        ("JsonArrayAgg", || NodeEnum::JsonArrayAgg(Default::default())),
         ("RawStmt", || NodeEnum::RawStmt(Default::default())),
         ("InsertStmt", || NodeEnum::InsertStmt(Default::default())),
         ("DeleteStmt", || NodeEnum::DeleteStmt(Default::default())),
         ("UpdateStmt", || NodeEnum::UpdateStmt(Default::default())),
         ("MergeStmt", || NodeEnum::MergeStmt(Default::default())),
         ("SelectStmt", || NodeEnum::SelectStmt(Default::default())),
-        ("SetOperationStmt", || {
-            NodeEnum::SetOperationStmt(Default::default())
-        }),
+        ("SetOperationStmt", || NodeEnum::SetOperationStmt(Default::default())),
         ("ReturnStmt", || NodeEnum::ReturnStmt(Default::default())),
-        (
-            "PlassignStmt",
-            || NodeEnum::PlassignStmt(Default::default()),
-        ),
-        ("CreateSchemaStmt", || {
-            NodeEnum::CreateSchemaStmt(Default::default())
-        }),
-        ("AlterTableStmt", || {
-            NodeEnum::AlterTableStmt(Default::default())
-        }),
-        ("AlterTableCmd", || {
-            NodeEnum::AlterTableCmd(Default::default())
-        }),
-        ("AtalterConstraint", || {
-            NodeEnum::AtalterConstraint(Default::default())
-        }),
-        ("ReplicaIdentityStmt", || {
-            NodeEnum::ReplicaIdentityStmt(Default::default())
-        }),
-        ("AlterCollationStmt", || {
-            NodeEnum::AlterCollationStmt(Default::default())
-        }),
-        ("AlterDomainStmt", || {
-            NodeEnum::AlterDomainStmt(Default::default())
-        }),
+        ("PlassignStmt", || NodeEnum::PlassignStmt(Default::default())),
+        ("CreateSchemaStmt", || NodeEnum::CreateSchemaStmt(Default::default())),
+        ("AlterTableStmt", || NodeEnum::AlterTableStmt(Default::default())),
+        ("AlterTableCmd", || NodeEnum::AlterTableCmd(Default::default())),
+        ("AtalterConstraint", || NodeEnum::AtalterConstraint(Default::default())),
+        ("ReplicaIdentityStmt", || NodeEnum::ReplicaIdentityStmt(Default::default())),
+        ("AlterCollationStmt", || NodeEnum::AlterCollationStmt(Default::default())),
+        ("AlterDomainStmt", || NodeEnum::AlterDomainStmt(Default::default())),
         ("GrantStmt", || NodeEnum::GrantStmt(Default::default())),
-        ("ObjectWithArgs", || {
-            NodeEnum::ObjectWithArgs(Default::default())
-        }),
+        ("ObjectWithArgs", || NodeEnum::ObjectWithArgs(Default::default())),
         ("AccessPriv", || NodeEnum::AccessPriv(Default::default())),
-        ("GrantRoleStmt", || {
-            NodeEnum::GrantRoleStmt(Default::default())
-        }),
-        ("AlterDefaultPrivilegesStmt", || {
-            NodeEnum::AlterDefaultPrivilegesStmt(Default::default())
-        }),
+        ("GrantRoleStmt", || NodeEnum::GrantRoleStmt(Default::default())),
+        ("AlterDefaultPrivilegesStmt", || NodeEnum::AlterDefaultPrivilegesStmt(Default::default())),
         ("CopyStmt", || NodeEnum::CopyStmt(Default::default())),
-        ("VariableSetStmt", || {
-            NodeEnum::VariableSetStmt(Default::default())
-        }),
-        ("VariableShowStmt", || {
-            NodeEnum::VariableShowStmt(Default::default())
-        }),
+        ("VariableSetStmt", || NodeEnum::VariableSetStmt(Default::default())),
+        ("VariableShowStmt", || NodeEnum::VariableShowStmt(Default::default())),
         ("CreateStmt", || NodeEnum::CreateStmt(Default::default())),
         ("Constraint", || NodeEnum::Constraint(Default::default())),
-        ("CreateTableSpaceStmt", || {
-            NodeEnum::CreateTableSpaceStmt(Default::default())
-        }),
-        ("DropTableSpaceStmt", || {
-            NodeEnum::DropTableSpaceStmt(Default::default())
-        }),
-        ("AlterTableSpaceOptionsStmt", || {
-            NodeEnum::AlterTableSpaceOptionsStmt(Default::default())
-        }),
-        ("AlterTableMoveAllStmt", || {
-            NodeEnum::AlterTableMoveAllStmt(Default::default())
-        }),
-        ("CreateExtensionStmt", || {
-            NodeEnum::CreateExtensionStmt(Default::default())
-        }),
-        ("AlterExtensionStmt", || {
-            NodeEnum::AlterExtensionStmt(Default::default())
-        }),
-        ("AlterExtensionContentsStmt", || {
-            NodeEnum::AlterExtensionContentsStmt(Default::default())
-        }),
-        ("CreateFdwStmt", || {
-            NodeEnum::CreateFdwStmt(Default::default())
-        }),
-        (
-            "AlterFdwStmt",
-            || NodeEnum::AlterFdwStmt(Default::default()),
-        ),
-        ("CreateForeignServerStmt", || {
-            NodeEnum::CreateForeignServerStmt(Default::default())
-        }),
-        ("AlterForeignServerStmt", || {
-            NodeEnum::AlterForeignServerStmt(Default::default())
-        }),
-        ("CreateForeignTableStmt", || {
-            NodeEnum::CreateForeignTableStmt(Default::default())
-        }),
-        ("CreateUserMappingStmt", || {
-            NodeEnum::CreateUserMappingStmt(Default::default())
-        }),
-        ("AlterUserMappingStmt", || {
-            NodeEnum::AlterUserMappingStmt(Default::default())
-        }),
-        ("DropUserMappingStmt", || {
-            NodeEnum::DropUserMappingStmt(Default::default())
-        }),
-        ("ImportForeignSchemaStmt", || {
-            NodeEnum::ImportForeignSchemaStmt(Default::default())
-        }),
-        ("CreatePolicyStmt", || {
-            NodeEnum::CreatePolicyStmt(Default::default())
-        }),
-        ("AlterPolicyStmt", || {
-            NodeEnum::AlterPolicyStmt(Default::default())
-        }),
-        (
-            "CreateAmStmt",
-            || NodeEnum::CreateAmStmt(Default::default()),
-        ),
-        ("CreateTrigStmt", || {
-            NodeEnum::CreateTrigStmt(Default::default())
-        }),
-        ("CreateEventTrigStmt", || {
-            NodeEnum::CreateEventTrigStmt(Default::default())
-        }),
-        ("AlterEventTrigStmt", || {
-            NodeEnum::AlterEventTrigStmt(Default::default())
-        }),
-        ("CreatePlangStmt", || {
-            NodeEnum::CreatePlangStmt(Default::default())
-        }),
-        ("CreateRoleStmt", || {
-            NodeEnum::CreateRoleStmt(Default::default())
-        }),
-        ("AlterRoleStmt", || {
-            NodeEnum::AlterRoleStmt(Default::default())
-        }),
-        ("AlterRoleSetStmt", || {
-            NodeEnum::AlterRoleSetStmt(Default::default())
-        }),
-        (
-            "DropRoleStmt",
-            || NodeEnum::DropRoleStmt(Default::default()),
-        ),
-        ("CreateSeqStmt", || {
-            NodeEnum::CreateSeqStmt(Default::default())
-        }),
-        (
-            "AlterSeqStmt",
-            || NodeEnum::AlterSeqStmt(Default::default()),
-        ),
+        ("CreateTableSpaceStmt", || NodeEnum::CreateTableSpaceStmt(Default::default())),
+        ("DropTableSpaceStmt", || NodeEnum::DropTableSpaceStmt(Default::default())),
+        ("AlterTableSpaceOptionsStmt", || NodeEnum::AlterTableSpaceOptionsStmt(Default::default())),
+        ("AlterTableMoveAllStmt", || NodeEnum::AlterTableMoveAllStmt(Default::default())),
+        ("CreateExtensionStmt", || NodeEnum::CreateExtensionStmt(Default::default())),
+        ("AlterExtensionStmt", || NodeEnum::AlterExtensionStmt(Default::default())),
+        ("AlterExtensionContentsStmt", || NodeEnum::AlterExtensionContentsStmt(Default::default())),
+        ("CreateFdwStmt", || NodeEnum::CreateFdwStmt(Default::default())),
+        ("AlterFdwStmt", || NodeEnum::AlterFdwStmt(Default::default())),
+        ("CreateForeignServerStmt", || NodeEnum::CreateForeignServerStmt(Default::default())),
+        ("AlterForeignServerStmt", || NodeEnum::AlterForeignServerStmt(Default::default())),
+        ("CreateForeignTableStmt", || NodeEnum::CreateForeignTableStmt(Default::default())),
+        ("CreateUserMappingStmt", || NodeEnum::CreateUserMappingStmt(Default::default())),
+        ("AlterUserMappingStmt", || NodeEnum::AlterUserMappingStmt(Default::default())),
+        ("DropUserMappingStmt", || NodeEnum::DropUserMappingStmt(Default::default())),
+        ("ImportForeignSchemaStmt", || NodeEnum::ImportForeignSchemaStmt(Default::default())),
+        ("CreatePolicyStmt", || NodeEnum::CreatePolicyStmt(Default::default())),
+        ("AlterPolicyStmt", || NodeEnum::AlterPolicyStmt(Default::default())),
+        ("CreateAmStmt", || NodeEnum::CreateAmStmt(Default::default())),
+        ("CreateTrigStmt", || NodeEnum::CreateTrigStmt(Default::default())),
+        ("CreateEventTrigStmt", || NodeEnum::CreateEventTrigStmt(Default::default())),
+        ("AlterEventTrigStmt", || NodeEnum::AlterEventTrigStmt(Default::default())),
+        ("CreatePlangStmt", || NodeEnum::CreatePlangStmt(Default::default())),
+        ("CreateRoleStmt", || NodeEnum::CreateRoleStmt(Default::default())),
+        ("AlterRoleStmt", || NodeEnum::AlterRoleStmt(Default::default())),
+        ("AlterRoleSetStmt", || NodeEnum::AlterRoleSetStmt(Default::default())),
+        ("DropRoleStmt", || NodeEnum::DropRoleStmt(Default::default())),
+        ("CreateSeqStmt", || NodeEnum::CreateSeqStmt(Default::default())),
+        ("AlterSeqStmt", || NodeEnum::AlterSeqStmt(Default::default())),
         ("DefineStmt", || NodeEnum::DefineStmt(Default::default())),
-        ("CreateDomainStmt", || {
-            NodeEnum::CreateDomainStmt(Default::default())
-        }),
-        ("CreateOpClassStmt", || {
-            NodeEnum::CreateOpClassStmt(Default::default())
-        }),
-        ("CreateOpClassItem", || {
-            NodeEnum::CreateOpClassItem(Default::default())
-        }),
-        ("CreateOpFamilyStmt", || {
-            NodeEnum::CreateOpFamilyStmt(Default::default())
-        }),
-        ("AlterOpFamilyStmt", || {
-            NodeEnum::AlterOpFamilyStmt(Default::default())
-        }),
+        ("CreateDomainStmt", || NodeEnum::CreateDomainStmt(Default::default())),
+        ("CreateOpClassStmt", || NodeEnum::CreateOpClassStmt(Default::default())),
+        ("CreateOpClassItem", || NodeEnum::CreateOpClassItem(Default::default())),
+        ("CreateOpFamilyStmt", || NodeEnum::CreateOpFamilyStmt(Default::default())),
+        ("AlterOpFamilyStmt", || NodeEnum::AlterOpFamilyStmt(Default::default())),
         ("DropStmt", || NodeEnum::DropStmt(Default::default())),
-        (
-            "TruncateStmt",
-            || NodeEnum::TruncateStmt(Default::default()),
-        ),
+        ("TruncateStmt", || NodeEnum::TruncateStmt(Default::default())),
         ("CommentStmt", || NodeEnum::CommentStmt(Default::default())),
-        (
-            "SecLabelStmt",
-            || NodeEnum::SecLabelStmt(Default::default()),
-        ),
-        ("DeclareCursorStmt", || {
-            NodeEnum::DeclareCursorStmt(Default::default())
-        }),
-        ("ClosePortalStmt", || {
-            NodeEnum::ClosePortalStmt(Default::default())
-        }),
+        ("SecLabelStmt", || NodeEnum::SecLabelStmt(Default::default())),
+        ("DeclareCursorStmt", || NodeEnum::DeclareCursorStmt(Default::default())),
+        ("ClosePortalStmt", || NodeEnum::ClosePortalStmt(Default::default())),
         ("FetchStmt", || NodeEnum::FetchStmt(Default::default())),
         ("IndexStmt", || NodeEnum::IndexStmt(Default::default())),
-        ("CreateStatsStmt", || {
-            NodeEnum::CreateStatsStmt(Default::default())
-        }),
+        ("CreateStatsStmt", || NodeEnum::CreateStatsStmt(Default::default())),
         ("StatsElem", || NodeEnum::StatsElem(Default::default())),
-        ("AlterStatsStmt", || {
-            NodeEnum::AlterStatsStmt(Default::default())
-        }),
-        ("CreateFunctionStmt", || {
-            NodeEnum::CreateFunctionStmt(Default::default())
-        }),
-        ("FunctionParameter", || {
-            NodeEnum::FunctionParameter(Default::default())
-        }),
-        ("AlterFunctionStmt", || {
-            NodeEnum::AlterFunctionStmt(Default::default())
-        }),
+        ("AlterStatsStmt", || NodeEnum::AlterStatsStmt(Default::default())),
+        ("CreateFunctionStmt", || NodeEnum::CreateFunctionStmt(Default::default())),
+        ("FunctionParameter", || NodeEnum::FunctionParameter(Default::default())),
+        ("AlterFunctionStmt", || NodeEnum::AlterFunctionStmt(Default::default())),
         ("DoStmt", || NodeEnum::DoStmt(Default::default())),
-        ("InlineCodeBlock", || {
-            NodeEnum::InlineCodeBlock(Default::default())
-        }),
+        ("InlineCodeBlock", || NodeEnum::InlineCodeBlock(Default::default())),
         ("CallStmt", || NodeEnum::CallStmt(Default::default())),
         ("CallContext", || NodeEnum::CallContext(Default::default())),
         ("RenameStmt", || NodeEnum::RenameStmt(Default::default())),
-        ("AlterObjectDependsStmt", || {
-            NodeEnum::AlterObjectDependsStmt(Default::default())
-        }),
-        ("AlterObjectSchemaStmt", || {
-            NodeEnum::AlterObjectSchemaStmt(Default::default())
-        }),
-        ("AlterOwnerStmt", || {
-            NodeEnum::AlterOwnerStmt(Default::default())
-        }),
-        ("AlterOperatorStmt", || {
-            NodeEnum::AlterOperatorStmt(Default::default())
-        }),
-        ("AlterTypeStmt", || {
-            NodeEnum::AlterTypeStmt(Default::default())
-        }),
+        ("AlterObjectDependsStmt", || NodeEnum::AlterObjectDependsStmt(Default::default())),
+        ("AlterObjectSchemaStmt", || NodeEnum::AlterObjectSchemaStmt(Default::default())),
+        ("AlterOwnerStmt", || NodeEnum::AlterOwnerStmt(Default::default())),
+        ("AlterOperatorStmt", || NodeEnum::AlterOperatorStmt(Default::default())),
+        ("AlterTypeStmt", || NodeEnum::AlterTypeStmt(Default::default())),
         ("RuleStmt", || NodeEnum::RuleStmt(Default::default())),
         ("NotifyStmt", || NodeEnum::NotifyStmt(Default::default())),
         ("ListenStmt", || NodeEnum::ListenStmt(Default::default())),
-        (
-            "UnlistenStmt",
-            || NodeEnum::UnlistenStmt(Default::default()),
-        ),
-        ("TransactionStmt", || {
-            NodeEnum::TransactionStmt(Default::default())
-        }),
-        ("CompositeTypeStmt", || {
-            NodeEnum::CompositeTypeStmt(Default::default())
-        }),
-        ("CreateEnumStmt", || {
-            NodeEnum::CreateEnumStmt(Default::default())
-        }),
-        ("CreateRangeStmt", || {
-            NodeEnum::CreateRangeStmt(Default::default())
-        }),
-        ("AlterEnumStmt", || {
-            NodeEnum::AlterEnumStmt(Default::default())
-        }),
+        ("UnlistenStmt", || NodeEnum::UnlistenStmt(Default::default())),
+        ("TransactionStmt", || NodeEnum::TransactionStmt(Default::default())),
+        ("CompositeTypeStmt", || NodeEnum::CompositeTypeStmt(Default::default())),
+        ("CreateEnumStmt", || NodeEnum::CreateEnumStmt(Default::default())),
+        ("CreateRangeStmt", || NodeEnum::CreateRangeStmt(Default::default())),
+        ("AlterEnumStmt", || NodeEnum::AlterEnumStmt(Default::default())),
         ("ViewStmt", || NodeEnum::ViewStmt(Default::default())),
         ("LoadStmt", || NodeEnum::LoadStmt(Default::default())),
-        (
-            "CreatedbStmt",
-            || NodeEnum::CreatedbStmt(Default::default()),
-        ),
-        ("AlterDatabaseStmt", || {
-            NodeEnum::AlterDatabaseStmt(Default::default())
-        }),
-        ("AlterDatabaseRefreshCollStmt", || {
-            NodeEnum::AlterDatabaseRefreshCollStmt(Default::default())
-        }),
-        ("AlterDatabaseSetStmt", || {
-            NodeEnum::AlterDatabaseSetStmt(Default::default())
-        }),
+        ("CreatedbStmt", || NodeEnum::CreatedbStmt(Default::default())),
+        ("AlterDatabaseStmt", || NodeEnum::AlterDatabaseStmt(Default::default())),
+        ("AlterDatabaseRefreshCollStmt", || NodeEnum::AlterDatabaseRefreshCollStmt(Default::default())),
+        ("AlterDatabaseSetStmt", || NodeEnum::AlterDatabaseSetStmt(Default::default())),
         ("DropdbStmt", || NodeEnum::DropdbStmt(Default::default())),
-        ("AlterSystemStmt", || {
-            NodeEnum::AlterSystemStmt(Default::default())
-        }),
+        ("AlterSystemStmt", || NodeEnum::AlterSystemStmt(Default::default())),
         ("ClusterStmt", || NodeEnum::ClusterStmt(Default::default())),
         ("VacuumStmt", || NodeEnum::VacuumStmt(Default::default())),
-        ("VacuumRelation", || {
-            NodeEnum::VacuumRelation(Default::default())
-        }),
+        ("VacuumRelation", || NodeEnum::VacuumRelation(Default::default())),
         ("ExplainStmt", || NodeEnum::ExplainStmt(Default::default())),
-        ("CreateTableAsStmt", || {
-            NodeEnum::CreateTableAsStmt(Default::default())
-        }),
-        ("RefreshMatViewStmt", || {
-            NodeEnum::RefreshMatViewStmt(Default::default())
-        }),
-        ("CheckPointStmt", || {
-            NodeEnum::CheckPointStmt(Default::default())
-        }),
+        ("CreateTableAsStmt", || NodeEnum::CreateTableAsStmt(Default::default())),
+        ("RefreshMatViewStmt", || NodeEnum::RefreshMatViewStmt(Default::default())),
+        ("CheckPointStmt", || NodeEnum::CheckPointStmt(Default::default())),
         ("DiscardStmt", || NodeEnum::DiscardStmt(Default::default())),
         ("LockStmt", || NodeEnum::LockStmt(Default::default())),
-        ("ConstraintsSetStmt", || {
-            NodeEnum::ConstraintsSetStmt(Default::default())
-        }),
+        ("ConstraintsSetStmt", || NodeEnum::ConstraintsSetStmt(Default::default())),
         ("ReindexStmt", || NodeEnum::ReindexStmt(Default::default())),
-        ("CreateConversionStmt", || {
-            NodeEnum::CreateConversionStmt(Default::default())
-        }),
-        ("CreateCastStmt", || {
-            NodeEnum::CreateCastStmt(Default::default())
-        }),
-        ("CreateTransformStmt", || {
-            NodeEnum::CreateTransformStmt(Default::default())
-        }),
+        ("CreateConversionStmt", || NodeEnum::CreateConversionStmt(Default::default())),
+        ("CreateCastStmt", || NodeEnum::CreateCastStmt(Default::default())),
+        ("CreateTransformStmt", || NodeEnum::CreateTransformStmt(Default::default())),
         ("PrepareStmt", || NodeEnum::PrepareStmt(Default::default())),
         ("ExecuteStmt", || NodeEnum::ExecuteStmt(Default::default())),
-        ("DeallocateStmt", || {
-            NodeEnum::DeallocateStmt(Default::default())
-        }),
-        ("DropOwnedStmt", || {
-            NodeEnum::DropOwnedStmt(Default::default())
-        }),
-        ("ReassignOwnedStmt", || {
-            NodeEnum::ReassignOwnedStmt(Default::default())
-        }),
-        ("AlterTsdictionaryStmt", || {
-            NodeEnum::AlterTsdictionaryStmt(Default::default())
-        }),
-        ("AlterTsconfigurationStmt", || {
-            NodeEnum::AlterTsconfigurationStmt(Default::default())
-        }),
-        ("PublicationTable", || {
-            NodeEnum::PublicationTable(Default::default())
-        }),
-        ("PublicationObjSpec", || {
-            NodeEnum::PublicationObjSpec(Default::default())
-        }),
-        ("CreatePublicationStmt", || {
-            NodeEnum::CreatePublicationStmt(Default::default())
-        }),
-        ("AlterPublicationStmt", || {
-            NodeEnum::AlterPublicationStmt(Default::default())
-        }),
-        ("CreateSubscriptionStmt", || {
-            NodeEnum::CreateSubscriptionStmt(Default::default())
-        }),
-        ("AlterSubscriptionStmt", || {
-            NodeEnum::AlterSubscriptionStmt(Default::default())
-        }),
-        ("DropSubscriptionStmt", || {
-            NodeEnum::DropSubscriptionStmt(Default::default())
-        }),
+        ("DeallocateStmt", || NodeEnum::DeallocateStmt(Default::default())),
+        ("DropOwnedStmt", || NodeEnum::DropOwnedStmt(Default::default())),
+        ("ReassignOwnedStmt", || NodeEnum::ReassignOwnedStmt(Default::default())),
+        ("AlterTsdictionaryStmt", || NodeEnum::AlterTsdictionaryStmt(Default::default())),
+        ("AlterTsconfigurationStmt", || NodeEnum::AlterTsconfigurationStmt(Default::default())),
+        ("PublicationTable", || NodeEnum::PublicationTable(Default::default())),
+        ("PublicationObjSpec", || NodeEnum::PublicationObjSpec(Default::default())),
+        ("CreatePublicationStmt", || NodeEnum::CreatePublicationStmt(Default::default())),
+        ("AlterPublicationStmt", || NodeEnum::AlterPublicationStmt(Default::default())),
+        ("CreateSubscriptionStmt", || NodeEnum::CreateSubscriptionStmt(Default::default())),
+        ("AlterSubscriptionStmt", || NodeEnum::AlterSubscriptionStmt(Default::default())),
+        ("DropSubscriptionStmt", || NodeEnum::DropSubscriptionStmt(Default::default())),
         ("Integer", || NodeEnum::Integer(Default::default())),
         ("Float", || NodeEnum::Float(Default::default())),
         ("Boolean", || NodeEnum::Boolean(Default::default())),
@@ -1201,10 +837,7 @@ pub(crate) fn empty_node(kind: &str) -> Option<NodeEnum> {
         ("OidList", || NodeEnum::OidList(Default::default())),
         ("AConst", || NodeEnum::AConst(Default::default())),
     ];
-    KINDS
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(kind))
-        .map(|(_, make)| make())
+    KINDS.iter().find(|(name, _)| name.eq_ignore_ascii_case(kind)).map(|(_, make)| make())
 }
 
 crate::walk::walk_structs! {

@@ -48,15 +48,11 @@ fn sql_mix() -> impl Strategy<Value = String> {
 fn schema_file() -> impl Strategy<Value = String> {
     let name = prop::sample::select(vec!["a", "b", "c", "s.a", "s.b", "public.c"]);
     let stmt = prop_oneof![
-        (name.clone(), name.clone()).prop_map(|(t, r)| format!(
-            "CREATE TABLE {t} (id int PRIMARY KEY, r int REFERENCES {r});"
-        )),
-        name.clone()
-            .prop_map(|t| format!("CREATE INDEX ON {t} (id);")),
         (name.clone(), name.clone())
-            .prop_map(|(v, t)| format!("CREATE VIEW {v}_v AS SELECT * FROM {t};")),
-        name.clone()
-            .prop_map(|t| format!("COMMENT ON TABLE {t} IS 'é;😀';")),
+            .prop_map(|(t, r)| format!("CREATE TABLE {t} (id int PRIMARY KEY, r int REFERENCES {r});")),
+        name.clone().prop_map(|t| format!("CREATE INDEX ON {t} (id);")),
+        (name.clone(), name.clone()).prop_map(|(v, t)| format!("CREATE VIEW {v}_v AS SELECT * FROM {t};")),
+        name.clone().prop_map(|t| format!("COMMENT ON TABLE {t} IS 'é;😀';")),
         Just("CREATE SCHEMA s;".to_string()),
         Just("CREATE TYPE mood AS ENUM ('x');".to_string()),
         name.prop_map(|t| format!("ALTER TABLE {t} ADD COLUMN m mood;")),
@@ -91,10 +87,7 @@ fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
     if column == 0 || column > chars + 1 {
         return None;
     }
-    let within = line_text
-        .char_indices()
-        .nth(column - 1)
-        .map_or(line_text.len(), |(i, _)| i);
+    let within = line_text.char_indices().nth(column - 1).map_or(line_text.len(), |(i, _)| i);
     Some(line_start + within)
 }
 
@@ -107,12 +100,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
                 let at = offset_of(shown, s.line, s.column);
                 prop_assert!(at.is_some(), "{} outside the file", s.location());
                 let at = at.unwrap_or_default();
-                prop_assert!(
-                    shown[at..].starts_with(&s.sql),
-                    "{} does not start {:?}",
-                    s.location(),
-                    s.sql
-                );
+                prop_assert!(shown[at..].starts_with(&s.sql), "{} does not start {:?}", s.location(), s.sql);
                 prop_assert!(!s.sql.is_empty() && s.sql.trim() == s.sql);
                 for offset in [0, 1, s.sql.chars().count(), usize::MAX] {
                     let (line, column) = s.position_of(offset);
@@ -124,10 +112,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         Err(Error::Syntax { line, column, .. })
         | Err(Error::NotSchema { line, column, .. })
         | Err(Error::Unsupported { line, column, .. }) => {
-            prop_assert!(
-                offset_of(shown, line, column).is_some(),
-                "error at {line}:{column} is outside the file"
-            );
+            prop_assert!(offset_of(shown, line, column).is_some(), "error at {line}:{column} is outside the file");
         }
         Err(e) => prop_assert!(false, "unexpected error kind: {e}"),
     }
@@ -137,10 +122,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
 /// Ordering keeps every statement exactly once.
 fn check_order(stmts: Vec<Statement>) -> Result<(), TestCaseError> {
     let mut before: Vec<String> = stmts.iter().map(Statement::location).collect();
-    let mut after: Vec<String> = order_statements(stmts)
-        .iter()
-        .map(Statement::location)
-        .collect();
+    let mut after: Vec<String> = order_statements(stmts).iter().map(Statement::location).collect();
     before.sort();
     after.sort();
     prop_assert_eq!(before, after);

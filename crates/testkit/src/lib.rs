@@ -44,29 +44,14 @@ fn unwrap_server(server: &Result<Server, String>) -> DbUrl {
 }
 
 fn start_server() -> Result<Server, String> {
-    if let Some(address) = std::env::var(DATABASE_URL_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-    {
+    if let Some(address) = std::env::var(DATABASE_URL_ENV).ok().filter(|v| !v.trim().is_empty()) {
         return DbUrl::parse(&address)
-            .map(|url| Server {
-                url,
-                _cluster: None,
-            })
-            .map_err(|e| {
-                loud(&format!(
-                    "{DATABASE_URL_ENV} is not a usable database address: {e}"
-                ))
-            });
+            .map(|url| Server { url, _cluster: None })
+            .map_err(|e| loud(&format!("{DATABASE_URL_ENV} is not a usable database address: {e}")));
     }
     match EmbeddedCluster::start(None) {
-        Ok(cluster) => Ok(Server {
-            url: cluster.url(),
-            _cluster: Some(cluster),
-        }),
-        Err(e) => Err(loud(&format!(
-            "cannot start an embedded PostgreSQL server: {e}"
-        ))),
+        Ok(cluster) => Ok(Server { url: cluster.url(), _cluster: Some(cluster) }),
+        Err(e) => Err(loud(&format!("cannot start an embedded PostgreSQL server: {e}"))),
     }
 }
 
@@ -99,26 +84,13 @@ impl TestDb {
         let name = schemactl_shadow::unique_name("schemactl_test_");
         let client = match server.connect().await {
             Ok(client) => client,
-            Err(e) => panic!(
-                "{}",
-                loud(&format!("cannot connect to the test server: {e}"))
-            ),
+            Err(e) => panic!("{}", loud(&format!("cannot connect to the test server: {e}"))),
         };
-        let sql = format!(
-            "CREATE DATABASE {} TEMPLATE template0",
-            schemactl_shadow::quote_ident(&name)
-        );
+        let sql = format!("CREATE DATABASE {} TEMPLATE template0", schemactl_shadow::quote_ident(&name));
         if let Err(e) = client.batch_execute(&sql).await {
-            panic!(
-                "schemactl-testkit: cannot create test database {name} on {server}: {}",
-                describe(&e)
-            );
+            panic!("schemactl-testkit: cannot create test database {name} on {server}: {}", describe(&e));
         }
-        TestDb {
-            url: server.with_dbname(&name),
-            name,
-            server,
-        }
+        TestDb { url: server.with_dbname(&name), name, server }
     }
 
     /// A new connection to this database, driven by the current runtime.
@@ -130,11 +102,7 @@ impl TestDb {
     pub async fn execute_script(&self, sql: &str) {
         let client = self.client().await;
         if let Err(e) = client.batch_execute(sql).await {
-            panic!(
-                "schemactl-testkit: script failed in {}: {}\n--- script ---\n{sql}",
-                self.name,
-                describe(&e)
-            );
+            panic!("schemactl-testkit: script failed in {}: {}\n--- script ---\n{sql}", self.name, describe(&e));
         }
     }
 }
@@ -144,15 +112,9 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         let server = self.server.clone();
-        let sql = format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            schemactl_shadow::quote_ident(&self.name)
-        );
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", schemactl_shadow::quote_ident(&self.name));
         let worker = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async {
@@ -197,10 +159,7 @@ mod tests {
     async fn table_names(db: &TestDb) -> Vec<String> {
         let client = db.client().await;
         let rows = client
-            .query(
-                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-                &[],
-            )
+            .query("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", &[])
             .await
             .unwrap();
         rows.iter().map(|r| r.get(0)).collect()
@@ -212,8 +171,7 @@ mod tests {
         let b = TestDb::new().await;
         assert_ne!(a.name, b.name);
         assert_eq!(a.url.dbname(), a.name);
-        a.execute_script("CREATE TABLE only_in_a (id int); INSERT INTO only_in_a VALUES (1);")
-            .await;
+        a.execute_script("CREATE TABLE only_in_a (id int); INSERT INTO only_in_a VALUES (1);").await;
         b.execute_script("CREATE TABLE only_in_b (id int);").await;
         assert_eq!(table_names(&a).await, ["only_in_a"]);
         assert_eq!(table_names(&b).await, ["only_in_b"]);
@@ -226,13 +184,7 @@ mod tests {
         let _open_connection = db.client().await; // WITH (FORCE) disconnects it
         drop(db);
         let client = server().await.connect().await.unwrap();
-        let row = client
-            .query_one(
-                "SELECT count(*) FROM pg_database WHERE datname = $1",
-                &[&name],
-            )
-            .await
-            .unwrap();
+        let row = client.query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&name]).await.unwrap();
         assert_eq!(row.get::<_, i64>(0), 0);
     }
 
@@ -257,9 +209,6 @@ mod tests {
     #[tokio::test]
     #[should_panic(expected = "script failed")]
     async fn script_errors_panic_with_the_message() {
-        TestDb::new()
-            .await
-            .execute_script("SELECT * FROM missing_table")
-            .await;
+        TestDb::new().await.execute_script("SELECT * FROM missing_table").await;
     }
 }

@@ -13,12 +13,7 @@ pub fn diff_columns(from: &Catalog, to: &Catalog, old: &Table, new: &Table, step
         }
         let before = old.column(&column.name).and_then(|c| c.comment.as_ref());
         let target = format!("COLUMN {}.{}", qualified(name), ident(&column.name));
-        steps.extend(comment_step(
-            &target,
-            column_key(name, &column.name),
-            before,
-            column.comment.as_ref(),
-        ));
+        steps.extend(comment_step(&target, column_key(name, &column.name), before, column.comment.as_ref()));
     }
     for column in old.columns.iter().filter(|c| new.column(&c.name).is_none()) {
         steps.push(drop_column(from, name, column));
@@ -47,19 +42,12 @@ pub fn column_definition(table: &QualName, c: &Column) -> String {
 }
 
 fn identity_clause(table: &QualName, column: &str, identity: &Identity) -> String {
-    let when = if identity.always {
-        "ALWAYS"
-    } else {
-        "BY DEFAULT"
-    };
+    let when = if identity.always { "ALWAYS" } else { "BY DEFAULT" };
     let mut options = option_clauses(&identity.options, None, false);
     // PostgreSQL names the sequence itself unless told; say so only when the name is unusual
     // (e.g. it took `..._seq1` because `..._seq` was taken), so plans stay short.
     if identity.sequence != default_identity_sequence(table, column) {
-        options.insert(
-            0,
-            format!("SEQUENCE NAME {}", qualified(&identity.sequence)),
-        );
+        options.insert(0, format!("SEQUENCE NAME {}", qualified(&identity.sequence)));
     }
     if options.is_empty() {
         format!("GENERATED {when} AS IDENTITY")
@@ -74,29 +62,17 @@ fn default_identity_sequence(table: &QualName, column: &str) -> QualName {
 
 /// The identity sequence is a named object: a dropped sequence of the same name must go first.
 pub fn identity_sequence_key(c: &Column) -> Option<ObjKey> {
-    c.identity.as_ref().map(|i| ObjKey::Sequence {
-        name: i.sequence.clone(),
-    })
+    c.identity.as_ref().map(|i| ObjKey::Sequence { name: i.sequence.clone() })
 }
 
 fn add_column(to: &Catalog, table: &QualName, c: &Column) -> Step {
-    let sql = format!(
-        "ALTER TABLE {} ADD COLUMN {}",
-        qualified(table),
-        column_definition(table, c)
-    );
+    let sql = format!("ALTER TABLE {} ADD COLUMN {}", qualified(table), column_definition(table, c));
     let mut step = Step::new(Action::Create, column_key(table, &c.name), sql)
         .requires([table_key(table)])
         .requires(column_needs(to, c))
         .provides(identity_sequence_key(c));
-    if c.generated.is_some()
-        || c.identity.is_some()
-        || c.default.as_ref().is_some_and(|d| is_volatile_looking(d))
-    {
-        step = step.hazard(
-            HazardKind::TableRewrite,
-            "filling the new column rewrites the table",
-        );
+    if c.generated.is_some() || c.identity.is_some() || c.default.as_ref().is_some_and(|d| is_volatile_looking(d)) {
+        step = step.hazard(HazardKind::TableRewrite, "filling the new column rewrites the table");
     }
     step
 }
@@ -104,47 +80,26 @@ fn add_column(to: &Catalog, table: &QualName, c: &Column) -> Step {
 /// Heuristic for "the default is not a constant": PostgreSQL 11+ adds constant defaults
 /// without a rewrite, but function calls such as `now()` are evaluated per row only when volatile.
 fn is_volatile_looking(default: &str) -> bool {
-    default.contains("nextval(")
-        || default.contains("random(")
-        || default.contains("gen_random_uuid(")
+    default.contains("nextval(") || default.contains("random(") || default.contains("gen_random_uuid(")
 }
 
 fn drop_column(from: &Catalog, table: &QualName, c: &Column) -> Step {
-    let sql = format!(
-        "ALTER TABLE {} DROP COLUMN {}",
-        qualified(table),
-        ident(&c.name)
-    );
+    let sql = format!("ALTER TABLE {} DROP COLUMN {}", qualified(table), ident(&c.name));
     let mut step = Step::new(Action::Drop, column_key(table, &c.name), sql)
         .releases(column_needs(from, c))
-        .hazard(
-            HazardKind::DataLoss,
-            format!("drops column {} and its values", c.name),
-        );
+        .hazard(HazardKind::DataLoss, format!("drops column {} and its values", c.name));
     // An owned sequence (serial, identity) goes with its column.
     step.removes.extend(identity_sequence_key(c));
     step.removes.extend(
         from.sequences
             .values()
-            .filter(|s| {
-                s.owned_by
-                    .as_ref()
-                    .is_some_and(|o| &o.table == table && o.column == c.name)
-            })
-            .map(|s| ObjKey::Sequence {
-                name: s.name.clone(),
-            }),
+            .filter(|s| s.owned_by.as_ref().is_some_and(|o| &o.table == table && o.column == c.name))
+            .map(|s| ObjKey::Sequence { name: s.name.clone() }),
     );
     step
 }
 
-fn alter_column(
-    from: &Catalog,
-    to: &Catalog,
-    table: &QualName,
-    old: &Column,
-    new: &Column,
-) -> Vec<Step> {
+fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: &Column, new: &Column) -> Vec<Step> {
     if old.generated != new.generated {
         // PostgreSQL 15 cannot change a generation expression in place.
         let mut drop = drop_column(from, table, old);
@@ -176,17 +131,11 @@ fn alter_column(
             clause.push_str(&format!(" USING {col}{via}::{}", new.data_type));
         }
         clauses.push(clause);
-        hazards.push((
-            HazardKind::TableRewrite,
-            format!("changing the type of {} may rewrite the table", new.name),
-        ));
+        hazards.push((HazardKind::TableRewrite, format!("changing the type of {} may rewrite the table", new.name)));
     }
     if !old.not_null && new.not_null {
         clauses.push(format!("ALTER COLUMN {col} SET NOT NULL"));
-        hazards.push((
-            HazardKind::ValidationScan,
-            format!("SET NOT NULL scans the table for NULLs in {}", new.name),
-        ));
+        hazards.push((HazardKind::ValidationScan, format!("SET NOT NULL scans the table for NULLs in {}", new.name)));
     }
     let mut follow_up = None;
     match (&old.identity, &new.identity) {
@@ -205,13 +154,10 @@ fn alter_column(
         }
         (Some(before), Some(after)) if before != after => {
             if before.sequence != after.sequence {
-                let sql = format!(
-                    "ALTER SEQUENCE {} RENAME TO {}",
-                    qualified(&before.sequence),
-                    ident(&after.sequence.name)
-                );
-                let mut step = Step::new(Action::Alter, column_key(table, &new.name), sql)
-                    .provides(identity_sequence_key(new));
+                let sql =
+                    format!("ALTER SEQUENCE {} RENAME TO {}", qualified(&before.sequence), ident(&after.sequence.name));
+                let mut step =
+                    Step::new(Action::Alter, column_key(table, &new.name), sql).provides(identity_sequence_key(new));
                 step.removes.extend(identity_sequence_key(old));
                 follow_up = Some(step);
             }
@@ -242,6 +188,11 @@ fn alter_column(
         if old.identity.is_some() && new.identity.is_none() {
             step.removes.extend(identity_sequence_key(old));
         }
+        // A retyped column is a new column to its dependents (views, policies): they are
+        // dropped before and recreated after.
+        if type_changed {
+            step.removes.push(column_key(table, &new.name));
+        }
         for (kind, message) in hazards {
             step = step.hazard(kind, message);
         }
@@ -261,6 +212,5 @@ fn needs_using(to: &Catalog, old: &Column, new: &Column) -> bool {
     if string_types.contains(&new.base_type.as_str()) {
         return false;
     }
-    !to.assignment_casts
-        .contains(&(old.base_type.clone(), new.base_type.clone()))
+    !to.assignment_casts.contains(&(old.base_type.clone(), new.base_type.clone()))
 }

@@ -15,66 +15,31 @@ pub fn diff_indexes(old: &Table, new: &Table, steps: &mut Vec<Step>) {
             Some(_) => {}
         }
         let key = index_key(&new.name, name);
-        let target = format!(
-            "INDEX {}",
-            qualified(&QualName::new(&new.name.schema, name))
-        );
-        steps.extend(comment_step(
-            &target,
-            key,
-            before.and_then(|i| i.comment.as_ref()),
-            index.comment.as_ref(),
-        ));
+        let target = format!("INDEX {}", qualified(&QualName::new(&new.name.schema, name)));
+        steps.extend(comment_step(&target, key, before.and_then(|i| i.comment.as_ref()), index.comment.as_ref()));
     }
-    for index in old
-        .indexes
-        .values()
-        .filter(|i| !new.indexes.contains_key(&i.name))
-    {
+    for index in old.indexes.values().filter(|i| !new.indexes.contains_key(&i.name)) {
         steps.push(drop_index(old, index));
     }
 }
 
 fn index_key(table: &QualName, name: &str) -> ObjKey {
-    ObjKey::Index {
-        name: QualName::new(&table.schema, name),
-    }
+    ObjKey::Index { name: QualName::new(&table.schema, name) }
 }
 
 /// The index's columns are not modelled separately, so it waits for every column change.
 pub fn create_index(table: &Table, index: &Index, existing_table: bool) -> Step {
-    let mut step = Step::new(
-        Action::Create,
-        index_key(&table.name, &index.name),
-        index.definition.clone(),
-    )
-    .requires([table_key(&table.name)])
-    .requires(
-        table
-            .columns
-            .iter()
-            .map(|c| column_key(&table.name, &c.name)),
-    );
+    let mut step = Step::new(Action::Create, index_key(&table.name, &index.name), index.definition.clone())
+        .requires([table_key(&table.name)])
+        .requires(table.columns.iter().map(|c| column_key(&table.name, &c.name)));
     if existing_table {
-        step = step.hazard(
-            HazardKind::IndexBuild,
-            "builds the index while blocking writes to the table",
-        );
+        step = step.hazard(HazardKind::IndexBuild, "builds the index while blocking writes to the table");
     }
     step
 }
 
 fn drop_index(table: &Table, index: &Index) -> Step {
     let name = QualName::new(&table.name.schema, &index.name);
-    Step::new(
-        Action::Drop,
-        index_key(&table.name, &index.name),
-        format!("DROP INDEX {}", qualified(&name)),
-    )
-    .releases(
-        table
-            .columns
-            .iter()
-            .map(|c| column_key(&table.name, &c.name)),
-    )
+    Step::new(Action::Drop, index_key(&table.name, &index.name), format!("DROP INDEX {}", qualified(&name)))
+        .releases(table.columns.iter().map(|c| column_key(&table.name, &c.name)))
 }

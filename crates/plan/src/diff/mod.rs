@@ -2,7 +2,9 @@
 
 mod columns;
 mod constraints;
+mod graph;
 mod indexes;
+mod objects;
 mod schemas;
 mod sequences;
 mod tables;
@@ -12,6 +14,8 @@ use crate::ident::literal;
 use crate::step::{Action, ObjKey, Step};
 use schemactl_model::{Catalog, Column, QualName};
 
+pub use objects::creates_routines;
+
 pub fn diff(from: &Catalog, to: &Catalog) -> Vec<Step> {
     let mut steps = Vec::new();
     schemas::diff_schemas(from, to, &mut steps);
@@ -19,33 +23,25 @@ pub fn diff(from: &Catalog, to: &Catalog) -> Vec<Step> {
     types::diff_types(from, to, &mut steps);
     sequences::diff_sequences(from, to, &mut steps);
     tables::diff_tables(from, to, &mut steps);
+    objects::diff_objects(from, to, &mut steps);
+    graph::recreate_dependents(from, to, &mut steps);
+    graph::add_catalog_dependencies(from, to, &mut steps);
     steps
 }
 
 /// `COMMENT ON <target> IS ...` when the comment changed; the target must exist first.
-pub(crate) fn comment_step(
-    target: &str,
-    object: ObjKey,
-    old: Option<&String>,
-    new: Option<&String>,
-) -> Option<Step> {
+pub(crate) fn comment_step(target: &str, object: ObjKey, old: Option<&String>, new: Option<&String>) -> Option<Step> {
     if old == new {
         return None;
     }
     let value = new.map_or_else(|| "NULL".to_string(), |c| literal(c));
-    let mut step = Step::new(
-        Action::Alter,
-        object.clone(),
-        format!("COMMENT ON {target} IS {value}"),
-    );
+    let mut step = Step::new(Action::Alter, object.clone(), format!("COMMENT ON {target} IS {value}"));
     step.provides.clear();
     Some(step.requires([object]))
 }
 
 pub(crate) fn schema_key(schema: &str) -> ObjKey {
-    ObjKey::Schema {
-        name: schema.to_string(),
-    }
+    ObjKey::Schema { name: schema.to_string() }
 }
 
 pub(crate) fn table_key(name: &QualName) -> ObjKey {
@@ -53,10 +49,7 @@ pub(crate) fn table_key(name: &QualName) -> ObjKey {
 }
 
 pub(crate) fn column_key(table: &QualName, column: &str) -> ObjKey {
-    ObjKey::Column {
-        table: table.clone(),
-        column: column.to_string(),
-    }
+    ObjKey::Column { table: table.clone(), column: column.to_string() }
 }
 
 /// What a column needs to exist: its type (or the extension that owns it) and the sequences
@@ -69,11 +62,6 @@ pub(crate) fn column_needs(catalog: &Catalog, column: &Column) -> Vec<ObjKey> {
             None => keys.push(ObjKey::Type { name: t.clone() }),
         }
     }
-    keys.extend(
-        column
-            .default_sequences
-            .iter()
-            .map(|s| ObjKey::Sequence { name: s.clone() }),
-    );
+    keys.extend(column.default_sequences.iter().map(|s| ObjKey::Sequence { name: s.clone() }));
     keys
 }

@@ -7,11 +7,7 @@ pub fn diff_schemas(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     for (name, schema) in &to.schemas {
         let old = from.schemas.get(name);
         if old.is_none() {
-            steps.push(Step::new(
-                Action::Create,
-                schema_key(name),
-                format!("CREATE SCHEMA {}", ident(name)),
-            ));
+            steps.push(Step::new(Action::Create, schema_key(name), format!("CREATE SCHEMA {}", ident(name))));
         }
         let target = format!("SCHEMA {}", ident(name));
         steps.extend(comment_step(
@@ -22,11 +18,7 @@ pub fn diff_schemas(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
         ));
     }
     for name in from.schemas.keys().filter(|n| !to.schemas.contains_key(*n)) {
-        steps.push(Step::new(
-            Action::Drop,
-            schema_key(name),
-            format!("DROP SCHEMA {}", ident(name)),
-        ));
+        steps.push(Step::new(Action::Drop, schema_key(name), format!("DROP SCHEMA {}", ident(name))));
     }
 }
 
@@ -54,11 +46,7 @@ pub fn diff_extensions(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
                         Step::new(
                             Action::Alter,
                             key.clone(),
-                            format!(
-                                "ALTER EXTENSION {} SET SCHEMA {}",
-                                ident(name),
-                                ident(&ext.schema)
-                            ),
+                            format!("ALTER EXTENSION {} SET SCHEMA {}", ident(name), ident(&ext.schema)),
                         )
                         .requires([schema_key(&ext.schema)])
                         .releases([schema_key(&old.schema)]),
@@ -68,11 +56,7 @@ pub fn diff_extensions(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
                     steps.push(Step::new(
                         Action::Alter,
                         key.clone(),
-                        format!(
-                            "ALTER EXTENSION {} UPDATE TO {}",
-                            ident(name),
-                            literal(&ext.version)
-                        ),
+                        format!("ALTER EXTENSION {} UPDATE TO {}", ident(name), literal(&ext.version)),
                     ));
                 }
             }
@@ -80,19 +64,10 @@ pub fn diff_extensions(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
         // A new extension brings its own comment; only later changes are ours to make.
         if let Some(old) = old {
             let target = format!("EXTENSION {}", ident(name));
-            steps.extend(comment_step(
-                &target,
-                key,
-                old.comment.as_ref(),
-                ext.comment.as_ref(),
-            ));
+            steps.extend(comment_step(&target, key, old.comment.as_ref(), ext.comment.as_ref()));
         }
     }
-    for (name, ext) in from
-        .extensions
-        .iter()
-        .filter(|(n, _)| !to.extensions.contains_key(*n))
-    {
+    for (name, ext) in from.extensions.iter().filter(|(n, _)| !to.extensions.contains_key(*n)) {
         steps.push(
             Step::new(
                 Action::Drop,

@@ -11,16 +11,12 @@ pub fn diff_sequences(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
             None => {
                 let clauses = option_clauses(&seq.options, None, true);
                 let sql = format!("CREATE SEQUENCE {}{}", qualified(name), prefixed(&clauses));
-                steps.push(
-                    Step::new(Action::Create, key.clone(), sql)
-                        .requires([schema_key(&name.schema)]),
-                );
+                steps.push(Step::new(Action::Create, key.clone(), sql).requires([schema_key(&name.schema)]));
             }
             Some(old) => {
                 let clauses = option_clauses(&seq.options, Some(&old.options), true);
                 if !clauses.is_empty() {
-                    let mut sql =
-                        format!("ALTER SEQUENCE {}{}", qualified(name), prefixed(&clauses));
+                    let mut sql = format!("ALTER SEQUENCE {}{}", qualified(name), prefixed(&clauses));
                     // ALTER SEQUENCE refuses a MINVALUE above the current value: move it up first.
                     if seq.options.min_value > old.options.min_value {
                         let min = seq.options.min_value;
@@ -39,24 +35,11 @@ pub fn diff_sequences(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
             steps.push(owned_by_step(&key, name, seq.owned_by.as_ref(), old_owner));
         }
         let target = format!("SEQUENCE {}", qualified(name));
-        steps.extend(comment_step(
-            &target,
-            key,
-            old.and_then(|s| s.comment.as_ref()),
-            seq.comment.as_ref(),
-        ));
+        steps.extend(comment_step(&target, key, old.and_then(|s| s.comment.as_ref()), seq.comment.as_ref()));
     }
-    for (name, seq) in from
-        .sequences
-        .iter()
-        .filter(|(n, _)| !to.sequences.contains_key(*n))
-    {
+    for (name, seq) in from.sequences.iter().filter(|(n, _)| !to.sequences.contains_key(*n)) {
         // Dropping the owning column (or its table) drops the sequence with it.
-        if seq
-            .owned_by
-            .as_ref()
-            .is_some_and(|o| owner_disappears(o, to))
-        {
+        if seq.owned_by.as_ref().is_some_and(|o| owner_disappears(o, to)) {
             continue;
         }
         steps.push(
@@ -72,9 +55,7 @@ pub fn diff_sequences(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
 }
 
 fn owner_disappears(owner: &ColumnRef, to: &Catalog) -> bool {
-    to.tables
-        .get(&owner.table)
-        .is_none_or(|t| t.column(&owner.column).is_none())
+    to.tables.get(&owner.table).is_none_or(|t| t.column(&owner.column).is_none())
 }
 
 fn owned_by_step(
@@ -87,16 +68,12 @@ fn owned_by_step(
         Some(o) => format!("{}.{}", qualified(&o.table), ident(&o.column)),
         None => "NONE".to_string(),
     };
-    let mut step = Step::new(
-        Action::Alter,
-        key.clone(),
-        format!("ALTER SEQUENCE {} OWNED BY {target}", qualified(name)),
-    );
+    let mut step =
+        Step::new(Action::Alter, key.clone(), format!("ALTER SEQUENCE {} OWNED BY {target}", qualified(name)));
     step.provides.clear();
     step.requires.push(key.clone());
     if let Some(o) = new {
-        step.requires
-            .extend([table_key(&o.table), column_key(&o.table, &o.column)]);
+        step.requires.extend([table_key(&o.table), column_key(&o.table, &o.column)]);
     }
     if let Some(o) = old {
         step.releases.push(column_key(&o.table, &o.column));
@@ -111,14 +88,8 @@ fn prefixed(clauses: &[String]) -> String {
 /// Option clauses for CREATE (against PostgreSQL's defaults) or ALTER (against `old`).
 /// Used for identity columns too, whose options share the syntax.
 /// Identity columns take their sequence type from the column, so `with_type` is false for them.
-pub(crate) fn option_clauses(
-    new: &SequenceOptions,
-    old: Option<&SequenceOptions>,
-    with_type: bool,
-) -> Vec<String> {
-    let base = old
-        .cloned()
-        .unwrap_or_else(|| defaults_for(&new.data_type, new.increment));
+pub(crate) fn option_clauses(new: &SequenceOptions, old: Option<&SequenceOptions>, with_type: bool) -> Vec<String> {
+    let base = old.cloned().unwrap_or_else(|| defaults_for(&new.data_type, new.increment));
     let mut clauses = Vec::new();
     if with_type && new.data_type != base.data_type {
         clauses.push(format!("AS {}", new.data_type));
@@ -139,11 +110,7 @@ pub(crate) fn option_clauses(
         clauses.push(format!("CACHE {}", new.cache));
     }
     if new.cycle != base.cycle {
-        clauses.push(if new.cycle {
-            "CYCLE".into()
-        } else {
-            "NO CYCLE".into()
-        });
+        clauses.push(if new.cycle { "CYCLE".into() } else { "NO CYCLE".into() });
     }
     clauses
 }
@@ -156,11 +123,7 @@ fn defaults_for(data_type: &str, increment: i64) -> SequenceOptions {
         _ => (i64::MIN, i64::MAX),
     };
     let increment = if increment == 0 { 1 } else { increment };
-    let (min_value, max_value) = if increment > 0 {
-        (1, type_max)
-    } else {
-        (type_min, -1)
-    };
+    let (min_value, max_value) = if increment > 0 { (1, type_max) } else { (type_min, -1) };
     SequenceOptions {
         data_type: "bigint".into(),
         start: if increment > 0 { min_value } else { max_value },

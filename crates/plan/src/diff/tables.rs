@@ -20,30 +20,19 @@ pub fn diff_tables(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
                             table_key(name),
                             format!("ALTER TABLE {} SET {mode}", qualified(name)),
                         )
-                        .hazard(
-                            HazardKind::TableRewrite,
-                            "changing persistence rewrites the table",
-                        ),
+                        .hazard(HazardKind::TableRewrite, "changing persistence rewrites the table"),
                     );
                 }
+                row_security(table, Some(old), steps);
                 diff_columns(from, to, old, table, steps);
                 diff_constraints(old, table, &rebuilt, steps);
                 diff_indexes(old, table, steps);
                 let target = format!("TABLE {}", qualified(name));
-                steps.extend(comment_step(
-                    &target,
-                    table_key(name),
-                    old.comment.as_ref(),
-                    table.comment.as_ref(),
-                ));
+                steps.extend(comment_step(&target, table_key(name), old.comment.as_ref(), table.comment.as_ref()));
             }
         }
     }
-    for (name, table) in from
-        .tables
-        .iter()
-        .filter(|(n, _)| !to.tables.contains_key(*n))
-    {
+    for (name, table) in from.tables.iter().filter(|(n, _)| !to.tables.contains_key(*n)) {
         drop_table(from, to, table, steps);
         let _ = name;
     }
@@ -57,39 +46,17 @@ fn is_inline(c: &schemactl_model::Constraint) -> bool {
 
 fn create_table(to: &Catalog, table: &Table, steps: &mut Vec<Step>) {
     let name = &table.name;
-    let mut items: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| column_definition(name, c))
-        .collect();
-    let inline: Vec<_> = table
-        .constraints
-        .values()
-        .filter(|c| is_inline(c))
-        .collect();
-    items.extend(
-        inline
-            .iter()
-            .map(|c| format!("CONSTRAINT {} {}", ident(&c.name), c.definition)),
-    );
-    let body = if items.is_empty() {
-        "()".to_string()
-    } else {
-        format!("(\n    {}\n)", items.join(",\n    "))
-    };
+    let mut items: Vec<String> = table.columns.iter().map(|c| column_definition(name, c)).collect();
+    let inline: Vec<_> = table.constraints.values().filter(|c| is_inline(c)).collect();
+    items.extend(inline.iter().map(|c| format!("CONSTRAINT {} {}", ident(&c.name), c.definition)));
+    let body = if items.is_empty() { "()".to_string() } else { format!("(\n    {}\n)", items.join(",\n    ")) };
     let unlogged = if table.unlogged { "UNLOGGED " } else { "" };
-    let mut step = Step::new(
-        Action::Create,
-        table_key(name),
-        format!("CREATE {unlogged}TABLE {} {body}", qualified(name)),
-    )
-    .requires([schema_key(&name.schema)])
-    .provides(table.columns.iter().map(|c| column_key(name, &c.name)))
-    .provides(inline.iter().map(|c| ObjKey::Constraint {
-        table: name.clone(),
-        name: c.name.clone(),
-    }))
-    .provides(table.columns.iter().filter_map(identity_sequence_key));
+    let mut step =
+        Step::new(Action::Create, table_key(name), format!("CREATE {unlogged}TABLE {} {body}", qualified(name)))
+            .requires([schema_key(&name.schema)])
+            .provides(table.columns.iter().map(|c| column_key(name, &c.name)))
+            .provides(inline.iter().map(|c| ObjKey::Constraint { table: name.clone(), name: c.name.clone() }))
+            .provides(table.columns.iter().filter_map(identity_sequence_key));
     for column in &table.columns {
         step = step.requires(column_needs(to, column));
     }
@@ -101,84 +68,56 @@ fn create_table(to: &Catalog, table: &Table, steps: &mut Vec<Step>) {
         steps.push(create_index(table, index, false));
     }
     let target = format!("TABLE {}", qualified(name));
-    steps.extend(comment_step(
-        &target,
-        table_key(name),
-        None,
-        table.comment.as_ref(),
-    ));
+    steps.extend(comment_step(&target, table_key(name), None, table.comment.as_ref()));
     for column in &table.columns {
         let target = format!("COLUMN {}.{}", qualified(name), ident(&column.name));
-        steps.extend(comment_step(
-            &target,
-            column_key(name, &column.name),
-            None,
-            column.comment.as_ref(),
-        ));
+        steps.extend(comment_step(&target, column_key(name, &column.name), None, column.comment.as_ref()));
     }
     for c in table.constraints.values() {
         let target = format!("CONSTRAINT {} ON {}", ident(&c.name), qualified(name));
-        let key = ObjKey::Constraint {
-            table: name.clone(),
-            name: c.name.clone(),
-        };
+        let key = ObjKey::Constraint { table: name.clone(), name: c.name.clone() };
         steps.extend(comment_step(&target, key, None, c.comment.as_ref()));
     }
     for index in table.indexes.values() {
         let index_name = schemactl_model::QualName::new(&name.schema, &index.name);
         let target = format!("INDEX {}", qualified(&index_name));
-        steps.extend(comment_step(
-            &target,
-            ObjKey::Index { name: index_name },
-            None,
-            index.comment.as_ref(),
-        ));
+        steps.extend(comment_step(&target, ObjKey::Index { name: index_name }, None, index.comment.as_ref()));
     }
 }
 
 fn drop_table(from: &Catalog, to: &Catalog, table: &Table, steps: &mut Vec<Step>) {
     let name = &table.name;
-    let mut step = Step::new(
-        Action::Drop,
-        table_key(name),
-        format!("DROP TABLE {}", qualified(name)),
-    )
-    .releases([schema_key(&name.schema)])
-    .hazard(
-        HazardKind::DataLoss,
-        format!("drops table {name} and all its rows"),
-    );
+    let mut step = Step::new(Action::Drop, table_key(name), format!("DROP TABLE {}", qualified(name)))
+        .releases([schema_key(&name.schema)])
+        .hazard(HazardKind::DataLoss, format!("drops table {name} and all its rows"));
     // Everything the table carries goes with it; naming it lets new objects of the same name
     // be created only afterwards.
+    step.removes.extend(table.columns.iter().map(|c| column_key(name, &c.name)));
+    step.removes.extend(table.columns.iter().filter_map(identity_sequence_key));
+    // Foreign keys to another dropped table get their own drop step (below), so they are not
+    // part of what this step removes: the two table drops then need not wait for each other.
+    let dropped_separately = |c: &schemactl_model::Constraint| {
+        c.foreign.as_ref().is_some_and(|f| &f.table != name && !to.tables.contains_key(&f.table))
+    };
+    step.removes.extend(
+        table
+            .constraints
+            .values()
+            .filter(|c| !dropped_separately(c))
+            .map(|c| ObjKey::Constraint { table: name.clone(), name: c.name.clone() }),
+    );
     step.removes
-        .extend(table.columns.iter().map(|c| column_key(name, &c.name)));
-    step.removes
-        .extend(table.columns.iter().filter_map(identity_sequence_key));
-    step.removes
-        .extend(table.constraints.keys().map(|c| ObjKey::Constraint {
-            table: name.clone(),
-            name: c.clone(),
-        }));
-    step.removes
-        .extend(table.indexes.keys().map(|i| ObjKey::Index {
-            name: schemactl_model::QualName::new(&name.schema, i),
-        }));
+        .extend(table.indexes.keys().map(|i| ObjKey::Index { name: schemactl_model::QualName::new(&name.schema, i) }));
     step.removes.extend(
         from.sequences
             .values()
             .filter(|s| s.owned_by.as_ref().is_some_and(|o| &o.table == name))
-            .map(|s| ObjKey::Sequence {
-                name: s.name.clone(),
-            }),
+            .map(|s| ObjKey::Sequence { name: s.name.clone() }),
     );
     for column in &table.columns {
         step = step.releases(column_needs(from, column));
     }
-    for fk in table
-        .constraints
-        .values()
-        .filter(|c| c.kind == ConstraintKind::ForeignKey)
-    {
+    for fk in table.constraints.values().filter(|c| c.kind == ConstraintKind::ForeignKey) {
         let Some(target) = &fk.foreign else { continue };
         if &target.table == name {
             continue;
@@ -191,4 +130,20 @@ fn drop_table(from: &Catalog, to: &Catalog, table: &Table, steps: &mut Vec<Step>
         }
     }
     steps.push(step);
+}
+
+/// `ENABLE`/`FORCE ROW LEVEL SECURITY`, against the old table or a new one's defaults.
+fn row_security(table: &Table, old: Option<&Table>, steps: &mut Vec<Step>) {
+    let (was_enabled, was_forced) = old.map_or((false, false), |t| (t.row_security, t.force_row_security));
+    let mut clauses = Vec::new();
+    if was_enabled != table.row_security {
+        clauses.push(if table.row_security { "ENABLE ROW LEVEL SECURITY" } else { "DISABLE ROW LEVEL SECURITY" });
+    }
+    if was_forced != table.force_row_security {
+        clauses.push(if table.force_row_security { "FORCE ROW LEVEL SECURITY" } else { "NO FORCE ROW LEVEL SECURITY" });
+    }
+    if !clauses.is_empty() {
+        let sql = format!("ALTER TABLE {} {}", qualified(&table.name), clauses.join(", "));
+        steps.push(Step::new(Action::Alter, table_key(&table.name), sql).requires([table_key(&table.name)]));
+    }
 }

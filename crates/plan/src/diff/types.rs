@@ -12,25 +12,12 @@ pub fn diff_types(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
             Some(old) => alter_enum(from, to, old, new, steps),
         }
         let target = format!("TYPE {}", qualified(name));
-        steps.extend(comment_step(
-            &target,
-            key,
-            old.and_then(|t| t.comment.as_ref()),
-            new.comment.as_ref(),
-        ));
+        steps.extend(comment_step(&target, key, old.and_then(|t| t.comment.as_ref()), new.comment.as_ref()));
     }
-    for (name, _) in from
-        .types
-        .iter()
-        .filter(|(n, _)| !to.types.contains_key(*n))
-    {
+    for (name, _) in from.types.iter().filter(|(n, _)| !to.types.contains_key(*n)) {
         steps.push(
-            Step::new(
-                Action::Drop,
-                ObjKey::Type { name: name.clone() },
-                format!("DROP TYPE {}", qualified(name)),
-            )
-            .releases([schema_key(&name.schema)]),
+            Step::new(Action::Drop, ObjKey::Type { name: name.clone() }, format!("DROP TYPE {}", qualified(name)))
+                .releases([schema_key(&name.schema)]),
         );
     }
 }
@@ -40,21 +27,14 @@ fn create_type(t: &TypeDef) -> Step {
     let labels: Vec<String> = labels.iter().map(|l| literal(l)).collect();
     Step::new(
         Action::Create,
-        ObjKey::Type {
-            name: t.name.clone(),
-        },
-        format!(
-            "CREATE TYPE {} AS ENUM ({})",
-            qualified(&t.name),
-            labels.join(", ")
-        ),
+        ObjKey::Type { name: t.name.clone() },
+        format!("CREATE TYPE {} AS ENUM ({})", qualified(&t.name), labels.join(", ")),
     )
     .requires([schema_key(&t.name.schema)])
 }
 
 fn alter_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: &mut Vec<Step>) {
-    let (TypeKind::Enum { labels: before }, TypeKind::Enum { labels: after }) =
-        (&old.kind, &new.kind);
+    let (TypeKind::Enum { labels: before }, TypeKind::Enum { labels: after }) = (&old.kind, &new.kind);
     if before == after {
         return;
     }
@@ -73,20 +53,12 @@ fn add_values(name: &QualName, before: &[String], after: &[String], steps: &mut 
         }
         let position = match after[i + 1..].iter().find(|l| before.contains(l)) {
             Some(next) => format!(" BEFORE {}", literal(next)),
-            None => after[..i]
-                .last()
-                .map(|prev| format!(" AFTER {}", literal(prev)))
-                .unwrap_or_default(),
+            None => after[..i].last().map(|prev| format!(" AFTER {}", literal(prev))).unwrap_or_default(),
         };
         steps.push(Step::new(
             Action::Alter,
             ObjKey::Type { name: name.clone() },
-            format!(
-                "ALTER TYPE {} ADD VALUE {}{}",
-                qualified(name),
-                literal(label),
-                position
-            ),
+            format!("ALTER TYPE {} ADD VALUE {}{}", qualified(name), literal(label), position),
         ));
     }
 }
@@ -97,17 +69,11 @@ fn swap_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: 
     let name = &new.name;
     let parked = QualName::new(&name.schema, format!("{}__schemactl_old", name.name));
     let key = ObjKey::Type { name: name.clone() };
-    let parked_key = ObjKey::Type {
-        name: parked.clone(),
-    };
+    let parked_key = ObjKey::Type { name: parked.clone() };
     let mut rename = Step::new(
         Action::Alter,
         key.clone(),
-        format!(
-            "ALTER TYPE {} RENAME TO {}",
-            qualified(name),
-            ident(&parked.name)
-        ),
+        format!("ALTER TYPE {} RENAME TO {}", qualified(name), ident(&parked.name)),
     );
     rename.provides = vec![parked_key.clone()];
     rename.removes = vec![key.clone()];
@@ -122,11 +88,7 @@ fn swap_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: 
         let Some(new_table) = to.tables.get(table_name) else {
             continue;
         };
-        for column in table
-            .columns
-            .iter()
-            .filter(|c| c.type_ref.as_ref() == Some(name))
-        {
+        for column in table.columns.iter().filter(|c| c.type_ref.as_ref() == Some(name)) {
             let Some(target) = new_table.column(&column.name) else {
                 continue;
             };
@@ -134,30 +96,19 @@ fn swap_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: 
                 continue; // the column diff converts it
             }
             let col = ident(&column.name);
-            let via = if column.data_type.ends_with("[]") {
-                "text[]"
-            } else {
-                "text"
-            };
+            let via = if column.data_type.ends_with("[]") { "text[]" } else { "text" };
             let mut clauses = Vec::new();
             if column.default.is_some() {
                 clauses.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
             }
-            clauses.push(format!(
-                "ALTER COLUMN {col} TYPE {t} USING {col}::{via}::{t}",
-                t = target.data_type
-            ));
+            clauses.push(format!("ALTER COLUMN {col} TYPE {t} USING {col}::{via}::{t}", t = target.data_type));
             if let Some(d) = &target.default {
                 clauses.push(format!("ALTER COLUMN {col} SET DEFAULT {d}"));
             }
             let mut step = Step::new(
                 Action::Alter,
                 column_key(table_name, &column.name),
-                format!(
-                    "ALTER TABLE {} {}",
-                    qualified(table_name),
-                    clauses.join(", ")
-                ),
+                format!("ALTER TABLE {} {}", qualified(table_name), clauses.join(", ")),
             )
             .requires([key.clone(), table_key(table_name)])
             .releases([parked_key.clone()]);
@@ -167,17 +118,10 @@ fn swap_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: 
                     format!("rows holding removed enum values of {name} fail the conversion"),
                 );
             }
-            steps.push(step.hazard(
-                HazardKind::TableRewrite,
-                "the column is converted to the new enum type",
-            ));
+            steps.push(step.hazard(HazardKind::TableRewrite, "the column is converted to the new enum type"));
         }
     }
-    steps.push(Step::new(
-        Action::Drop,
-        parked_key,
-        format!("DROP TYPE {}", qualified(&parked)),
-    ));
+    steps.push(Step::new(Action::Drop, parked_key, format!("DROP TYPE {}", qualified(&parked))));
 }
 
 fn is_subsequence(short: &[String], long: &[String]) -> bool {

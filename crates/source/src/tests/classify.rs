@@ -10,9 +10,7 @@ fn refused(text: &str) -> String {
 
 fn unsupported(text: &str) -> (String, String) {
     match parse_err(text) {
-        Error::Unsupported {
-            statement, reason, ..
-        } => (statement, reason),
+        Error::Unsupported { statement, reason, .. } => (statement, reason),
         e => panic!("expected Unsupported, got {e}"),
     }
 }
@@ -37,10 +35,7 @@ fn transaction_control_and_settings_are_skipped() {
 #[test]
 fn data_changes_and_drops_are_refused() {
     assert_eq!(refused("DELETE FROM t"), "DELETE");
-    assert_eq!(
-        refused("MERGE INTO t USING u ON t.x = u.x WHEN MATCHED THEN DELETE"),
-        "MERGE"
-    );
+    assert_eq!(refused("MERGE INTO t USING u ON t.x = u.x WHEN MATCHED THEN DELETE"), "MERGE");
     assert_eq!(refused("SELECT 1"), "SELECT");
     assert_eq!(refused("SELECT * INTO t2 FROM t"), "SELECT INTO");
     assert_eq!(refused("COPY t FROM stdin"), "COPY");
@@ -48,21 +43,12 @@ fn data_changes_and_drops_are_refused() {
     assert_eq!(refused("DO $$ BEGIN END $$"), "DO");
     assert_eq!(refused("VACUUM t"), "VACUUM");
     assert_eq!(refused("CALL p()"), "CALL");
-    assert_eq!(
-        refused("DROP MATERIALIZED VIEW v"),
-        "DROP MATERIALIZED VIEW"
-    );
+    assert_eq!(refused("DROP MATERIALIZED VIEW v"), "DROP MATERIALIZED VIEW");
     assert_eq!(refused("DROP INDEX CONCURRENTLY i"), "DROP INDEX");
     assert_eq!(refused("DROP FUNCTION f()"), "DROP FUNCTION");
     assert_eq!(refused("ROLLBACK"), "ROLLBACK");
-    assert_eq!(
-        refused("REFRESH MATERIALIZED VIEW v"),
-        "REFRESH MATERIALIZED VIEW"
-    );
-    assert_eq!(
-        refused("SELECT set_config('x', 'y', false) FROM t"),
-        "SELECT"
-    );
+    assert_eq!(refused("REFRESH MATERIALIZED VIEW v"), "REFRESH MATERIALIZED VIEW");
+    assert_eq!(refused("SELECT set_config('x', 'y', false) FROM t"), "SELECT");
 }
 
 #[test]
@@ -76,19 +62,12 @@ fn unsupported_statements_say_why() {
     assert_eq!(statement, "CREATE ROLE");
     assert!(reason.contains("roles are cluster-wide"));
     assert_eq!(unsupported("GRANT app TO bob").0, "GRANT (role membership)");
-    assert_eq!(
-        unsupported("ALTER TABLE t RENAME TO u").0,
-        "ALTER ... RENAME"
-    );
-    assert_eq!(
-        unsupported("CREATE TABLE t2 AS SELECT 1").0,
-        "CREATE TABLE AS"
-    );
+    assert_eq!(unsupported("ALTER TABLE t RENAME TO u").0, "ALTER ... RENAME");
+    assert_eq!(unsupported("CREATE TABLE t2 AS SELECT 1").0, "CREATE TABLE AS");
     assert_eq!(unsupported("CREATE DATABASE d").0, "CREATE DATABASE");
     let e = parse_err("SET search_path TO app");
     assert!(
-        e.to_string()
-            .starts_with("schema/test.sql:1:1: SET search_path is not supported in schema files: "),
+        e.to_string().starts_with("schema/test.sql:1:1: SET search_path is not supported in schema files: "),
         "{e}"
     );
 }
@@ -180,15 +159,5 @@ ALTER TABLE ONLY public.users
     assert_eq!((stmts[0].line, stmts[0].column), (23, 1));
     // A backslash inside a statement is still a syntax error.
     let e = parse_err("CREATE TABLE t (x int \\restrict k);");
-    assert!(
-        matches!(
-            e,
-            Error::Syntax {
-                line: 1,
-                column: 23,
-                ..
-            }
-        ),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Syntax { line: 1, column: 23, .. }), "{e}");
 }

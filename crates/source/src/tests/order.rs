@@ -27,18 +27,9 @@ fn index_of(stmts: &[Statement], prefix: &str) -> usize {
 fn index_file_sorting_first_waits_for_its_table() {
     let stmts = order(&[
         ("schema/a.sql", "CREATE INDEX users_email ON users (email);"),
-        (
-            "schema/z_tables.sql",
-            "CREATE TABLE users (id int, email text);",
-        ),
+        ("schema/z_tables.sql", "CREATE TABLE users (id int, email text);"),
     ]);
-    assert_eq!(
-        sqls(&stmts),
-        [
-            "CREATE TABLE users (id int, email text)",
-            "CREATE INDEX users_email ON users (email)"
-        ]
-    );
+    assert_eq!(sqls(&stmts), ["CREATE TABLE users (id int, email text)", "CREATE INDEX users_email ON users (email)"]);
 }
 
 #[test]
@@ -54,14 +45,8 @@ fn referencing_table_comes_after_referenced_table() {
 #[test]
 fn foreign_key_added_later_waits_for_the_primary_key() {
     let stmts = order(&[
-        (
-            "schema/a.sql",
-            "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);",
-        ),
-        (
-            "schema/b.sql",
-            "CREATE TABLE orders (user_id int);\nCREATE TABLE users (id int);",
-        ),
+        ("schema/a.sql", "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);"),
+        ("schema/b.sql", "CREATE TABLE orders (user_id int);\nCREATE TABLE users (id int);"),
         ("schema/c.sql", "ALTER TABLE users ADD PRIMARY KEY (id);"),
     ]);
     assert_eq!(
@@ -78,14 +63,8 @@ fn foreign_key_added_later_waits_for_the_primary_key() {
 #[test]
 fn enum_type_declared_in_a_later_file() {
     let stmts = order(&[
-        (
-            "schema/1_tables.sql",
-            "CREATE TABLE people (name text, mood mood[] DEFAULT '{}');",
-        ),
-        (
-            "schema/2_types.sql",
-            "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');",
-        ),
+        ("schema/1_tables.sql", "CREATE TABLE people (name text, mood mood[] DEFAULT '{}');"),
+        ("schema/2_types.sql", "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');"),
     ]);
     assert_eq!(stmts[0].kind, "CreateEnumStmt");
     assert_eq!(stmts[1].kind, "CreateStmt");
@@ -94,7 +73,10 @@ fn enum_type_declared_in_a_later_file() {
 #[test]
 fn view_over_a_table_and_function() {
     let stmts = order(&[
-        ("schema/a_views.sql", "CREATE VIEW active AS SELECT id, norm(name) FROM public.accounts a JOIN t2 USING (id);"),
+        (
+            "schema/a_views.sql",
+            "CREATE VIEW active AS SELECT id, norm(name) FROM public.accounts a JOIN t2 USING (id);",
+        ),
         ("schema/b.sql", "CREATE FUNCTION norm(text) RETURNS text LANGUAGE sql AS 'SELECT lower($1)';"),
         ("schema/c.sql", "CREATE TABLE accounts (id int, name text);\nCREATE TABLE t2 (id int);"),
     ]);
@@ -107,10 +89,7 @@ fn view_over_a_table_and_function() {
 #[test]
 fn schema_created_in_a_later_file() {
     let stmts = order(&[
-        (
-            "schema/a.sql",
-            "CREATE TABLE app.users (id int);\nCREATE TABLE plain (x int);",
-        ),
+        ("schema/a.sql", "CREATE TABLE app.users (id int);\nCREATE TABLE plain (x int);"),
         ("schema/b.sql", "CREATE EXTENSION citext;"),
         ("schema/z.sql", "CREATE SCHEMA app;"),
     ]);
@@ -152,18 +131,9 @@ fn well_ordered_input_is_unchanged() {
 #[test]
 fn foreign_key_cycle_keeps_every_statement_in_file_order() {
     let stmts = order(&[
-        (
-            "schema/a.sql",
-            "CREATE TABLE a (id int PRIMARY KEY, b_id int REFERENCES b (id));",
-        ),
-        (
-            "schema/b.sql",
-            "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a (id));",
-        ),
-        (
-            "schema/c.sql",
-            "CREATE INDEX ON a (b_id);\nCREATE TABLE z (x int);",
-        ),
+        ("schema/a.sql", "CREATE TABLE a (id int PRIMARY KEY, b_id int REFERENCES b (id));"),
+        ("schema/b.sql", "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a (id));"),
+        ("schema/c.sql", "CREATE INDEX ON a (b_id);\nCREATE TABLE z (x int);"),
     ]);
     assert_eq!(
         sqls(&stmts),
@@ -209,7 +179,10 @@ fn sequences_named_in_strings_and_serial_columns() {
 fn self_referencing_table_is_not_held_back_by_its_indexes() {
     let stmts = order(&[
         ("schema/a_indexes.sql", "CREATE UNIQUE INDEX staff_email ON staff (email);"),
-        ("schema/b_tables.sql", "CREATE TABLE staff (id int PRIMARY KEY, email text, manager int REFERENCES staff (id));"),
+        (
+            "schema/b_tables.sql",
+            "CREATE TABLE staff (id int PRIMARY KEY, email text, manager int REFERENCES staff (id));",
+        ),
     ]);
     assert_eq!(stmts[0].kind, "CreateStmt");
     assert_eq!(stmts[1].kind, "IndexStmt");

@@ -32,16 +32,7 @@ CREATE FUNCTION h() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; EN
     let positions: Vec<(usize, usize)> = stmts.iter().map(|s| (s.line, s.column)).collect();
     assert_eq!(positions, [(2, 1), (4, 1), (10, 16), (12, 1), (13, 1)]);
     let kinds: Vec<&str> = stmts.iter().map(|s| s.kind.as_str()).collect();
-    assert_eq!(
-        kinds,
-        [
-            "CreateStmt",
-            "CreateFunctionStmt",
-            "CommentStmt",
-            "CreateFunctionStmt",
-            "CreateFunctionStmt"
-        ]
-    );
+    assert_eq!(kinds, ["CreateStmt", "CreateFunctionStmt", "CommentStmt", "CreateFunctionStmt", "CreateFunctionStmt"]);
     assert!(stmts.iter().all(|s| s.transactional));
     assert_eq!(stmts[2].location(), "schema/test.sql:10:16");
 }
@@ -86,12 +77,7 @@ fn position_of_maps_server_error_positions() {
     assert_eq!(s.position_of(0), (2, 3));
     assert_eq!(s.position_of(1), (2, 3));
     // Character offsets, not bytes: "int" after "é " on line 4.
-    let chars_before = s
-        .sql
-        .chars()
-        .take_while(|_| true)
-        .position(|c| c == 'é')
-        .unwrap();
+    let chars_before = s.sql.chars().take_while(|_| true).position(|c| c == 'é').unwrap();
     assert_eq!(s.position_of(chars_before + 3), (4, 7));
     // Past the end: the last character.
     assert_eq!(s.position_of(10_000), (5, 3));
@@ -123,10 +109,7 @@ fn deeply_nested_expressions_are_still_classified() {
     let text = format!("CREATE MATERIALIZED VIEW mv AS SELECT 'a'{chain} AS s;");
     assert_eq!(parse(&text)[0].kind, "CreateTableAsStmt");
     let text = format!("INSERT INTO t SELECT 'a'{chain};");
-    assert!(matches!(
-        super::parse_err(&text),
-        crate::Error::NotSchema { .. }
-    ));
+    assert!(matches!(super::parse_err(&text), crate::Error::NotSchema { .. }));
 }
 
 #[test]

@@ -1,0 +1,116 @@
+//! The dependency graph between managed objects, read from `pg_depend` in one query. Every
+//! catalog row that can take part (relation, column, default, constraint, index, type,
+//! routine, trigger, policy, view rule, ...) is first named the way the model names it; the
+//! pairs of names are the edges.
+
+use schemactl_model::{ObjKey, ObjectId, ObjectKind, QualName};
+use tokio_postgres::Row;
+
+pub const DEPENDENCIES: &str = r#"
+WITH ns AS (
+  SELECT oid, nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_toast%'
+    AND nspname NOT LIKE 'pg\_temp\_%'
+), rel AS (
+  SELECT c.oid, c.relkind, n.nspname, c.relname FROM pg_class c JOIN ns n ON n.oid = c.relnamespace
+), names (classid, objid, objsubid, k, s, nm, sub, ts, tn) AS (
+  SELECT 'pg_class'::regclass, oid, 0, CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table'
+      WHEN 'v' THEN 'view' WHEN 'm' THEN 'matview' WHEN 'S' THEN 'sequence' WHEN 'i' THEN 'index'
+      WHEN 'I' THEN 'index' WHEN 'c' THEN 'type' ELSE 'other' END,
+    nspname, relname, NULL::text, NULL::name, NULL::name FROM rel
+  UNION ALL
+  SELECT 'pg_class'::regclass, a.attrelid, a.attnum, 'column', r.nspname, r.relname, a.attname::text, NULL, NULL
+    FROM pg_attribute a JOIN rel r ON r.oid = a.attrelid
+    WHERE r.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'pg_attrdef'::regclass, d.oid, 0, 'column', r.nspname, r.relname, a.attname::text, NULL, NULL
+    FROM pg_attrdef d JOIN rel r ON r.oid = d.adrelid
+    JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+  UNION ALL
+  SELECT 'pg_constraint'::regclass, k.oid, 0, 'constraint', r.nspname, r.relname, k.conname::text, NULL, NULL
+    FROM pg_constraint k JOIN rel r ON r.oid = k.conrelid
+  UNION ALL
+  SELECT 'pg_constraint'::regclass, k.oid, 0, 'type', n.nspname, t.typname, NULL, NULL, NULL
+    FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid JOIN ns n ON n.oid = t.typnamespace
+  UNION ALL
+  SELECT 'pg_rewrite'::regclass, w.oid, 0, CASE r.relkind WHEN 'm' THEN 'matview' WHEN 'v' THEN 'view' ELSE 'other' END,
+      r.nspname, r.relname, NULL, NULL, NULL
+    FROM pg_rewrite w JOIN rel r ON r.oid = w.ev_class
+  UNION ALL
+  SELECT 'pg_type'::regclass, t.oid, 0,
+      CASE WHEN tr.relkind IN ('r', 'p') THEN 'table' WHEN tr.relkind IN ('v', 'm') THEN 'other' ELSE 'type' END,
+      n.nspname, COALESCE(tr.relname, e.typname), NULL, NULL, NULL
+    FROM pg_type t
+    JOIN pg_type e ON e.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
+    JOIN ns n ON n.oid = e.typnamespace
+    LEFT JOIN pg_class tr ON tr.oid = e.typrelid AND tr.relkind <> 'c'
+  UNION ALL
+  SELECT 'pg_proc'::regclass, p.oid, 0, CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+      n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, NULL, NULL
+    FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
+  UNION ALL
+  SELECT 'pg_trigger'::regclass, t.oid, 0, 'trigger', r.nspname, t.tgname, NULL, r.nspname, r.relname
+    FROM pg_trigger t JOIN rel r ON r.oid = t.tgrelid WHERE NOT t.tgisinternal
+  UNION ALL
+  SELECT 'pg_policy'::regclass, p.oid, 0, 'policy', r.nspname, p.polname, NULL, r.nspname, r.relname
+    FROM pg_policy p JOIN rel r ON r.oid = p.polrelid
+  UNION ALL
+  SELECT 'pg_extension'::regclass, e.oid, 0, 'extension', '', e.extname, NULL, NULL, NULL FROM pg_extension e
+  UNION ALL
+  SELECT 'pg_namespace'::regclass, oid, 0, 'schema', '', nspname, NULL, NULL, NULL FROM ns
+  UNION ALL
+  SELECT 'pg_collation'::regclass, c.oid, 0, 'collation', n.nspname, c.collname, NULL, NULL, NULL
+    FROM pg_collation c JOIN ns n ON n.oid = c.collnamespace
+)
+SELECT DISTINCT a.k, a.s, a.nm, a.sub, a.ts, a.tn, b.k, b.s, b.nm, b.sub, b.ts, b.tn
+FROM pg_depend d
+JOIN names a ON a.classid = d.classid AND a.objid = d.objid AND a.objsubid = d.objsubid
+JOIN names b ON b.classid = d.refclassid AND b.objid = d.refobjid
+  AND b.objsubid = CASE WHEN b.k = 'column' THEN d.refobjsubid ELSE 0 END
+  AND (b.k = 'column' OR d.refobjsubid = 0 OR b.k <> 'table')
+WHERE d.deptype IN ('n', 'a', 'i') AND a.k <> 'other' AND b.k <> 'other'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid AND x.objid = d.objid AND x.deptype = 'e')
+"#;
+
+/// One side of a dependency row (columns `at..at+6`) as the model's key.
+fn key(r: &Row, at: usize) -> Option<ObjKey> {
+    let k: String = r.get(at);
+    let schema: String = r.get(at + 1);
+    let name: String = r.get(at + 2);
+    let sub: Option<String> = r.get(at + 3);
+    let table = || {
+        let ts: Option<String> = r.get(at + 4);
+        let tn: Option<String> = r.get(at + 5);
+        ts.zip(tn).map(|(s, n)| QualName::new(s, n))
+    };
+    let qual = || QualName::new(schema.clone(), name.clone());
+    let object =
+        |kind| ObjKey::Object { id: ObjectId { kind, schema: schema.clone(), name: name.clone(), table: table() } };
+    Some(match k.as_str() {
+        "table" => ObjKey::Table { name: qual() },
+        "column" => ObjKey::Column { table: qual(), column: sub? },
+        "constraint" => ObjKey::Constraint { table: qual(), name: sub? },
+        "index" => ObjKey::Index { name: qual() },
+        "sequence" => ObjKey::Sequence { name: qual() },
+        "type" => ObjKey::Type { name: qual() },
+        "extension" => ObjKey::Extension { name },
+        "schema" => ObjKey::Schema { name },
+        "view" => object(ObjectKind::View),
+        "matview" => object(ObjectKind::MaterializedView),
+        "function" => object(ObjectKind::Function),
+        "procedure" => object(ObjectKind::Procedure),
+        "aggregate" => object(ObjectKind::Aggregate),
+        "trigger" => object(ObjectKind::Trigger),
+        "policy" => object(ObjectKind::Policy),
+        "collation" => object(ObjectKind::Collation),
+        _ => return None,
+    })
+}
+
+pub fn edge(r: &Row) -> Option<(ObjKey, ObjKey)> {
+    let (a, b) = (key(r, 0)?, key(r, 6)?);
+    // A sequence "depends" on the column that owns it (serial, identity), while the column's
+    // default uses the sequence: ownership is its own step (OWNED BY), not an ordering fact.
+    let ownership = matches!(a, ObjKey::Sequence { .. }) && matches!(b, ObjKey::Table { .. } | ObjKey::Column { .. });
+    (a != b && !ownership).then_some((a, b))
+}
