@@ -18,6 +18,12 @@ WITH ns AS (
       WHEN 'v' THEN 'view' WHEN 'm' THEN 'matview' WHEN 'S' THEN 'sequence' WHEN 'i' THEN 'index'
       WHEN 'I' THEN 'index' WHEN 'c' THEN 'type' ELSE 'other' END,
     nspname, relname, NULL::text, NULL::name, NULL::name FROM rel
+    WHERE NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class m ON m.oid = x.indrelid
+                      WHERE x.indexrelid = rel.oid AND m.relkind = 'm')
+  UNION ALL
+  SELECT 'pg_class'::regclass, i.oid, 0, 'viewindex', r.nspname, i.relname, NULL, r.nspname, r.relname
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN rel r ON r.oid = x.indrelid
+    WHERE r.relkind = 'm'
   UNION ALL
   SELECT 'pg_class'::regclass, a.attrelid, a.attnum, 'column', r.nspname, r.relname, a.attname::text, NULL, NULL
     FROM pg_attribute a JOIN rel r ON r.oid = a.attrelid
@@ -38,7 +44,8 @@ WITH ns AS (
     FROM pg_rewrite w JOIN rel r ON r.oid = w.ev_class
   UNION ALL
   SELECT 'pg_type'::regclass, t.oid, 0,
-      CASE WHEN tr.relkind IN ('r', 'p') THEN 'table' WHEN tr.relkind IN ('v', 'm') THEN 'other' ELSE 'type' END,
+      CASE WHEN tr.relkind IN ('r', 'p') THEN 'table' WHEN tr.relkind = 'v' THEN 'view'
+           WHEN tr.relkind = 'm' THEN 'matview' ELSE 'type' END,
       n.nspname, COALESCE(tr.relname, e.typname), NULL, NULL, NULL
     FROM pg_type t
     JOIN pg_type e ON e.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
@@ -97,6 +104,7 @@ fn key(r: &Row, at: usize) -> Option<ObjKey> {
         "schema" => ObjKey::Schema { name },
         "view" => object(ObjectKind::View),
         "matview" => object(ObjectKind::MaterializedView),
+        "viewindex" => object(ObjectKind::ViewIndex),
         "function" => object(ObjectKind::Function),
         "procedure" => object(ObjectKind::Procedure),
         "aggregate" => object(ObjectKind::Aggregate),

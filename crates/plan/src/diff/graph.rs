@@ -46,7 +46,10 @@ pub fn recreate_dependents(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) 
             // PostgreSQL rebuilds a retyped column's own indexes, constraints and default;
             // only definitions that read it (views, policies, ...) must be recreated by hand.
             let by_column = matches!(key, ObjKey::Column { .. }) && !matches!(dependent, ObjKey::Object { .. });
-            if by_column || handled.contains(dependent) || !recreatable(from, dependent) {
+            // A column whose default the plan already changes needs nothing more.
+            let column_in_plan =
+                matches!(dependent, ObjKey::Column { .. }) && steps.iter().any(|s| &s.object == dependent);
+            if by_column || column_in_plan || handled.contains(dependent) || !recreatable(from, dependent) {
                 continue;
             }
             handled.insert(dependent.clone());

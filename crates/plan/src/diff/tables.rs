@@ -67,6 +67,7 @@ fn create_table(to: &Catalog, table: &Table, steps: &mut Vec<Step>) {
     for index in table.indexes.values() {
         steps.push(create_index(table, index, false));
     }
+    row_security(table, None, steps);
     let target = format!("TABLE {}", qualified(name));
     steps.extend(comment_step(&target, table_key(name), None, table.comment.as_ref()));
     for column in &table.columns {
