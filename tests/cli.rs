@@ -150,3 +150,28 @@ fn missing_schema_path_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("/nonexistent/schema/dir"), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn unmanaged_objects_are_listed_and_strict_refuses_them() {
+    let db = TestDb::new().await;
+    db.execute_script(
+        "CREATE FUNCTION public.same(integer, integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1 = $2';
+         CREATE OPERATOR public.=== (LEFTARG = integer, RIGHTARG = integer, FUNCTION = public.same);",
+    )
+    .await;
+    let url = db.url.to_secret_url();
+    let human = schemactl(&["diff", "--from", &url, "--to", &url, "--format", "human"]);
+    assert!(human.status.success(), "{}", stderr(&human));
+    let text = stdout(&human);
+    assert!(text.contains("No changes"), "{text}");
+    assert!(text.contains("desired: operator public.===(integer, integer)"), "{text}");
+
+    let sql = schemactl(&["diff", "--from", &url, "--to", &url]);
+    assert!(sql.status.success());
+    assert_eq!(stdout(&sql), "", "the script stays empty");
+    assert!(stderr(&sql).contains("unmanaged object, not compared: current: operator public.==="), "{}", stderr(&sql));
+
+    let strict = schemactl(&["diff", "--from", &url, "--to", &url, "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(stderr(&strict).contains("--strict: 2 object(s) are not managed"), "{}", stderr(&strict));
+}

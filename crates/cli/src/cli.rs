@@ -32,6 +32,9 @@ pub struct DiffArgs {
     /// `json` (the plan as data).
     #[arg(long, value_enum, default_value_t = Format::Sql)]
     pub format: Format,
+    /// Fail when either side holds objects schemactl does not manage, instead of listing them.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

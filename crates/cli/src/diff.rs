@@ -54,6 +54,15 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
     }
     .await;
     let plan = result?;
+    if args.strict && !plan.unmanaged.is_empty() {
+        return Err(CliError::Unmanaged(plan.unmanaged));
+    }
+    if args.format == Format::Sql {
+        // The script stays executable; the warning goes where a reviewer sees it.
+        for u in &plan.unmanaged {
+            eprintln!("warning: unmanaged object, not compared: {u}");
+        }
+    }
     let text = match args.format {
         Format::Sql => schemactl_plan::render_sql(&plan),
         Format::Human => schemactl_plan::render_human(&plan),

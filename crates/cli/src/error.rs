@@ -16,6 +16,9 @@ pub enum CliError {
     /// The plan could not be ordered.
     #[error("{0}")]
     Plan(#[from] schemactl_plan::Error),
+    /// `--strict` and some objects are not managed.
+    #[error("--strict: {} object(s) are not managed by schemactl:\n  {}", .0.len(), .0.join("\n  "))]
+    Unmanaged(Vec<String>),
     /// A query that schemactl itself issues failed.
     #[error("{context}: {message}")]
     Database { context: String, message: String },

@@ -11,6 +11,7 @@ mod objects;
 mod queries;
 mod read;
 mod roundtrip;
+mod unmanaged;
 
 pub use read::introspect;
 pub use roundtrip::reconcile_checks;

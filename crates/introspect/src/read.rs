@@ -1,4 +1,4 @@
-use crate::{depend, objects, queries};
+use crate::{depend, objects, queries, unmanaged};
 use crate::{Error, Result};
 use schemactl_model::*;
 use std::collections::BTreeMap;
@@ -32,6 +32,7 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         run(objects::COMPOSITE_TYPES, "composite types"),
         run(objects::DOMAINS, "domains"),
         run(depend::DEPENDENCIES, "dependencies"),
+        run(unmanaged::UNMANAGED, "unmanaged objects"),
     );
     let end = client.batch_execute("COMMIT").await.map_err(q("snapshot"));
     let (
@@ -53,6 +54,7 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         composites,
         domains,
         dependencies,
+        unmanaged_rows,
     ) = result?;
     end?;
 
@@ -138,6 +140,9 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
     for object in definitions {
         catalog.objects.insert(object.id.clone(), object);
     }
+    catalog
+        .unmanaged
+        .extend(unmanaged_rows.iter().map(|r| format!("{} {}", r.get::<_, String>(0), r.get::<_, String>(1))));
     catalog.dependencies.extend(dependencies.iter().filter_map(depend::edge));
     Ok(catalog)
 }

@@ -16,6 +16,10 @@ pub struct Catalog {
     /// that orders drops and tells which dependents a change must drop and recreate.
     #[serde(skip)]
     pub dependencies: BTreeSet<(ObjKey, ObjKey)>,
+    /// Objects present in the database that schemactl does not manage (`kind name`): never
+    /// compared, always reported.
+    #[serde(skip)]
+    pub unmanaged: BTreeSet<String>,
     /// Types that belong to an extension (e.g. `public.citext` -> `citext`): columns using them
     /// must be created after the extension and dropped before it.
     pub extension_types: BTreeMap<QualName, String>,

@@ -28,6 +28,9 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Plan {
     pub steps: Vec<Step>,
+    /// Objects on either side that schemactl does not manage (`current: kind name`,
+    /// `desired: kind name`): they are neither compared nor changed.
+    pub unmanaged: Vec<String>,
 }
 
 impl Plan {
@@ -40,5 +43,11 @@ impl Plan {
 pub fn plan(from: &Catalog, to: &Catalog) -> Result<Plan> {
     let steps = diff::diff(from, to);
     let steps = order::order(steps)?;
-    Ok(Plan { steps })
+    let unmanaged = from
+        .unmanaged
+        .iter()
+        .map(|u| format!("current: {u}"))
+        .chain(to.unmanaged.iter().map(|u| format!("desired: {u}")))
+        .collect();
+    Ok(Plan { steps, unmanaged })
 }

@@ -29,7 +29,7 @@ pub fn render_sql(plan: &Plan) -> String {
 /// the order of their first step, statements in execution order.
 pub fn render_human(plan: &Plan) -> String {
     if plan.is_empty() {
-        return "No changes: the schemas are in sync.\n".to_string();
+        return format!("No changes: the schemas are in sync.\n{}", unmanaged_section(plan));
     }
     let count = |a: Action| plan.steps.iter().filter(|s| s.action == a).count();
     let mut hazard_counts: BTreeMap<HazardKind, usize> = BTreeMap::new();
@@ -69,6 +69,18 @@ pub fn render_human(plan: &Plan) -> String {
                 let _ = writeln!(out, "         ! {}: {}", h.kind, h.message);
             }
         }
+    }
+    out.push_str(&unmanaged_section(plan));
+    out
+}
+
+fn unmanaged_section(plan: &Plan) -> String {
+    if plan.unmanaged.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nUnmanaged (neither compared nor changed):\n");
+    for u in &plan.unmanaged {
+        let _ = writeln!(out, "  {u}");
     }
     out
 }

@@ -1,0 +1,43 @@
+//! Objects schemactl does not manage yet. They are not silently skipped: the catalog lists
+//! them, plans report them, and `--strict` refuses to plan while any exist.
+
+/// One row per unmanaged object: its kind and a readable name. Extension members and
+/// system schemas are left out, as everywhere else.
+pub const UNMANAGED: &str = r#"
+WITH ns AS (
+  SELECT oid, nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_toast%'
+    AND nspname NOT LIKE 'pg\_temp\_%'
+), found (classid, objid, kind, name) AS (
+  SELECT 'pg_operator'::regclass, o.oid, 'operator', n.nspname || '.' || o.oprname || '(' ||
+         COALESCE(format_type(o.oprleft, NULL), 'NONE') || ', ' || COALESCE(format_type(o.oprright, NULL), 'NONE') || ')'
+    FROM pg_operator o JOIN ns n ON n.oid = o.oprnamespace
+  UNION ALL SELECT 'pg_opclass'::regclass, c.oid, 'operator class', n.nspname || '.' || c.opcname
+    FROM pg_opclass c JOIN ns n ON n.oid = c.opcnamespace
+  UNION ALL SELECT 'pg_opfamily'::regclass, f.oid, 'operator family', n.nspname || '.' || f.opfname
+    FROM pg_opfamily f JOIN ns n ON n.oid = f.opfnamespace
+  UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'text search configuration', n.nspname || '.' || c.cfgname
+    FROM pg_ts_config c JOIN ns n ON n.oid = c.cfgnamespace
+  UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'text search dictionary', n.nspname || '.' || d.dictname
+    FROM pg_ts_dict d JOIN ns n ON n.oid = d.dictnamespace
+  UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'text search parser', n.nspname || '.' || p.prsname
+    FROM pg_ts_parser p JOIN ns n ON n.oid = p.prsnamespace
+  UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'text search template', n.nspname || '.' || t.tmplname
+    FROM pg_ts_template t JOIN ns n ON n.oid = t.tmplnamespace
+  UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'conversion', n.nspname || '.' || c.conname
+    FROM pg_conversion c JOIN ns n ON n.oid = c.connamespace
+  UNION ALL SELECT 'pg_class'::regclass, c.oid, 'foreign table', n.nspname || '.' || c.relname
+    FROM pg_class c JOIN ns n ON n.oid = c.relnamespace WHERE c.relkind = 'f'
+  UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'foreign-data wrapper', w.fdwname::text
+    FROM pg_foreign_data_wrapper w
+  UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'foreign server', s.srvname::text FROM pg_foreign_server s
+  UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'cast',
+         format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL)
+    FROM pg_cast c WHERE c.oid >= 16384
+  UNION ALL SELECT 'pg_language'::regclass, l.oid, 'language', l.lanname::text FROM pg_language l WHERE l.oid >= 16384
+  UNION ALL SELECT 'pg_transform'::regclass, t.oid, 'transform', format_type(t.trftype, NULL) FROM pg_transform t
+)
+SELECT kind, name FROM found f
+WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = f.classid AND d.objid = f.objid AND d.deptype = 'e')
+ORDER BY kind, name
+"#;
