@@ -7,7 +7,25 @@ use schemactl_model::{ObjKey, ObjectId, ObjectKind, QualName};
 use tokio_postgres::Row;
 
 pub const DEPENDENCIES: &str = r#"
-WITH ns AS (
+-- Only edges the table differ does not already know: anything involving a definition object
+-- (view rule, routine, trigger, policy, type, ...) and defaults. Constraints and indexes on
+-- their own columns, and membership in a schema, are left out; so are system objects
+-- (oid below FirstNormalObjectId), which keeps this query cheap on large schemas.
+WITH d AS MATERIALIZED (
+  SELECT * FROM pg_depend
+  WHERE objid >= 16384 AND refobjid >= 16384
+    -- Internal links (array and row types, constraint indexes and triggers) and a default's
+    -- automatic link to its own column say nothing the model does not already hold.
+    AND (deptype = 'n' OR (deptype = 'a' AND classid <> 'pg_attrdef'::regclass))
+    AND refclassid <> 'pg_namespace'::regclass
+    AND (classid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass)
+         OR refclassid <> 'pg_class'::regclass OR classid = 'pg_attrdef'::regclass)
+), wanted AS MATERIALIZED (
+  SELECT objid AS oid FROM d UNION SELECT refobjid FROM d
+), wanted_columns AS MATERIALIZED (
+  SELECT objid AS oid, objsubid AS attnum FROM d WHERE classid = 'pg_class'::regclass AND objsubid > 0
+  UNION SELECT refobjid, refobjsubid FROM d WHERE refclassid = 'pg_class'::regclass AND refobjsubid > 0
+), ns AS (
   SELECT oid, nspname FROM pg_namespace
   WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_toast%'
     AND nspname NOT LIKE 'pg\_temp\_%'
@@ -18,7 +36,7 @@ WITH ns AS (
       WHEN 'v' THEN 'view' WHEN 'm' THEN 'matview' WHEN 'S' THEN 'sequence' WHEN 'i' THEN 'index'
       WHEN 'I' THEN 'index' WHEN 'c' THEN 'type' ELSE 'other' END,
     nspname, relname, NULL::text, NULL::name, NULL::name FROM rel
-    WHERE NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class m ON m.oid = x.indrelid
+    WHERE rel.oid IN (SELECT oid FROM wanted) AND NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class m ON m.oid = x.indrelid
                       WHERE x.indexrelid = rel.oid AND m.relkind = 'm')
   UNION ALL
   SELECT 'pg_class'::regclass, i.oid, 0, 'viewindex', r.nspname, i.relname, NULL, r.nspname, r.relname
@@ -28,13 +46,14 @@ WITH ns AS (
   SELECT 'pg_class'::regclass, a.attrelid, a.attnum, 'column', r.nspname, r.relname, a.attname::text, NULL, NULL
     FROM pg_attribute a JOIN rel r ON r.oid = a.attrelid
     WHERE r.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+      AND (a.attrelid, a.attnum) IN (SELECT oid, attnum FROM wanted_columns)
   UNION ALL
   SELECT 'pg_attrdef'::regclass, d.oid, 0, 'column', r.nspname, r.relname, a.attname::text, NULL, NULL
-    FROM pg_attrdef d JOIN rel r ON r.oid = d.adrelid
+    FROM pg_attrdef d JOIN rel r ON r.oid = d.adrelid AND d.oid IN (SELECT oid FROM wanted)
     JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
   UNION ALL
   SELECT 'pg_constraint'::regclass, k.oid, 0, 'constraint', r.nspname, r.relname, k.conname::text, NULL, NULL
-    FROM pg_constraint k JOIN rel r ON r.oid = k.conrelid
+    FROM pg_constraint k JOIN rel r ON r.oid = k.conrelid AND k.oid IN (SELECT oid FROM wanted)
   UNION ALL
   SELECT 'pg_constraint'::regclass, k.oid, 0, 'type', n.nspname, t.typname, NULL, NULL, NULL
     FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid JOIN ns n ON n.oid = t.typnamespace
@@ -70,12 +89,12 @@ WITH ns AS (
     FROM pg_collation c JOIN ns n ON n.oid = c.collnamespace
 )
 SELECT DISTINCT a.k, a.s, a.nm, a.sub, a.ts, a.tn, b.k, b.s, b.nm, b.sub, b.ts, b.tn
-FROM pg_depend d
+FROM d
 JOIN names a ON a.classid = d.classid AND a.objid = d.objid AND a.objsubid = d.objsubid
 JOIN names b ON b.classid = d.refclassid AND b.objid = d.refobjid
   AND b.objsubid = CASE WHEN b.k = 'column' THEN d.refobjsubid ELSE 0 END
   AND (b.k = 'column' OR d.refobjsubid = 0 OR b.k <> 'table')
-WHERE d.deptype IN ('n', 'a', 'i') AND a.k <> 'other' AND b.k <> 'other'
+WHERE a.k <> 'other' AND b.k <> 'other'
   AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid AND x.objid = d.objid AND x.deptype = 'e')
 "#;
 

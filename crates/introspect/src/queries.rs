@@ -96,7 +96,7 @@ pub const COLUMNS: &str = concat!(
     "CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 ",
     "  THEN quote_ident(con.nspname) || '.' || quote_ident(co.collname) END, ",
     "a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, ",
-    "col_description(c.oid, a.attnum), ",
+    "cd.description, ",
     "ids.seqtype, ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle, ",
     "COALESCE(dseq.schemas, '{}'), COALESCE(dseq.names, '{}'), ids.seqschema, ids.seqname ",
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
@@ -107,6 +107,9 @@ pub const COLUMNS: &str = concat!(
     "LEFT JOIN pg_collation co ON co.oid = a.attcollation ",
     "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace ",
     "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
+    // A join, not col_description(): one hash join instead of an index probe per column.
+    "LEFT JOIN pg_description cd ON cd.objoid = a.attrelid AND cd.classoid = 'pg_class'::regclass ",
+    "  AND cd.objsubid = a.attnum ",
     "LEFT JOIN (SELECT d.refobjid, d.refobjsubid, format_type(s.seqtypid, NULL) AS seqtype, s.seqstart, ",
     "  sqn.nspname AS seqschema, sqc.relname AS seqname, ",
     "  s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle FROM pg_depend d ",
@@ -124,8 +127,6 @@ pub const COLUMNS: &str = concat!(
     managed_table!("c"),
     " AND ",
     user_schema!("n"),
-    " AND ",
-    not_extension_member!("pg_class", "c.oid"),
     " ORDER BY n.nspname, c.relname, a.attnum",
 );
 
@@ -147,9 +148,10 @@ pub const CONSTRAINTS: &str = concat!(
     managed_table!("c"),
     " AND ",
     user_schema!("n"),
-    " AND ",
-    not_extension_member!("pg_class", "c.oid"),
 );
+
+// Columns, constraints and indexes of extension-owned tables are dropped when matched to
+// the tables read above, which saves an anti-join per query on large schemas.
 
 /// Indexes that do not back a primary key, unique or exclusion constraint of their table.
 pub const INDEXES: &str = concat!(
@@ -160,8 +162,6 @@ pub const INDEXES: &str = concat!(
     managed_table!("c"),
     " AND ",
     user_schema!("n"),
-    " AND ",
-    not_extension_member!("pg_class", "c.oid"),
     " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid ",
     "AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x'))",
 );

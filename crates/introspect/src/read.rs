@@ -7,8 +7,11 @@ use tokio_postgres::{Client, Row};
 /// Reads every managed object of the connected database.
 pub async fn introspect(client: &Client) -> Result<Catalog> {
     let q = |what: &'static str| move |source| Error::Query { what, source };
+    // Both sides of a diff are read at once on the same machine, often the same server:
+    // parallel workers would only compete with the other side's queries.
     client
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog")
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog; \
+             SET LOCAL max_parallel_workers_per_gather = 0")
         .await
         .map_err(q("snapshot"))?;
     // The queries are independent: issuing them together lets tokio-postgres pipeline them.
