@@ -18,8 +18,8 @@ target prints MISSED but does not change the exit status. Exit status 1: schemac
 self diff was not empty, or the mutated diff was empty. With --peers, migra is timed beside
 b and c (from a venv at bench/.venv, created on first use).
 
-Python 3 standard library only. Run as root (the throwaway cluster runs as `postgres`) or as
-an ordinary user who owns the PostgreSQL binaries' cluster rights; see bench/README.md.
+Python 3 standard library only. As root, the throwaway clusters are initialised and run as the
+`postgres` user; as anyone else, as that user. See bench/README.md.
 """
 
 import argparse

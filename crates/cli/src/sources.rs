@@ -82,6 +82,14 @@ pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened>
 async fn load_and_read(url: &DbUrl, statements: &[Statement]) -> CliResult<(Catalog, Client)> {
     let client = url.connect().await?;
     schemactl_shadow::load(&client, statements).await?;
+    // A fresh shadow has no planner statistics on its catalogs (autovacuum is off there):
+    // without them the catalog queries can pick quadratic plans on large schemas.
+    if statements.len() > 1000 {
+        client
+            .batch_execute("ANALYZE pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_depend, pg_catalog.pg_constraint, pg_catalog.pg_index, pg_catalog.pg_sequence, pg_catalog.pg_type, pg_catalog.pg_attrdef")
+            .await
+            .map_err(|e| CliError::Database { context: "analyzing the shadow catalog".into(), message: e.to_string() })?;
+    }
     let catalog = schemactl_introspect::introspect(&client).await?;
     Ok((catalog, client))
 }

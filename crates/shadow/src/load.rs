@@ -17,23 +17,29 @@ const NOT_YET: &[&str] = &[
     "42P10", // invalid_column_reference
 ];
 
+/// Statements per batch. One transaction for a whole large schema is slower than psql's
+/// statement-at-a-time (lock table and memory grow with it); a few hundred per batch keeps the
+/// round trips low without that cost.
+const BATCH: usize = 500;
+
 /// Executes schema statements, which arrive in dependency order (best effort).
 ///
-/// Fast path: every transactional statement in one simple-query batch, which the server runs
-/// as one implicit transaction (all or nothing), then the non-transactional ones one by one.
-/// If the batch fails, nothing of it remains and every statement is run again on its own
-/// (autocommit), in passes: statements failing because something does not exist yet are
-/// retried in the next pass while passes make progress. The error names the statement's
-/// `file:line:col`, refined by the server's error position.
+/// Fast path: the transactional statements in batches of `BATCH`, each one simple query that
+/// the server runs as one implicit transaction (all or nothing), then the non-transactional
+/// ones one by one. If a batch fails, nothing of it remains, and it and everything after it
+/// run again one statement at a time (autocommit), in passes: statements failing because
+/// something does not exist yet are retried in the next pass while passes make progress. The
+/// error names the statement's `file:line:col`, refined by the server's error position.
 pub async fn load(client: &Client, statements: &[Statement]) -> Result<()> {
     let statements: Vec<&Statement> = statements.iter().filter(|s| !s.sql.trim().is_empty()).collect();
     let (transactional, others): (Vec<&Statement>, Vec<&Statement>) =
         statements.iter().copied().partition(|s| s.transactional);
-    if !transactional.is_empty() {
+    for (index, chunk) in transactional.chunks(BATCH).enumerate() {
         // A newline before the `;` ends any trailing `--` comment.
-        let batch = transactional.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join("\n;\n");
+        let batch = chunk.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join("\n;\n");
         if client.batch_execute(&batch).await.is_err() {
-            return one_by_one(client, &statements).await;
+            let rest: Vec<&Statement> = transactional[index * BATCH..].iter().chain(others.iter()).copied().collect();
+            return one_by_one(client, &rest).await;
         }
     }
     one_by_one(client, &others).await
