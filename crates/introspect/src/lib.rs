@@ -6,7 +6,36 @@
 //! every user object: the text is then identical for a shadow database and a live one, and
 //! executable whatever the session's search path.
 
+// SQL fragments shared by the catalog queries (defined before the modules that use them).
+/// Schemas that belong to the user: not system schemas, not created by an extension.
+macro_rules! user_schema {
+    ($n:literal) => {
+        concat!(
+            $n,
+            ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
+            $n,
+            ".nspname NOT LIKE 'pg\\_toast%' AND ",
+            $n,
+            ".nspname NOT LIKE 'pg\\_temp\\_%'"
+        )
+    };
+}
+
+/// Objects created by an extension are the extension's business, not the schema's.
+macro_rules! not_extension_member {
+    ($catalog:literal, $oid:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM pg_depend xd WHERE xd.classid = '",
+            $catalog,
+            "'::regclass AND xd.objid = ",
+            $oid,
+            " AND xd.deptype = 'e')"
+        )
+    };
+}
+
 mod depend;
+mod grants;
 mod objects;
 mod queries;
 mod read;

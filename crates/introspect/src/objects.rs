@@ -5,31 +5,6 @@
 use schemactl_model::{DbObject, ObjectId, ObjectKind, QualName};
 use tokio_postgres::Row;
 
-macro_rules! user_schema {
-    ($n:literal) => {
-        concat!(
-            $n,
-            ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
-            $n,
-            ".nspname NOT LIKE 'pg\\_toast%' AND ",
-            $n,
-            ".nspname NOT LIKE 'pg\\_temp\\_%'"
-        )
-    };
-}
-
-macro_rules! not_extension_member {
-    ($catalog:literal, $oid:literal) => {
-        concat!(
-            "NOT EXISTS (SELECT 1 FROM pg_depend xd WHERE xd.classid = '",
-            $catalog,
-            "'::regclass AND xd.objid = ",
-            $oid,
-            " AND xd.deptype = 'e')"
-        )
-    };
-}
-
 pub const VIEWS: &str = concat!(
     "SELECT n.nspname, c.relname, c.relkind::text, pg_get_viewdef(c.oid), ",
     "COALESCE(array_to_string(c.reloptions, ', '), ''), c.relispopulated, obj_description(c.oid, 'pg_class'), ",

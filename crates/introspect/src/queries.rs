@@ -1,32 +1,5 @@
 //! The catalog queries, one per kind of object. Each returns every object of its kind at once.
 
-/// Schemas that belong to the user: not system schemas, not created by an extension.
-macro_rules! user_schema {
-    ($n:literal) => {
-        concat!(
-            $n,
-            ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
-            $n,
-            ".nspname NOT LIKE 'pg\\_toast%' AND ",
-            $n,
-            ".nspname NOT LIKE 'pg\\_temp\\_%'"
-        )
-    };
-}
-
-/// Objects created by an extension are the extension's business, not the schema's.
-macro_rules! not_extension_member {
-    ($catalog:literal, $oid:literal) => {
-        concat!(
-            "NOT EXISTS (SELECT 1 FROM pg_depend xd WHERE xd.classid = '",
-            $catalog,
-            "'::regclass AND xd.objid = ",
-            $oid,
-            " AND xd.deptype = 'e')"
-        )
-    };
-}
-
 pub const SCHEMAS: &str = concat!(
     "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n WHERE ",
     user_schema!("n"),
@@ -69,16 +42,21 @@ pub const SEQUENCES: &str = concat!(
     "AND i.objid = c.oid AND i.deptype = 'i')",
 );
 
-/// Ordinary tables. Partitions and partitioned tables are not managed yet.
+/// Ordinary and partitioned tables, partitions included.
 macro_rules! managed_table {
     ($c:literal) => {
-        concat!($c, ".relkind = 'r' AND NOT ", $c, ".relispartition")
+        concat!($c, ".relkind IN ('r', 'p')")
     };
 }
 
 pub const TABLES: &str = concat!(
     "SELECT n.nspname, c.relname, c.relpersistence = 'u', obj_description(c.oid, 'pg_class'), ",
-    "c.relrowsecurity, c.relforcerowsecurity ",
+    "c.relrowsecurity, c.relforcerowsecurity, pg_get_partkeydef(c.oid), pg_get_expr(c.relpartbound, c.oid), ",
+    // Parents in declaration order: the partition's one parent, or the INHERITS list.
+    "ARRAY(SELECT pn.nspname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent ",
+    "  JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE h.inhrelid = c.oid ORDER BY h.inhseqno), ",
+    "ARRAY(SELECT p.relname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent ",
+    "  WHERE h.inhrelid = c.oid ORDER BY h.inhseqno) ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
     managed_table!("c"),
     " AND ",
@@ -98,7 +76,8 @@ pub const COLUMNS: &str = concat!(
     "a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, ",
     "cd.description, ",
     "ids.seqtype, ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle, ",
-    "COALESCE(dseq.schemas, '{}'), COALESCE(dseq.names, '{}'), ids.seqschema, ids.seqname ",
+    "COALESCE(dseq.schemas, '{}'), COALESCE(dseq.names, '{}'), ids.seqschema, ids.seqname, ",
+    "a.attislocal AND NOT c.relispartition, a.attinhcount > 0 ",
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "JOIN pg_type t ON t.oid = a.atttypid ",
@@ -137,7 +116,7 @@ pub const CONSTRAINTS: &str = concat!(
     "fn.nspname, fc.relname, ",
     "ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(num, ord) ",
     "  JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.num ORDER BY u.ord), ",
-    "COALESCE(rk.conname, ri.relname), obj_description(k.oid, 'pg_constraint') ",
+    "COALESCE(rk.conname, ri.relname), obj_description(k.oid, 'pg_constraint'), NOT k.conislocal ",
     "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "LEFT JOIN pg_class fc ON fc.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace ",
@@ -156,7 +135,7 @@ pub const CONSTRAINTS: &str = concat!(
 /// Indexes that do not back a primary key, unique or exclusion constraint of their table.
 pub const INDEXES: &str = concat!(
     "SELECT n.nspname, c.relname, i.relname, pg_get_indexdef(i.oid), x.indisunique, ",
-    "obj_description(i.oid, 'pg_class') ",
+    "obj_description(i.oid, 'pg_class'), i.relispartition ",
     "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
     managed_table!("c"),
