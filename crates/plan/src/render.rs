@@ -49,7 +49,7 @@ pub fn render_human(plan: &Plan) -> String {
     }
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
-        let group = step.object.group();
+        let group = step.group.clone();
         match groups.iter_mut().find(|(g, _)| *g == group) {
             Some((_, members)) => members.push(i),
             None => groups.push((group, vec![i])),

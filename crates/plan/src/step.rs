@@ -54,6 +54,9 @@ pub struct Step {
     pub action: Action,
     /// The object the step changes.
     pub object: ObjKey,
+    /// Where a reviewer looks for it: the table for its columns, constraints and indexes.
+    #[serde(skip)]
+    pub group: String,
     pub sql: String,
     pub hazards: Vec<Hazard>,
     /// False for statements PostgreSQL refuses inside a transaction block.
@@ -80,6 +83,7 @@ impl Step {
         };
         Step {
             action,
+            group: object.group(),
             object,
             sql: sql.into(),
             hazards: vec![],
@@ -103,6 +107,11 @@ impl Step {
 
     pub fn provides(mut self, keys: impl IntoIterator<Item = ObjKey>) -> Step {
         self.provides.extend(keys);
+        self
+    }
+
+    pub fn grouped_under(mut self, group: String) -> Step {
+        self.group = group;
         self
     }
 

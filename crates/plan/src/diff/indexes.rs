@@ -30,6 +30,7 @@ fn index_key(table: &QualName, name: &str) -> ObjKey {
 /// The index's columns are not modelled separately, so it waits for every column change.
 pub fn create_index(table: &Table, index: &Index, existing_table: bool) -> Step {
     let mut step = Step::new(Action::Create, index_key(&table.name, &index.name), index.definition.clone())
+        .grouped_under(table_key(&table.name).group())
         .requires([table_key(&table.name)])
         .requires(table.columns.iter().map(|c| column_key(&table.name, &c.name)));
     if existing_table {
@@ -41,5 +42,6 @@ pub fn create_index(table: &Table, index: &Index, existing_table: bool) -> Step 
 fn drop_index(table: &Table, index: &Index) -> Step {
     let name = QualName::new(&table.name.schema, &index.name);
     Step::new(Action::Drop, index_key(&table.name, &index.name), format!("DROP INDEX {}", qualified(&name)))
+        .grouped_under(table_key(&table.name).group())
         .releases(table.columns.iter().map(|c| column_key(&table.name, &c.name)))
 }
