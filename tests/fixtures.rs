@@ -29,6 +29,12 @@ async fn run_case(dir: PathBuf) -> Outcome {
 async fn check_case(dir: &Path, outcome: &mut Outcome) -> Result<(), String> {
     let from_db = TestDb::new().await;
     let to_db = TestDb::new().await;
+    // Roles are cluster-global and not managed: a case that grants to roles creates them first.
+    let roles = dir.join("roles.sql");
+    if roles.exists() {
+        let text = std::fs::read_to_string(&roles).map_err(|e| format!("{}: {e}", roles.display()))?;
+        from_db.client().await.batch_execute(&text).await.map_err(|e| format!("roles.sql: {e}"))?;
+    }
     for (db, file) in [(&from_db, "from.sql"), (&to_db, "to.sql")] {
         let path = dir.join(file);
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;

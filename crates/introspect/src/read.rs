@@ -1,4 +1,4 @@
-use crate::{depend, objects, queries, unmanaged};
+use crate::{depend, grants, objects, queries, unmanaged};
 use crate::{Error, Result};
 use schemactl_model::*;
 use std::collections::BTreeMap;
@@ -10,8 +10,10 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
     // Both sides of a diff are read at once on the same machine, often the same server:
     // parallel workers would only compete with the other side's queries.
     client
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog; \
-             SET LOCAL max_parallel_workers_per_gather = 0")
+        .batch_execute(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog; \
+             SET LOCAL max_parallel_workers_per_gather = 0",
+        )
         .await
         .map_err(q("snapshot"))?;
     // The queries are independent: issuing them together lets tokio-postgres pipeline them.
@@ -36,6 +38,9 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         run(objects::DOMAINS, "domains"),
         run(depend::DEPENDENCIES, "dependencies"),
         run(unmanaged::UNMANAGED, "unmanaged objects"),
+        run(grants::GRANTS, "privileges"),
+        run(grants::DEFAULT_PRIVILEGES, "default privileges"),
+        run(grants::SESSION_ROLE, "session role"),
     );
     let end = client.batch_execute("COMMIT").await.map_err(q("snapshot"));
     let (
@@ -58,6 +63,9 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         domains,
         dependencies,
         unmanaged_rows,
+        grant_rows,
+        default_privilege_rows,
+        session_role,
     ) = result?;
     end?;
 
@@ -95,7 +103,12 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
     }
     for r in &tables {
         let name = qual(r, 0, 1);
-        let table = Table {
+        let bound: Option<String> = r.get(7);
+        let parent_schemas: Vec<String> = r.get(8);
+        let parent_names: Vec<String> = r.get(9);
+        let mut parents: Vec<QualName> =
+            parent_schemas.into_iter().zip(parent_names).map(|(s, n)| QualName::new(s, n)).collect();
+        let mut table = Table {
             name: name.clone(),
             unlogged: r.get(2),
             row_security: r.get(4),
@@ -104,7 +117,16 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
             constraints: BTreeMap::new(),
             indexes: BTreeMap::new(),
             comment: r.get(3),
+            partition_by: r.get(6),
+            partition_of: None,
+            inherits: Vec::new(),
         };
+        match bound {
+            Some(bound) if !parents.is_empty() => {
+                table.partition_of = Some(PartitionOf { parent: parents.remove(0), bound });
+            }
+            _ => table.inherits = parents,
+        }
         catalog.tables.insert(name, table);
     }
     for r in &columns {
@@ -121,7 +143,12 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
     for r in &indexes {
         if let Some(table) = catalog.tables.get_mut(&qual(r, 0, 1)) {
             let name: String = r.get(2);
-            let index = Index { name: name.clone(), definition: r.get(3), unique: r.get(4), comment: r.get(5) };
+            let definition: String = r.get(3);
+            // A partitioned table's index reads `ON ONLY`, which would create it without the
+            // partitions' indexes: planned, it is created on the whole tree.
+            let definition = definition.replacen(" ON ONLY ", " ON ", 1);
+            let index =
+                Index { name: name.clone(), definition, unique: r.get(4), comment: r.get(5), inherited: r.get(6) };
             table.indexes.insert(name, index);
         }
     }
@@ -147,6 +174,9 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         .unmanaged
         .extend(unmanaged_rows.iter().map(|r| format!("{} {}", r.get::<_, String>(0), r.get::<_, String>(1))));
     catalog.dependencies.extend(dependencies.iter().filter_map(depend::edge));
+    catalog.grants.extend(grant_rows.iter().map(grants::grant));
+    catalog.default_privileges.extend(default_privilege_rows.iter().map(grants::default_privilege));
+    catalog.session_role = session_role.first().map(|r| r.get(0)).unwrap_or_default();
     Ok(catalog)
 }
 
@@ -186,6 +216,8 @@ fn read_column(r: &Row) -> Column {
         identity,
         generated,
         comment: r.get(12),
+        local: r.get(24),
+        inherited: r.get(25),
     }
 }
 
@@ -205,5 +237,14 @@ fn read_constraint(r: &Row) -> Constraint {
         columns: r.get(9),
         key: r.get(10),
     });
-    Constraint { name: r.get(2), kind, definition, columns: r.get(6), foreign, validated: r.get(5), comment: r.get(11) }
+    Constraint {
+        name: r.get(2),
+        kind,
+        definition,
+        columns: r.get(6),
+        foreign,
+        validated: r.get(5),
+        comment: r.get(11),
+        inherited: r.get(12),
+    }
 }

@@ -1,4 +1,4 @@
-use crate::{DbObject, ObjKey, ObjectId, QualName};
+use crate::{DbObject, DefaultPrivilege, Grant, ObjKey, ObjectId, QualName};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +12,14 @@ pub struct Catalog {
     pub tables: BTreeMap<QualName, Table>,
     /// Views, routines, triggers, policies, domains and other objects kept as definitions.
     pub objects: BTreeMap<ObjectId, DbObject>,
+    /// Privileges of roles other than the owner, on objects and columns.
+    pub grants: BTreeSet<Grant>,
+    /// `ALTER DEFAULT PRIVILEGES` entries.
+    pub default_privileges: BTreeSet<DefaultPrivilege>,
+    /// The role the catalog was read as (`current_user`): a plan applied over this connection
+    /// creates objects owned by it, which receive this role's default privileges.
+    #[serde(skip)]
+    pub session_role: String,
     /// `(dependent, referenced)` pairs from `pg_depend` between managed objects: the one graph
     /// that orders drops and tells which dependents a change must drop and recreate.
     #[serde(skip)]
@@ -39,6 +47,8 @@ impl Catalog {
             && self.sequences == other.sequences
             && self.tables == other.tables
             && self.objects == other.objects
+            && self.grants == other.grants
+            && self.default_privileges == other.default_privileges
     }
 }
 
@@ -107,6 +117,23 @@ pub struct Table {
     /// Indexes that do not back a constraint.
     pub indexes: BTreeMap<String, Index>,
     pub comment: Option<String>,
+    /// `pg_get_partkeydef` of a partitioned table, e.g. `RANGE (logdate)`.
+    #[serde(default)]
+    pub partition_by: Option<String>,
+    /// The parent and bound of a partition.
+    #[serde(default)]
+    pub partition_of: Option<PartitionOf>,
+    /// Parents of classic inheritance (`INHERITS`), in `pg_inherits` order; empty for partitions.
+    #[serde(default)]
+    pub inherits: Vec<QualName>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOf {
+    pub parent: QualName,
+    /// `pg_get_expr(relpartbound)`: `FOR VALUES IN ('eu')`, `FOR VALUES FROM (...) TO (...)`,
+    /// `FOR VALUES WITH (modulus 4, remainder 0)` or `DEFAULT`.
+    pub bound: String,
 }
 
 impl Table {
@@ -135,6 +162,17 @@ pub struct Column {
     /// The expression of a `GENERATED ALWAYS AS (...) STORED` column.
     pub generated: Option<String>,
     pub comment: Option<String>,
+    /// Declared by the table itself (`attislocal`); a partition's columns never count as local,
+    /// since a partition cannot declare columns of its own.
+    #[serde(default = "yes")]
+    pub local: bool,
+    /// Received from a parent (`attinhcount > 0`): created and changed through the parent.
+    #[serde(default)]
+    pub inherited: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +202,10 @@ pub struct Constraint {
     pub foreign: Option<ForeignKeyTarget>,
     pub validated: bool,
     pub comment: Option<String>,
+    /// Received from a parent (`NOT conislocal`): PostgreSQL creates and drops it with the
+    /// parent's, so it is never planned on its own.
+    #[serde(default)]
+    pub inherited: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,4 +223,7 @@ pub struct Index {
     pub definition: String,
     pub unique: bool,
     pub comment: Option<String>,
+    /// A partition's index attached to an index of the partitioned parent.
+    #[serde(default)]
+    pub inherited: bool,
 }

@@ -37,6 +37,11 @@ pub enum ObjKey {
     Object {
         id: ObjectId,
     },
+    /// The `ALTER DEFAULT PRIVILEGES` entries of one role, database-wide or in one schema.
+    DefaultPrivileges {
+        role: String,
+        schema: Option<String>,
+    },
 }
 
 impl ObjKey {
@@ -55,6 +60,7 @@ impl ObjKey {
                 Some(table) => format!("table {table}"),
                 None => id.to_string(),
             },
+            ObjKey::DefaultPrivileges { .. } => self.to_string(),
         }
     }
 }
@@ -71,6 +77,10 @@ impl fmt::Display for ObjKey {
             ObjKey::Constraint { table, name } => write!(f, "constraint {name} on {table}"),
             ObjKey::Index { name } => write!(f, "index {name}"),
             ObjKey::Object { id } => write!(f, "{id}"),
+            ObjKey::DefaultPrivileges { role, schema: None } => write!(f, "default privileges for role {role}"),
+            ObjKey::DefaultPrivileges { role, schema: Some(schema) } => {
+                write!(f, "default privileges for role {role} in schema {schema}")
+            }
         }
     }
 }

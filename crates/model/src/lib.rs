@@ -7,11 +7,13 @@
 //! Maps are ordered (`BTreeMap`) so everything derived from the model is deterministic.
 
 mod catalog;
+mod grants;
 mod key;
 mod name;
 mod objects;
 
 pub use catalog::*;
+pub use grants::{builtin_default, DefaultPrivilege, Grant, GrantTarget};
 pub use key::ObjKey;
 pub use name::QualName;
 pub use objects::{DbObject, ObjectId, ObjectKind};

@@ -76,7 +76,7 @@ fn tie_break(step: &Step) -> (u8, u8) {
         ObjKey::Index { .. } => 8,
         ObjKey::Object { id } if matches!(id.kind, View | MaterializedView) => 10,
         ObjKey::Object { id } if id.kind == ViewIndex => 11,
-        ObjKey::Object { .. } => 12,
+        ObjKey::Object { .. } | ObjKey::DefaultPrivileges { .. } => 12,
     };
     let is_comment = step.sql.starts_with("COMMENT ON");
     match step.action {

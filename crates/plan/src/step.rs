@@ -22,6 +22,8 @@ pub enum HazardKind {
     IndexBuild,
     /// Existing rows are scanned to validate a constraint while writes are blocked.
     ValidationScan,
+    /// Privileges change: roles gain or lose access.
+    AuthorizationChange,
 }
 
 impl fmt::Display for HazardKind {
@@ -31,6 +33,7 @@ impl fmt::Display for HazardKind {
             HazardKind::TableRewrite => "table-rewrite",
             HazardKind::IndexBuild => "index-build",
             HazardKind::ValidationScan => "validation-scan",
+            HazardKind::AuthorizationChange => "authorization-change",
         };
         f.write_str(s)
     }

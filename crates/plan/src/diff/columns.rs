@@ -1,22 +1,62 @@
+use super::partitions;
 use super::sequences::option_clauses;
 use super::{column_key, column_needs, comment_step, table_key};
 use crate::ident::{ident, qualified};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, Column, Identity, QualName, Table};
+use std::collections::BTreeSet;
 
-pub fn diff_columns(from: &Catalog, to: &Catalog, old: &Table, new: &Table, steps: &mut Vec<Step>) {
+pub fn diff_columns(
+    from: &Catalog,
+    to: &Catalog,
+    old: &Table,
+    new: &Table,
+    recreated: &BTreeSet<QualName>,
+    steps: &mut Vec<Step>,
+) {
     let name = &new.name;
+    // Column changes of a parent reach its children: those are not planned again on them.
+    let kept = partitions::kept_parents(from, to, old, new, recreated);
+    let parent_adds = |col: &str| kept.iter().any(|(o, n)| o.column(col).is_none() && n.column(col).is_some());
+    let parent_drops = |col: &str| {
+        kept.iter().any(|(o, n)| o.column(col).is_some() && n.column(col).is_none())
+            && !kept.iter().any(|(o, n)| o.column(col).is_some() && n.column(col).is_some())
+    };
     for column in &new.columns {
         match old.column(&column.name) {
-            None => steps.push(add_column(to, name, column)),
-            Some(before) => steps.extend(alter_column(from, to, name, before, column)),
+            None if column.inherited && parent_adds(&column.name) => {}
+            None => steps.push(add_column(to, name, column).provides(
+                partitions::inheriting_children(to, name, &column.name).map(|c| column_key(c, &column.name)),
+            )),
+            // The parent's DROP COLUMN takes the received column along; the table's own one is
+            // added back afterwards.
+            Some(before) if before.inherited && !before.local && parent_drops(&column.name) => {
+                steps.push(add_column(to, name, column));
+            }
+            Some(before) => {
+                let parent = kept.iter().find_map(|(o, n)| Some((o.column(&column.name)?, n.column(&column.name)?)));
+                let before = match parent {
+                    Some((op, np)) if before.inherited && column.inherited => {
+                        partitions::after_parent_changes(op, np, before)
+                    }
+                    _ => before.clone(),
+                };
+                steps.extend(alter_column(from, to, name, &before, column));
+            }
         }
         let before = old.column(&column.name).and_then(|c| c.comment.as_ref());
         let target = format!("COLUMN {}.{}", qualified(name), ident(&column.name));
         steps.extend(comment_step(&target, column_key(name, &column.name), before, column.comment.as_ref()));
     }
     for column in old.columns.iter().filter(|c| new.column(&c.name).is_none()) {
-        steps.push(drop_column(from, name, column));
+        if column.inherited && !column.local && parent_drops(&column.name) {
+            continue;
+        }
+        let mut step = drop_column(from, name, column);
+        // Children's received columns go with the parent's.
+        step.removes
+            .extend(partitions::inheriting_children(from, name, &column.name).map(|c| column_key(c, &column.name)));
+        steps.push(step);
     }
 }
 
@@ -99,7 +139,7 @@ fn drop_column(from: &Catalog, table: &QualName, c: &Column) -> Step {
     step
 }
 
-fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: &Column, new: &Column) -> Vec<Step> {
+pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: &Column, new: &Column) -> Vec<Step> {
     if old.generated != new.generated {
         // PostgreSQL 15 cannot change a generation expression in place.
         let mut drop = drop_column(from, table, old);

@@ -2,9 +2,11 @@
 
 mod columns;
 mod constraints;
+mod grants;
 mod graph;
 mod indexes;
 mod objects;
+mod partitions;
 mod schemas;
 mod sequences;
 mod tables;
@@ -25,6 +27,8 @@ pub fn diff(from: &Catalog, to: &Catalog) -> Vec<Step> {
     tables::diff_tables(from, to, &mut steps);
     objects::diff_objects(from, to, &mut steps);
     graph::recreate_dependents(from, to, &mut steps);
+    // After every creation and recreation is known: those objects start from default privileges.
+    grants::diff_grants(from, to, &mut steps);
     graph::add_catalog_dependencies(from, to, &mut steps);
     steps
 }

@@ -1,15 +1,17 @@
-use super::columns::{column_definition, diff_columns, identity_sequence_key};
+use super::columns::{alter_column, column_definition, diff_columns, identity_sequence_key};
 use super::constraints::{add_constraint, diff_constraints, drop_constraint, rebuilt_keys};
 use super::indexes::{create_index, diff_indexes};
+use super::partitions;
 use super::{column_key, column_needs, comment_step, schema_key, table_key};
 use crate::ident::{ident, qualified};
 use crate::step::{Action, HazardKind, ObjKey, Step};
-use schemactl_model::{Catalog, ConstraintKind, Table};
+use schemactl_model::{Catalog, Column, ConstraintKind, Table};
 
 pub fn diff_tables(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     let rebuilt = rebuilt_keys(from, to);
+    let gone = partitions::recreated(from, to);
     for (name, table) in &to.tables {
-        match from.tables.get(name) {
+        match from.tables.get(name).filter(|_| !gone.contains(name)) {
             None => create_table(to, table, steps),
             Some(old) => {
                 if old.unlogged != table.unlogged {
@@ -24,15 +26,17 @@ pub fn diff_tables(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
                     );
                 }
                 row_security(table, Some(old), steps);
-                diff_columns(from, to, old, table, steps);
-                diff_constraints(old, table, &rebuilt, steps);
-                diff_indexes(old, table, steps);
+                diff_columns(from, to, old, table, &gone, steps);
+                partitions::diff_parents(from, to, old, table, steps);
+                let (own_old, own_new) = partitions::own_objects(old, table);
+                diff_constraints(&own_old, &own_new, &rebuilt, steps);
+                diff_indexes(&own_old, &own_new, steps);
                 let target = format!("TABLE {}", qualified(name));
                 steps.extend(comment_step(&target, table_key(name), old.comment.as_ref(), table.comment.as_ref()));
             }
         }
     }
-    for (name, table) in from.tables.iter().filter(|(n, _)| !to.tables.contains_key(*n)) {
+    for (name, table) in from.tables.iter().filter(|(n, _)| !to.tables.contains_key(*n) || gone.contains(*n)) {
         drop_table(from, to, table, steps);
         let _ = name;
     }
@@ -46,25 +50,57 @@ fn is_inline(c: &schemactl_model::Constraint) -> bool {
 
 fn create_table(to: &Catalog, table: &Table, steps: &mut Vec<Step>) {
     let name = &table.name;
-    let mut items: Vec<String> = table.columns.iter().map(|c| column_definition(name, c)).collect();
-    let inline: Vec<_> = table.constraints.values().filter(|c| is_inline(c)).collect();
+    // Columns received from a parent are created by the parent; the child declares its own.
+    let declared = |c: &&Column| c.local || !c.inherited;
+    let mut items: Vec<String> = table.columns.iter().filter(declared).map(|c| column_definition(name, c)).collect();
+    let inline: Vec<_> = table.constraints.values().filter(|c| is_inline(c) && !c.inherited).collect();
     items.extend(inline.iter().map(|c| format!("CONSTRAINT {} {}", ident(&c.name), c.definition)));
     let body = if items.is_empty() { "()".to_string() } else { format!("(\n    {}\n)", items.join(",\n    ")) };
     let unlogged = if table.unlogged { "UNLOGGED " } else { "" };
-    let mut step =
-        Step::new(Action::Create, table_key(name), format!("CREATE {unlogged}TABLE {} {body}", qualified(name)))
-            .requires([schema_key(&name.schema)])
-            .provides(table.columns.iter().map(|c| column_key(name, &c.name)))
-            .provides(inline.iter().map(|c| ObjKey::Constraint { table: name.clone(), name: c.name.clone() }))
-            .provides(table.columns.iter().filter_map(identity_sequence_key));
+    let mut sql = match &table.partition_of {
+        Some(p) => {
+            let body = if items.is_empty() { String::new() } else { format!("{body} ") };
+            format!(
+                "CREATE {unlogged}TABLE {} PARTITION OF {} {body}{}",
+                qualified(name),
+                qualified(&p.parent),
+                p.bound
+            )
+        }
+        None => format!("CREATE {unlogged}TABLE {} {body}", qualified(name)),
+    };
+    if !table.inherits.is_empty() {
+        let list: Vec<String> = table.inherits.iter().map(qualified).collect();
+        sql.push_str(&format!(" INHERITS ({})", list.join(", ")));
+    }
+    if let Some(key) = &table.partition_by {
+        sql.push_str(&format!(" PARTITION BY {key}"));
+    }
+    let mut step = Step::new(Action::Create, table_key(name), sql)
+        .requires([schema_key(&name.schema)])
+        .requires(partitions::parents(table).into_iter().flat_map(|p| {
+            let mut keys = partitions::parent_columns(to, p);
+            keys.push(table_key(p));
+            keys
+        }))
+        .provides(table.columns.iter().map(|c| column_key(name, &c.name)))
+        .provides(inline.iter().map(|c| ObjKey::Constraint { table: name.clone(), name: c.name.clone() }))
+        .provides(table.columns.iter().filter_map(identity_sequence_key));
     for column in &table.columns {
         step = step.requires(column_needs(to, column));
     }
     steps.push(step);
-    for c in table.constraints.values().filter(|c| !is_inline(c)) {
+    // Where the child's received column differs from the parent's (a partition's own default
+    // or NOT NULL), it is altered right after.
+    for column in table.columns.iter().filter(|c| !declared(c)) {
+        if let Some(implied) = partitions::implied_column(to, table, column) {
+            steps.extend(alter_column(to, to, name, &implied, column));
+        }
+    }
+    for c in table.constraints.values().filter(|c| !is_inline(c) && !c.inherited) {
         steps.push(add_constraint(name, c, false));
     }
-    for index in table.indexes.values() {
+    for index in table.indexes.values().filter(|i| !i.inherited) {
         steps.push(create_index(table, index, false));
     }
     row_security(table, None, steps);
@@ -90,6 +126,8 @@ fn drop_table(from: &Catalog, to: &Catalog, table: &Table, steps: &mut Vec<Step>
     let name = &table.name;
     let mut step = Step::new(Action::Drop, table_key(name), format!("DROP TABLE {}", qualified(name)))
         .releases([schema_key(&name.schema)])
+        // A child goes before its parent (a partitioned table's DROP would take it along).
+        .releases(partitions::parents(table).into_iter().map(table_key))
         .hazard(HazardKind::DataLoss, format!("drops table {name} and all its rows"));
     // Everything the table carries goes with it; naming it lets new objects of the same name
     // be created only afterwards.

@@ -1,0 +1,213 @@
+//! Partitioning and classic inheritance: which tables must be recreated, how a child table is
+//! created under its parent, and ATTACH/DETACH, INHERIT/NO INHERIT for existing tables.
+//!
+//! PostgreSQL carries a parent's columns, CHECK constraints and (for partitions) indexes,
+//! primary and foreign keys to its children, and applies most column changes to the whole
+//! tree. The differ therefore plans them once, on the parent, and plans on a child only what
+//! the child declares itself.
+
+use super::{column_key, table_key};
+use crate::ident::qualified;
+use crate::step::{Action, HazardKind, ObjKey, Step};
+use schemactl_model::{Catalog, Column, QualName, Table};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+/// Every parent of a table: its partition parent, or its INHERITS list.
+pub fn parents(table: &Table) -> Vec<&QualName> {
+    table.partition_of.iter().map(|p| &p.parent).chain(table.inherits.iter()).collect()
+}
+
+/// Tables present on both sides whose old table must be dropped and a new one created: the
+/// partitioning key changed (PostgreSQL cannot alter it), and then every partition under them.
+pub fn recreated(from: &Catalog, to: &Catalog) -> BTreeSet<QualName> {
+    let mut gone: BTreeSet<QualName> = from
+        .tables
+        .iter()
+        .filter(|(name, old)| to.tables.get(*name).is_some_and(|new| new.partition_by != old.partition_by))
+        .map(|(name, _)| name.clone())
+        .collect();
+    loop {
+        let more: Vec<QualName> = from
+            .tables
+            .iter()
+            .filter(|(name, old)| {
+                !gone.contains(*name)
+                    && to.tables.contains_key(*name)
+                    && old.partition_of.as_ref().is_some_and(|p| gone.contains(&p.parent))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if more.is_empty() {
+            return gone;
+        }
+        gone.extend(more);
+    }
+}
+
+/// Parents the table has on both sides (and that are not recreated): their column changes
+/// reach the table by themselves.
+pub fn kept_parents<'a>(
+    from: &'a Catalog,
+    to: &'a Catalog,
+    old: &Table,
+    new: &Table,
+    gone: &BTreeSet<QualName>,
+) -> Vec<(&'a Table, &'a Table)> {
+    let before = parents(old);
+    parents(new)
+        .into_iter()
+        .filter(|p| before.contains(p) && !gone.contains(*p))
+        .filter_map(|p| Some((from.tables.get(p)?, to.tables.get(p)?)))
+        .collect()
+}
+
+/// Whether the table stops being the partition it was (DETACH in this plan).
+pub fn detached(old: &Table, new: &Table) -> bool {
+    old.partition_of.is_some() && old.partition_of != new.partition_of
+}
+
+/// The column a child receives from its first parent that has it: type, collation, default,
+/// NOT NULL and generation expression are copied; identity and comments are not.
+pub fn implied_column(to: &Catalog, table: &Table, column: &Column) -> Option<Column> {
+    let parent = parents(table).into_iter().filter_map(|p| to.tables.get(p)).find_map(|t| t.column(&column.name))?;
+    Some(Column { identity: None, comment: None, local: false, inherited: true, ..parent.clone() })
+}
+
+/// The child's old column with the changes its parent makes in this plan applied: PostgreSQL
+/// applies type, default and NOT NULL changes of a parent to every child.
+pub fn after_parent_changes(old_parent: &Column, new_parent: &Column, child: &Column) -> Column {
+    let mut c = child.clone();
+    if old_parent.data_type != new_parent.data_type || old_parent.collation != new_parent.collation {
+        c.data_type = new_parent.data_type.clone();
+        c.base_type = new_parent.base_type.clone();
+        c.type_ref = new_parent.type_ref.clone();
+        c.collation = new_parent.collation.clone();
+    }
+    if old_parent.default != new_parent.default {
+        c.default = new_parent.default.clone();
+        c.default_sequences = new_parent.default_sequences.clone();
+    }
+    if old_parent.not_null != new_parent.not_null {
+        c.not_null = new_parent.not_null;
+    }
+    c
+}
+
+/// Children (on the side given) that receive `column` from `parent` without declaring it.
+pub fn inheriting_children<'a>(
+    catalog: &'a Catalog,
+    parent: &'a QualName,
+    column: &'a str,
+) -> impl Iterator<Item = &'a QualName> + 'a {
+    catalog.tables.values().filter_map(move |t| {
+        let c = t.column(column)?;
+        (parents(t).contains(&parent) && c.inherited && !c.local).then_some(&t.name)
+    })
+}
+
+/// DETACH/ATTACH and NO INHERIT/INHERIT for a table that exists on both sides.
+pub fn diff_parents(from: &Catalog, to: &Catalog, old: &Table, new: &Table, steps: &mut Vec<Step>) {
+    let name = &new.name;
+    // Leaving a parent turns received columns into the table's own: it must happen before the
+    // parent drops any of them, or they would go too.
+    let received: Vec<ObjKey> =
+        old.columns.iter().filter(|c| c.inherited && !c.local).map(|c| column_key(name, &c.name)).collect();
+    // Columns the table gains are added after it leaves, as its own, and the parent's new
+    // ones after that too (they would otherwise reach the table): claiming them removed here
+    // orders their creation after this step.
+    let gained = |parent: &QualName| -> Vec<ObjKey> {
+        let fresh = new.columns.iter().filter(|c| old.column(&c.name).is_none());
+        fresh.flat_map(|c| [column_key(name, &c.name), column_key(parent, &c.name)]).collect()
+    };
+    if old.partition_of != new.partition_of {
+        let mut sql = Vec::new();
+        let mut step = link_step(name, String::new());
+        if let Some(p) = &old.partition_of {
+            sql.push(format!("ALTER TABLE {} DETACH PARTITION {}", qualified(&p.parent), qualified(name)));
+            step = step.releases([table_key(&p.parent)]).releases(received.clone());
+            if new.partition_of.as_ref().map(|n| &n.parent) != Some(&p.parent) {
+                step.removes.extend(gained(&p.parent));
+            }
+        }
+        if let Some(p) = &new.partition_of {
+            sql.push(format!("ALTER TABLE {} ATTACH PARTITION {} {}", qualified(&p.parent), qualified(name), p.bound));
+            step = step
+                .requires([table_key(&p.parent)])
+                .requires(parent_columns(to, &p.parent))
+                .requires(new.columns.iter().map(|c| column_key(name, &c.name)))
+                .provides(dropped_parent_columns(from, to, &p.parent))
+                .hazard(HazardKind::ValidationScan, "ATTACH PARTITION scans the table to check the bound");
+        }
+        step.sql = sql.join(";\n");
+        steps.push(step);
+    }
+    for p in old.inherits.iter().filter(|p| !new.inherits.contains(p)) {
+        let sql = format!("ALTER TABLE {} NO INHERIT {}", qualified(name), qualified(p));
+        let mut step = link_step(name, sql).releases([table_key(p)]).releases(received.clone());
+        step.removes.extend(gained(p));
+        steps.push(step);
+    }
+    for p in new.inherits.iter().filter(|p| !old.inherits.contains(p)) {
+        let sql = format!("ALTER TABLE {} INHERIT {}", qualified(name), qualified(p));
+        steps.push(
+            link_step(name, sql)
+                .requires([table_key(p)])
+                .requires(parent_columns(to, p))
+                .requires(new.columns.iter().map(|c| column_key(name, &c.name)))
+                .provides(dropped_parent_columns(from, to, p)),
+        );
+    }
+}
+
+/// A change of the table's parents provides nothing: the table's other changes (new columns
+/// a parent requires, say) must not wait for it.
+fn link_step(name: &QualName, sql: String) -> Step {
+    let mut step = Step::new(Action::Alter, table_key(name), sql).requires([table_key(name)]);
+    step.provides.clear();
+    step
+}
+
+/// Columns the parent drops in this plan. A table joining the parent must lack none of the
+/// parent's columns, so it joins only after they are gone: claiming them as provided orders
+/// the step after their removal.
+fn dropped_parent_columns(from: &Catalog, to: &Catalog, parent: &QualName) -> Vec<ObjKey> {
+    let (Some(old), Some(new)) = (from.tables.get(parent), to.tables.get(parent)) else { return Vec::new() };
+    old.columns.iter().filter(|c| new.column(&c.name).is_none()).map(|c| column_key(parent, &c.name)).collect()
+}
+
+/// The parent's columns: a child is created or attached after the parent has them all.
+pub fn parent_columns(to: &Catalog, parent: &QualName) -> Vec<ObjKey> {
+    to.tables.get(parent).map_or_else(Vec::new, |t| t.columns.iter().map(|c| column_key(parent, &c.name)).collect())
+}
+
+/// The table pair with what PostgreSQL manages through the parent left out: inherited
+/// constraints and indexes on the new side, and on the old side those that stay inherited or
+/// that the parent takes over (an equivalent index is attached, not recreated). After a
+/// DETACH the old inherited ones remain on the table as its own, so they count as present.
+pub fn own_objects<'a>(old: &'a Table, new: &'a Table) -> (Cow<'a, Table>, Cow<'a, Table>) {
+    let any = |t: &Table| t.constraints.values().any(|c| c.inherited) || t.indexes.values().any(|i| i.inherited);
+    if !any(old) && !any(new) {
+        return (Cow::Borrowed(old), Cow::Borrowed(new));
+    }
+    let detached = detached(old, new);
+    let mut o = old.clone();
+    let mut n = new.clone();
+    o.constraints.retain(|name, c| {
+        let taken_over = new.constraints.get(name).is_some_and(|c| c.inherited);
+        !taken_over && (!c.inherited || detached)
+    });
+    o.indexes.retain(|name, i| {
+        let taken_over = new.indexes.get(name).is_some_and(|i| i.inherited);
+        !taken_over && (!i.inherited || detached)
+    });
+    for c in o.constraints.values_mut() {
+        c.inherited = false;
+    }
+    for i in o.indexes.values_mut() {
+        i.inherited = false;
+    }
+    n.constraints.retain(|_, c| !c.inherited);
+    n.indexes.retain(|_, i| !i.inherited);
+    (Cow::Owned(o), Cow::Owned(n))
+}
