@@ -175,3 +175,16 @@ async fn unmanaged_objects_are_listed_and_strict_refuses_them() {
     assert_eq!(strict.status.code(), Some(1));
     assert!(stderr(&strict).contains("--strict: 2 object(s) are not managed"), "{}", stderr(&strict));
 }
+
+#[test]
+fn roles_named_by_schema_files_exist_in_the_embedded_shadow() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "grants.sql",
+        "CREATE TABLE t (id int);\nGRANT SELECT ON t TO schemactl_cli_app_reader;\nALTER TABLE t OWNER TO schemactl_cli_app_owner;\n",
+    );
+    let out = schemactl(&["diff", "--to", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("GRANT SELECT ON TABLE public.t TO schemactl_cli_app_reader"), "{}", stdout(&out));
+}

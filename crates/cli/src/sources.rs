@@ -70,7 +70,7 @@ pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened>
         });
     };
     let url = shadow.create_database().await?;
-    match load_and_read(&url, statements).await {
+    match load_and_read(&url, statements, shadow.is_embedded()).await {
         Ok((catalog, client)) => Ok(Opened { catalog, client, shadow_db: Some(url) }),
         Err(e) => {
             let _ = shadow.drop_database(&url).await;
@@ -79,9 +79,9 @@ pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened>
     }
 }
 
-async fn load_and_read(url: &DbUrl, statements: &[Statement]) -> CliResult<(Catalog, Client)> {
+async fn load_and_read(url: &DbUrl, statements: &[Statement], create_roles: bool) -> CliResult<(Catalog, Client)> {
     let client = url.connect().await?;
-    schemactl_shadow::load(&client, statements).await?;
+    schemactl_shadow::load_with(&client, statements, create_roles).await?;
     // A fresh shadow has no planner statistics on its catalogs (autovacuum is off there):
     // without them the catalog queries can pick quadratic plans on large schemas.
     if statements.len() > 1000 {

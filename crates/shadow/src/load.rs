@@ -31,6 +31,13 @@ const BATCH: usize = 500;
 /// something does not exist yet are retried in the next pass while passes make progress. The
 /// error names the statement's `file:line:col`, refined by the server's error position.
 pub async fn load(client: &Client, statements: &[Statement]) -> Result<()> {
+    load_with(client, statements, false).await
+}
+
+/// Like [`load`]; with `create_roles`, a role the schema names (GRANT ... TO app, OWNER TO app)
+/// that does not exist is created `NOLOGIN` and the statement retried. Roles are cluster-wide,
+/// so only do this in a throwaway cluster of our own, never on a server the user lent us.
+pub async fn load_with(client: &Client, statements: &[Statement], create_roles: bool) -> Result<()> {
     let statements: Vec<&Statement> = statements.iter().filter(|s| !s.sql.trim().is_empty()).collect();
     let (transactional, others): (Vec<&Statement>, Vec<&Statement>) =
         statements.iter().copied().partition(|s| s.transactional);
@@ -39,19 +46,31 @@ pub async fn load(client: &Client, statements: &[Statement]) -> Result<()> {
         let batch = chunk.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join("\n;\n");
         if client.batch_execute(&batch).await.is_err() {
             let rest: Vec<&Statement> = transactional[index * BATCH..].iter().chain(others.iter()).copied().collect();
-            return one_by_one(client, &rest).await;
+            return one_by_one(client, &rest, create_roles).await;
         }
     }
-    one_by_one(client, &others).await
+    one_by_one(client, &others, create_roles).await
 }
 
-async fn one_by_one(client: &Client, statements: &[&Statement]) -> Result<()> {
+async fn one_by_one(client: &Client, statements: &[&Statement], create_roles: bool) -> Result<()> {
     let mut pending: Vec<&Statement> = statements.to_vec();
     while !pending.is_empty() {
         let mut deferred = Vec::new();
         let mut first_failure = None;
         for statement in &pending {
-            match client.batch_execute(&statement.sql).await {
+            let mut outcome = client.batch_execute(&statement.sql).await;
+            if create_roles {
+                // A statement may name several missing roles: one creation per attempt.
+                for _ in 0..16 {
+                    let Some(role) = outcome.as_ref().err().and_then(missing_role) else { break };
+                    let create = format!("CREATE ROLE \"{}\" NOLOGIN", role.replace('"', "\"\""));
+                    if client.batch_execute(&create).await.is_err() {
+                        break;
+                    }
+                    outcome = client.batch_execute(&statement.sql).await;
+                }
+            }
+            match outcome {
                 Ok(()) => {}
                 Err(e) if is_not_yet(&e) => {
                     first_failure.get_or_insert_with(|| load_error(statement, &e));
@@ -67,6 +86,16 @@ async fn one_by_one(client: &Client, statements: &[&Statement]) -> Result<()> {
         pending = deferred;
     }
     Ok(())
+}
+
+/// The role named by a `role "x" does not exist` error.
+fn missing_role(e: &tokio_postgres::Error) -> Option<String> {
+    let db = e.as_db_error()?;
+    if db.code().code() != "42704" {
+        return None;
+    }
+    let rest = db.message().strip_prefix("role \"")?;
+    rest.strip_suffix("\" does not exist").map(str::to_string)
 }
 
 fn is_not_yet(e: &tokio_postgres::Error) -> bool {
