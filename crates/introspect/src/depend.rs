@@ -19,7 +19,10 @@ WITH d AS MATERIALIZED (
     AND (deptype = 'n' OR (deptype = 'a' AND classid <> 'pg_attrdef'::regclass))
     AND refclassid <> 'pg_namespace'::regclass
     AND (classid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass)
-         OR refclassid <> 'pg_class'::regclass OR classid = 'pg_attrdef'::regclass)
+         OR refclassid <> 'pg_class'::regclass OR classid = 'pg_attrdef'::regclass
+         -- except an index on a materialized view: it is recreated with the view
+         OR objid IN (SELECT x.indexrelid FROM pg_index x JOIN pg_class m ON m.oid = x.indrelid
+                      WHERE m.relkind = 'm'))
 ), wanted AS MATERIALIZED (
   SELECT objid AS oid FROM d UNION SELECT refobjid FROM d
 ), wanted_columns AS MATERIALIZED (
