@@ -66,8 +66,8 @@ pub const TABLES: &str = concat!(
 );
 
 pub const COLUMNS: &str = concat!(
-    "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), ",
-    "format_type(a.atttypid, NULL), ",
+    // Types are printed once per distinct type by COLUMN_TYPES, not once per column.
+    "SELECT n.nspname, c.relname, a.attname, a.atttypid, a.atttypmod, ",
     // The type a column depends on: the element type for arrays; built-in types are left out.
     "CASE WHEN en.nspname NOT IN ('pg_catalog', 'information_schema') THEN en.nspname END, ",
     "CASE WHEN en.nspname NOT IN ('pg_catalog', 'information_schema') THEN et.typname END, ",
@@ -77,7 +77,7 @@ pub const COLUMNS: &str = concat!(
     "cd.description, ",
     "ids.seqtype, ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle, ",
     "COALESCE(dseq.schemas, '{}'), COALESCE(dseq.names, '{}'), ids.seqschema, ids.seqname, ",
-    "a.attislocal AND NOT c.relispartition, a.attinhcount > 0 ",
+    "a.attislocal AND NOT c.relispartition, a.attinhcount > 0, a.attnum ",
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "JOIN pg_type t ON t.oid = a.atttypid ",
@@ -106,7 +106,17 @@ pub const COLUMNS: &str = concat!(
     managed_table!("c"),
     " AND ",
     user_schema!("n"),
-    " ORDER BY n.nspname, c.relname, a.attnum",
+);
+
+/// `format_type` of every (type, modifier) pair the managed columns use.
+pub const COLUMN_TYPES: &str = concat!(
+    "SELECT u.atttypid, u.atttypmod, format_type(u.atttypid, u.atttypmod), format_type(u.atttypid, NULL) ",
+    "FROM (SELECT DISTINCT a.atttypid, a.atttypmod FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
+    "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
+    managed_table!("c"),
+    " AND ",
+    user_schema!("n"),
+    ") u",
 );
 
 pub const CONSTRAINTS: &str = concat!(

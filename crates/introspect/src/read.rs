@@ -25,6 +25,7 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         run(queries::SEQUENCES, "sequences"),
         run(queries::TABLES, "tables"),
         run(queries::COLUMNS, "columns"),
+        run(queries::COLUMN_TYPES, "column types"),
         run(queries::CONSTRAINTS, "constraints"),
         run(queries::INDEXES, "indexes"),
         run(queries::EXTENSION_TYPES, "extension types"),
@@ -50,6 +51,7 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         sequences,
         tables,
         columns,
+        column_types,
         constraints,
         indexes,
         ext_types,
@@ -129,9 +131,17 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         }
         catalog.tables.insert(name, table);
     }
+    let type_names: BTreeMap<(u32, i32), (String, String)> =
+        column_types.iter().map(|r| ((r.get(0), r.get(1)), (r.get(2), r.get(3)))).collect();
+    let mut numbered: BTreeMap<QualName, Vec<(i16, Column)>> = BTreeMap::new();
     for r in &columns {
-        if let Some(table) = catalog.tables.get_mut(&qual(r, 0, 1)) {
-            table.columns.push(read_column(r));
+        let Some((data_type, base_type)) = type_names.get(&(r.get(3), r.get(4))) else { continue };
+        numbered.entry(qual(r, 0, 1)).or_default().push((r.get(26), read_column(r, data_type, base_type)));
+    }
+    for (name, mut cols) in numbered {
+        if let Some(table) = catalog.tables.get_mut(&name) {
+            cols.sort_by_key(|(attnum, _)| *attnum);
+            table.columns = cols.into_iter().map(|(_, c)| c).collect();
         }
     }
     for r in &constraints {
@@ -184,7 +194,7 @@ fn qual(r: &Row, schema: usize, name: usize) -> QualName {
     QualName::new(r.get::<_, String>(schema), r.get::<_, String>(name))
 }
 
-fn read_column(r: &Row) -> Column {
+fn read_column(r: &Row, data_type: &str, base_type: &str) -> Column {
     let identity: String = r.get(10);
     let generated: String = r.get(11);
     let expr: Option<String> = r.get(9);
@@ -206,8 +216,8 @@ fn read_column(r: &Row) -> Column {
     let seq_names: Vec<String> = r.get(21);
     Column {
         name: r.get(2),
-        data_type: r.get(3),
-        base_type: r.get(4),
+        data_type: data_type.to_string(),
+        base_type: base_type.to_string(),
         type_ref: r.get::<_, Option<String>>(5).map(|s| QualName::new(s, r.get::<_, String>(6))),
         collation: r.get(7),
         not_null: r.get(8),
