@@ -17,7 +17,8 @@ WITH d AS MATERIALIZED (
     -- Internal links (array and row types, constraint indexes and triggers) and a default's
     -- automatic link to its own column say nothing the model does not already hold.
     AND (deptype = 'n' OR (deptype = 'a' AND classid <> 'pg_attrdef'::regclass))
-    AND refclassid <> 'pg_namespace'::regclass
+    -- (a publication of a whole schema needs that schema)
+    AND (refclassid <> 'pg_namespace'::regclass OR classid = 'pg_publication_namespace'::regclass)
     AND (classid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass)
          OR refclassid <> 'pg_class'::regclass OR classid = 'pg_attrdef'::regclass
          -- except an index on a materialized view: it is recreated with the view
@@ -63,14 +64,33 @@ WITH d AS MATERIALIZED (
   UNION ALL
   SELECT 'pg_rewrite'::regclass, w.oid, 0, CASE r.relkind WHEN 'm' THEN 'matview' WHEN 'v' THEN 'view' ELSE 'other' END,
       r.nspname, r.relname, NULL, NULL, NULL
-    FROM pg_rewrite w JOIN rel r ON r.oid = w.ev_class
+    FROM pg_rewrite w JOIN rel r ON r.oid = w.ev_class WHERE w.rulename = '_RETURN'
+  UNION ALL
+  SELECT 'pg_rewrite'::regclass, w.oid, 0, 'rule', r.nspname, w.rulename, NULL, r.nspname, r.relname
+    FROM pg_rewrite w JOIN rel r ON r.oid = w.ev_class WHERE w.rulename <> '_RETURN'
+  UNION ALL
+  SELECT 'pg_statistic_ext'::regclass, s.oid, 0, 'statistics', n.nspname, s.stxname, NULL, r.nspname, r.relname
+    FROM pg_statistic_ext s JOIN ns n ON n.oid = s.stxnamespace JOIN rel r ON r.oid = s.stxrelid
+  UNION ALL
+  SELECT 'pg_event_trigger'::regclass, e.oid, 0, 'eventtrigger', '', e.evtname, NULL, NULL, NULL FROM pg_event_trigger e
+  UNION ALL
+  SELECT 'pg_publication'::regclass, p.oid, 0, 'publication', '', p.pubname, NULL, NULL, NULL FROM pg_publication p
+  UNION ALL
+  -- a publication's members are rows of their own: they stand for the publication
+  SELECT 'pg_publication_rel'::regclass, pr.oid, 0, 'publication', '', p.pubname, NULL, NULL, NULL
+    FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+  UNION ALL
+  SELECT 'pg_publication_namespace'::regclass, pn.oid, 0, 'publication', '', p.pubname, NULL, NULL, NULL
+    FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid
   UNION ALL
   SELECT 'pg_type'::regclass, t.oid, 0,
       CASE WHEN tr.relkind IN ('r', 'p') THEN 'table' WHEN tr.relkind = 'v' THEN 'view'
            WHEN tr.relkind = 'm' THEN 'matview' ELSE 'type' END,
       n.nspname, COALESCE(tr.relname, e.typname), NULL, NULL, NULL
     FROM pg_type t
-    JOIN pg_type e ON e.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
+    -- an array stands for its element type, a multirange for its range type
+    JOIN pg_type e ON e.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem
+      WHEN t.typtype = 'm' THEN (SELECT rngtypid FROM pg_range WHERE rngmultitypid = t.oid) ELSE t.oid END
     JOIN ns n ON n.oid = e.typnamespace
     LEFT JOIN pg_class tr ON tr.oid = e.typrelid AND tr.relkind <> 'c'
   UNION ALL
@@ -133,6 +153,10 @@ fn key(r: &Row, at: usize) -> Option<ObjKey> {
         "trigger" => object(ObjectKind::Trigger),
         "policy" => object(ObjectKind::Policy),
         "collation" => object(ObjectKind::Collation),
+        "rule" => object(ObjectKind::Rule),
+        "statistics" => object(ObjectKind::Statistics),
+        "eventtrigger" => object(ObjectKind::EventTrigger),
+        "publication" => object(ObjectKind::Publication),
         _ => return None,
     })
 }

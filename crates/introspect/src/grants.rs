@@ -35,22 +35,24 @@ WITH ns AS (
     WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
   UNION ALL
   SELECT CASE WHEN p.prokind = 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
-         CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END,
+         CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
          n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
          quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
          NULL, p.proowner, aclexplode(COALESCE(p.proacl, acldefault('f', p.proowner)))
     FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
-    WHERE p.prokind IN ('f', 'p', 'w') AND p.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_proc'::regclass)
+    WHERE p.prokind IN ('f', 'p', 'w', 'a') AND p.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_proc'::regclass)
+      -- (a range type's constructors come and go with the type)
+      AND p.oid NOT IN (SELECT objid FROM pg_depend WHERE classid = 'pg_proc'::regclass AND deptype = 'i')
   UNION ALL
   SELECT 'SCHEMA', 'schema', n.nspname, n.nspname::text, quote_ident(n.nspname), NULL, n.nspowner,
          aclexplode(COALESCE(n.nspacl, acldefault('n', n.nspowner)))
     FROM ns n WHERE n.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_namespace'::regclass)
   UNION ALL
-  -- Enums, domains and standalone composite types (not a table's row type, not arrays).
+  -- Enums, domains, range types and standalone composite types (not a table's row type, not arrays).
   SELECT 'TYPE', 'type', n.nspname, t.typname::text, quote_ident(n.nspname) || '.' || quote_ident(t.typname), NULL,
          t.typowner, aclexplode(COALESCE(t.typacl, acldefault('T', t.typowner)))
     FROM pg_type t JOIN ns n ON n.oid = t.typnamespace LEFT JOIN pg_class c ON c.oid = t.typrelid
-    WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND c.relkind = 'c'))
+    WHERE (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
       AND t.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_type'::regclass)
 )
 SELECT tkind, kkind, schema, name, sqlname, col,
@@ -69,6 +71,7 @@ pub fn grant(r: &Row) -> Grant {
         "matview" => id(ObjectKind::MaterializedView),
         "function" => id(ObjectKind::Function),
         "procedure" => id(ObjectKind::Procedure),
+        "aggregate" => id(ObjectKind::Aggregate),
         "schema" => ObjKey::Schema { name: schema.clone() },
         "type" => ObjKey::Type { name: QualName::new(&schema, &name) },
         _ => ObjKey::Table { name: QualName::new(&schema, &name) },

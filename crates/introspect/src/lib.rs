@@ -37,6 +37,7 @@ macro_rules! not_extension_member {
 mod depend;
 mod grants;
 mod objects;
+mod objects_more;
 mod queries;
 mod read;
 mod roundtrip;

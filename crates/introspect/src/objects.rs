@@ -76,6 +76,9 @@ pub const ROUTINES: &str = concat!(
     "pg_get_function_arguments(p.oid) || ' -> ' || COALESCE(pg_get_function_result(p.oid), '') ",
     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace ",
     "WHERE p.prokind IN ('f', 'p', 'w') AND ", user_schema!("n"), " AND ", not_extension_member!("pg_proc", "p.oid"),
+    // Functions a type made for itself (a range type's constructors) come and go with it.
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend xi WHERE xi.classid = 'pg_proc'::regclass AND xi.objid = p.oid ",
+    "AND xi.deptype = 'i')",
 );
 
 pub fn routine(r: &Row) -> DbObject {
@@ -206,7 +209,11 @@ pub const DOMAINS: &str =
     "t.typdefault, t.typnotnull, ",
     "ARRAY(SELECT 'CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid) ",
     "  FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname), ",
-    "obj_description(t.oid, 'pg_type') ",
+    "obj_description(t.oid, 'pg_type'), ",
+    // The constraints again, in parts, for ALTER DOMAIN (objects_more::domain_parts).
+    "ARRAY(SELECT k.conname::text FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname), ",
+    "ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname), ",
+    "ARRAY(SELECT k.convalidated FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname) ",
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type bt ON bt.oid = t.typbasetype ",
     "LEFT JOIN pg_collation co ON co.oid = t.typcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ",
     "WHERE t.typtype = 'd' AND ", user_schema!("n"), " AND ", not_extension_member!("pg_type", "t.oid"),
@@ -224,8 +231,16 @@ pub fn domain(r: &Row) -> DbObject {
     if r.get::<_, bool>(6) {
         create.push_str(" NOT NULL");
     }
+    // CREATE DOMAIN takes no NOT VALID constraint: those are added after it.
+    let mut not_valid = Vec::new();
     for constraint in r.get::<_, Vec<String>>(7) {
-        create.push_str(&format!(" {constraint}"));
+        match constraint.strip_suffix(" NOT VALID") {
+            Some(_) => not_valid.push(constraint),
+            None => create.push_str(&format!(" {constraint}")),
+        }
+    }
+    for constraint in not_valid {
+        create.push_str(&format!(";\nALTER DOMAIN {qualified} ADD {constraint}"));
     }
     DbObject {
         id: ObjectId { kind: ObjectKind::Domain, schema: r.get(0), name: r.get(1), table: None },

@@ -1,4 +1,4 @@
-use crate::{depend, grants, objects, queries, unmanaged};
+use crate::{depend, grants, objects, objects_more, queries, unmanaged};
 use crate::{Error, Result};
 use schemactl_model::*;
 use std::collections::BTreeMap;
@@ -37,6 +37,13 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         run(objects::POLICIES, "policies"),
         run(objects::COMPOSITE_TYPES, "composite types"),
         run(objects::DOMAINS, "domains"),
+        run(objects_more::AGGREGATES, "aggregates"),
+        run(objects_more::COLLATIONS, "collations"),
+        run(objects_more::RANGE_TYPES, "range types"),
+        run(objects_more::STATISTICS, "extended statistics"),
+        run(objects_more::RULES, "rules"),
+        run(objects_more::EVENT_TRIGGERS, "event triggers"),
+        run(objects_more::PUBLICATIONS, "publications"),
         run(depend::DEPENDENCIES, "dependencies"),
         run(unmanaged::UNMANAGED, "unmanaged objects"),
         run(grants::GRANTS, "privileges"),
@@ -63,6 +70,13 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         policies,
         composites,
         domains,
+        aggregates,
+        collations,
+        ranges,
+        statistics,
+        rules,
+        event_triggers,
+        publications,
         dependencies,
         unmanaged_rows,
         grant_rows,
@@ -176,9 +190,19 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         .chain(triggers.iter().map(objects::trigger))
         .chain(policies.iter().map(objects::policy))
         .chain(composites.iter().map(objects::composite_type))
-        .chain(domains.iter().map(objects::domain));
+        .chain(domains.iter().map(objects::domain))
+        .chain(aggregates.iter().map(objects_more::aggregate))
+        .chain(collations.iter().map(objects_more::collation))
+        .chain(ranges.iter().map(objects_more::range_type))
+        .chain(statistics.iter().map(objects_more::statistics))
+        .chain(rules.iter().map(objects_more::rule))
+        .chain(event_triggers.iter().map(objects_more::event_trigger))
+        .chain(publications.iter().map(objects_more::publication));
     for object in definitions {
         catalog.objects.insert(object.id.clone(), object);
+    }
+    for domain in domains.iter().map(objects_more::domain_parts) {
+        catalog.domains.insert(domain.name.clone(), domain);
     }
     catalog
         .unmanaged

@@ -34,6 +34,9 @@ WITH ns AS (
   UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'cast',
          format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL)
     FROM pg_cast c WHERE c.oid >= 16384
+      -- a range type's cast to its multirange is part of the type
+      AND NOT EXISTS (SELECT 1 FROM pg_depend ci WHERE ci.classid = 'pg_cast'::regclass AND ci.objid = c.oid
+                      AND ci.deptype = 'i')
   UNION ALL SELECT 'pg_language'::regclass, l.oid, 'language', l.lanname::text FROM pg_language l WHERE l.oid >= 16384
   UNION ALL SELECT 'pg_transform'::regclass, t.oid, 'transform', format_type(t.trftype, NULL) FROM pg_transform t
 )

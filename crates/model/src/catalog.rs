@@ -12,6 +12,10 @@ pub struct Catalog {
     pub tables: BTreeMap<QualName, Table>,
     /// Views, routines, triggers, policies, domains and other objects kept as definitions.
     pub objects: BTreeMap<ObjectId, DbObject>,
+    /// The parts of each domain in `objects`, for `ALTER DOMAIN` (see `DomainDef`). Derived
+    /// from the same rows as the domain objects, so catalogs are not compared on it.
+    #[serde(default)]
+    pub domains: BTreeMap<QualName, crate::DomainDef>,
     /// Privileges of roles other than the owner, on objects and columns.
     pub grants: BTreeSet<Grant>,
     /// `ALTER DEFAULT PRIVILEGES` entries.

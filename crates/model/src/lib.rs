@@ -7,12 +7,14 @@
 //! Maps are ordered (`BTreeMap`) so everything derived from the model is deterministic.
 
 mod catalog;
+mod domain;
 mod grants;
 mod key;
 mod name;
 mod objects;
 
 pub use catalog::*;
+pub use domain::{DomainConstraint, DomainDef};
 pub use grants::{builtin_default, DefaultPrivilege, Grant, GrantTarget};
 pub use key::ObjKey;
 pub use name::QualName;

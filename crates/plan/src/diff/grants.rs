@@ -192,7 +192,8 @@ fn target_of(to: &Catalog, key: &ObjKey) -> Option<GrantTarget> {
             let object = to.objects.get(id)?;
             let kind = match id.kind {
                 ObjectKind::View | ObjectKind::MaterializedView => "TABLE",
-                ObjectKind::Function => "FUNCTION",
+                // `GRANT ... ON FUNCTION` also names aggregates.
+                ObjectKind::Function | ObjectKind::Aggregate => "FUNCTION",
                 ObjectKind::Procedure => "PROCEDURE",
                 _ => return None,
             };

@@ -49,6 +49,13 @@ pub fn recreate_dependents(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) 
             // A column whose default the plan already changes needs nothing more.
             let column_in_plan =
                 matches!(dependent, ObjKey::Column { .. }) && steps.iter().any(|s| &s.object == dependent);
+            if column_in_plan && matches!(key, ObjKey::Object { .. }) {
+                // ... but its old default still uses the routine removed: it must change first.
+                // (A column also "depends" on its type, which its own steps convert.)
+                for step in steps.iter_mut().filter(|s| &s.object == dependent && s.action == Action::Alter) {
+                    step.releases.push(key.clone());
+                }
+            }
             if by_column || column_in_plan || handled.contains(dependent) || !recreatable(from, dependent) {
                 continue;
             }

@@ -2,6 +2,7 @@
 
 mod columns;
 mod constraints;
+mod domains;
 mod grants;
 mod graph;
 mod indexes;
@@ -25,6 +26,7 @@ pub fn diff(from: &Catalog, to: &Catalog) -> Vec<Step> {
     types::diff_types(from, to, &mut steps);
     sequences::diff_sequences(from, to, &mut steps);
     tables::diff_tables(from, to, &mut steps);
+    domains::diff_domains(from, to, &mut steps);
     objects::diff_objects(from, to, &mut steps);
     graph::recreate_dependents(from, to, &mut steps);
     // After every creation and recreation is known: those objects start from default privileges.

@@ -9,9 +9,11 @@ use schemactl_model::{Catalog, DbObject, ObjectKind};
 pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     for (id, new) in &to.objects {
         let old = from.objects.get(id);
+        // A domain altered in place is planned by `domains.rs`; its comment still is here.
+        let in_place = super::domains::alters_in_place(from, to, id);
         match old {
             None => steps.push(create_object(new)),
-            Some(old) if old.create != new.create => {
+            Some(old) if old.create != new.create && !in_place => {
                 if old.replace_signature.is_some() && old.replace_signature == new.replace_signature {
                     steps.push(Step::new(Action::Alter, id.key(), new.create.clone()));
                 } else {
@@ -21,7 +23,7 @@ pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
             }
             Some(_) => {}
         }
-        let old_comment = old.filter(|o| o.create == new.create).and_then(|o| o.comment.as_ref());
+        let old_comment = old.filter(|o| o.create == new.create || in_place).and_then(|o| o.comment.as_ref());
         steps.extend(comment_step(&new.comment_target, id.key(), old_comment, new.comment.as_ref()));
     }
     for old in from.objects.values().filter(|o| !to.objects.contains_key(&o.id)) {

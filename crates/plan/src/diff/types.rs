@@ -75,7 +75,9 @@ fn swap_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: 
         key.clone(),
         format!("ALTER TYPE {} RENAME TO {}", qualified(name), ident(&parked.name)),
     );
-    rename.provides = vec![parked_key.clone()];
+    // The parked name is not "provided": its drop would then have to come first (old objects
+    // of a name go before new ones). The drop waits for the new type, created after the rename.
+    rename.provides = vec![];
     rename.removes = vec![key.clone()];
     steps.push(rename);
     steps.push(create_type(new));
@@ -121,7 +123,7 @@ fn swap_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: 
             steps.push(step.hazard(HazardKind::TableRewrite, "the column is converted to the new enum type"));
         }
     }
-    steps.push(Step::new(Action::Drop, parked_key, format!("DROP TYPE {}", qualified(&parked))));
+    steps.push(Step::new(Action::Drop, parked_key, format!("DROP TYPE {}", qualified(&parked))).requires([key]));
 }
 
 fn is_subsequence(short: &[String], long: &[String]) -> bool {
