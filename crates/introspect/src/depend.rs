@@ -38,7 +38,7 @@ WITH d AS MATERIALIZED (
 ), names (classid, objid, objsubid, k, s, nm, sub, ts, tn) AS (
   SELECT 'pg_class'::regclass, oid, 0, CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table'
       WHEN 'v' THEN 'view' WHEN 'm' THEN 'matview' WHEN 'S' THEN 'sequence' WHEN 'i' THEN 'index'
-      WHEN 'I' THEN 'index' WHEN 'c' THEN 'type' ELSE 'other' END,
+      WHEN 'I' THEN 'index' WHEN 'c' THEN 'type' WHEN 'f' THEN 'foreigntable' ELSE 'other' END,
     nspname, relname, NULL::text, NULL::name, NULL::name FROM rel
     WHERE rel.oid IN (SELECT oid FROM wanted) AND NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class m ON m.oid = x.indrelid
                       WHERE x.indexrelid = rel.oid AND m.relkind = 'm')
@@ -52,7 +52,14 @@ WITH d AS MATERIALIZED (
     WHERE r.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
       AND (a.attrelid, a.attnum) IN (SELECT oid, attnum FROM wanted_columns)
   UNION ALL
-  SELECT 'pg_attrdef'::regclass, d.oid, 0, 'column', r.nspname, r.relname, a.attname::text, NULL, NULL
+  -- a foreign table's columns (their types) stand for the foreign table
+  SELECT 'pg_class'::regclass, a.attrelid, a.attnum, 'foreigntable', r.nspname, r.relname, NULL, NULL, NULL
+    FROM pg_attribute a JOIN rel r ON r.oid = a.attrelid
+    WHERE r.relkind = 'f' AND a.attnum > 0 AND NOT a.attisdropped
+      AND (a.attrelid, a.attnum) IN (SELECT oid, attnum FROM wanted_columns)
+  UNION ALL
+  SELECT 'pg_attrdef'::regclass, d.oid, 0, CASE r.relkind WHEN 'f' THEN 'foreigntable' ELSE 'column' END,
+      r.nspname, r.relname, a.attname::text, NULL, NULL
     FROM pg_attrdef d JOIN rel r ON r.oid = d.adrelid AND d.oid IN (SELECT oid FROM wanted)
     JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
   UNION ALL
@@ -83,9 +90,18 @@ WITH d AS MATERIALIZED (
   SELECT 'pg_publication_namespace'::regclass, pn.oid, 0, 'publication', '', p.pubname, NULL, NULL, NULL
     FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid
   UNION ALL
+  -- a wrapper an extension created (file_fdw, postgres_fdw) stands for the extension
+  SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 0, CASE WHEN x.extname IS NULL THEN 'fdw' ELSE 'extension' END,
+      '', COALESCE(x.extname, w.fdwname), NULL, NULL, NULL
+    FROM pg_foreign_data_wrapper w
+    LEFT JOIN pg_depend xd ON xd.classid = 'pg_foreign_data_wrapper'::regclass AND xd.objid = w.oid AND xd.deptype = 'e'
+    LEFT JOIN pg_extension x ON x.oid = xd.refobjid
+  UNION ALL
+  SELECT 'pg_foreign_server'::regclass, s.oid, 0, 'server', '', s.srvname, NULL, NULL, NULL FROM pg_foreign_server s
+  UNION ALL
   SELECT 'pg_type'::regclass, t.oid, 0,
       CASE WHEN tr.relkind IN ('r', 'p') THEN 'table' WHEN tr.relkind = 'v' THEN 'view'
-           WHEN tr.relkind = 'm' THEN 'matview' ELSE 'type' END,
+           WHEN tr.relkind = 'm' THEN 'matview' WHEN tr.relkind = 'f' THEN 'foreigntable' ELSE 'type' END,
       n.nspname, COALESCE(tr.relname, e.typname), NULL, NULL, NULL
     FROM pg_type t
     -- an array stands for its element type, a multirange for its range type
@@ -157,6 +173,9 @@ fn key(r: &Row, at: usize) -> Option<ObjKey> {
         "statistics" => object(ObjectKind::Statistics),
         "eventtrigger" => object(ObjectKind::EventTrigger),
         "publication" => object(ObjectKind::Publication),
+        "fdw" => object(ObjectKind::ForeignDataWrapper),
+        "server" => object(ObjectKind::ForeignServer),
+        "foreigntable" => object(ObjectKind::ForeignTable),
         _ => return None,
     })
 }

@@ -35,6 +35,7 @@ macro_rules! not_extension_member {
 }
 
 mod depend;
+mod foreign;
 mod grants;
 mod objects;
 mod objects_more;

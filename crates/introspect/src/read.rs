@@ -1,4 +1,4 @@
-use crate::{depend, grants, objects, objects_more, queries, unmanaged};
+use crate::{depend, foreign, grants, objects, objects_more, queries, unmanaged};
 use crate::{Error, Result};
 use schemactl_model::*;
 use std::collections::BTreeMap;
@@ -44,6 +44,9 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         run(objects_more::RULES, "rules"),
         run(objects_more::EVENT_TRIGGERS, "event triggers"),
         run(objects_more::PUBLICATIONS, "publications"),
+        run(foreign::WRAPPERS, "foreign-data wrappers"),
+        run(foreign::SERVERS, "foreign servers"),
+        run(foreign::FOREIGN_TABLES, "foreign tables"),
         run(depend::DEPENDENCIES, "dependencies"),
         run(unmanaged::UNMANAGED, "unmanaged objects"),
         run(grants::GRANTS, "privileges"),
@@ -77,6 +80,9 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         rules,
         event_triggers,
         publications,
+        wrappers,
+        servers,
+        foreign_tables,
         dependencies,
         unmanaged_rows,
         grant_rows,
@@ -197,7 +203,10 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         .chain(statistics.iter().map(objects_more::statistics))
         .chain(rules.iter().map(objects_more::rule))
         .chain(event_triggers.iter().map(objects_more::event_trigger))
-        .chain(publications.iter().map(objects_more::publication));
+        .chain(publications.iter().map(objects_more::publication))
+        .chain(wrappers.iter().map(foreign::wrapper))
+        .chain(servers.iter().map(foreign::server))
+        .chain(foreign_tables.iter().map(foreign::foreign_table));
     for object in definitions {
         catalog.objects.insert(object.id.clone(), object);
     }

@@ -26,11 +26,6 @@ WITH ns AS (
     FROM pg_ts_template t JOIN ns n ON n.oid = t.tmplnamespace
   UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'conversion', n.nspname || '.' || c.conname
     FROM pg_conversion c JOIN ns n ON n.oid = c.connamespace
-  UNION ALL SELECT 'pg_class'::regclass, c.oid, 'foreign table', n.nspname || '.' || c.relname
-    FROM pg_class c JOIN ns n ON n.oid = c.relnamespace WHERE c.relkind = 'f'
-  UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'foreign-data wrapper', w.fdwname::text
-    FROM pg_foreign_data_wrapper w
-  UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'foreign server', s.srvname::text FROM pg_foreign_server s
   UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'cast',
          format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL)
     FROM pg_cast c WHERE c.oid >= 16384

@@ -27,6 +27,9 @@ pub enum ObjectKind {
     Statistics,
     EventTrigger,
     Publication,
+    ForeignDataWrapper,
+    ForeignServer,
+    ForeignTable,
 }
 
 impl ObjectKind {
@@ -48,6 +51,9 @@ impl ObjectKind {
             ObjectKind::Statistics => "STATISTICS",
             ObjectKind::EventTrigger => "EVENT TRIGGER",
             ObjectKind::Publication => "PUBLICATION",
+            ObjectKind::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
+            ObjectKind::ForeignServer => "SERVER",
+            ObjectKind::ForeignTable => "FOREIGN TABLE",
         }
     }
 }

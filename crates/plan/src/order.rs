@@ -66,10 +66,18 @@ fn tie_break(step: &Step) -> (u8, u8) {
         ObjKey::Schema { .. } => 0,
         ObjKey::Extension { .. } => 1,
         ObjKey::Type { .. } => 2,
-        ObjKey::Object { id } if matches!(id.kind, Collation | Domain | CompositeType | RangeType) => 2,
+        ObjKey::Object { id }
+            if matches!(
+                id.kind,
+                Collation | Domain | CompositeType | RangeType | ForeignDataWrapper | ForeignServer
+            ) =>
+        {
+            2
+        }
         ObjKey::Sequence { .. } => 3,
         ObjKey::Object { id } if matches!(id.kind, Function | Procedure | Aggregate) => 4,
         ObjKey::Table { .. } => 5,
+        ObjKey::Object { id } if id.kind == ForeignTable => 5,
         ObjKey::Column { .. } => 6,
         ObjKey::Constraint { .. } if is_fk => 9,
         ObjKey::Constraint { .. } => 7,
