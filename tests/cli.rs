@@ -188,3 +188,27 @@ fn roles_named_by_schema_files_exist_in_the_embedded_shadow() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("GRANT SELECT ON TABLE public.t TO schemactl_cli_app_reader"), "{}", stdout(&out));
 }
+
+#[tokio::test]
+async fn markdown_format_is_a_pull_request_comment() {
+    let target = TestDb::new().await;
+    target.execute_script("CREATE TABLE public.old_events (id int);").await;
+    let dev = schemactl_testkit::server().await.to_secret_url();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "schema.sql", "CREATE TABLE widgets (id bigint PRIMARY KEY, kind text NOT NULL);\n");
+    let to = dir.path().join("schema.sql");
+    let from = target.url.to_secret_url();
+    let args = ["diff", "--from", &from, "--to", to.to_str().unwrap(), "--dev-url", &dev, "--format", "markdown"];
+    let out = schemactl(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(md.starts_with("## schemactl plan\n\n**2 steps**: 1 create, 0 alter, 1 drop; **1 hazard**.\n"), "{md}");
+    assert!(md.contains("| 1 | **data-loss** | `table public.old_events` |"), "{md}");
+    assert!(md.contains("<details>\n<summary>Full SQL script (2 steps)</summary>\n\n```sql\n"), "{md}");
+    let script = md.split("```sql\n").nth(1).and_then(|rest| rest.split("\n```\n").next()).expect("a sql block");
+    assert!(
+        script.contains("DROP TABLE public.old_events;") && script.contains("CREATE TABLE public.widgets ("),
+        "{md}"
+    );
+    assert_eq!(schemactl(&args).stdout, out.stdout, "same plan, same bytes");
+}

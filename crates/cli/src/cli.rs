@@ -5,6 +5,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(name = "schemactl", version, about)]
 pub struct Cli {
+    /// The project file (default: schemactl.toml in the working directory or a parent).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -13,6 +16,163 @@ pub struct Cli {
 pub enum Command {
     /// Print the plan that turns one schema (--from) into another (--to).
     Diff(DiffArgs),
+    /// Scaffold a project: schemactl.toml, schema/, generated/.
+    Init(InitArgs),
+    /// Diff the state the revisions produce against schema/ and write the next revision.
+    Plan(PlanArgs),
+    /// Write an empty revision for hand-written SQL (data migrations).
+    Revision(RevisionArgs),
+    /// Re-seal generated/ after deliberate hand edits of revisions not yet applied anywhere.
+    Reseal,
+    /// Run pending revisions against the database (never diffs).
+    Apply(ApplyArgs),
+    /// Run down sections: undo the last revision, the last N, or down to a revision.
+    Down(DownArgs),
+    /// The database's current revision, pending revisions, and drift from what the revisions produce.
+    Status(StatusArgs),
+    /// The database's current revision only.
+    Current(DbArgs),
+    /// Every revision, oldest first, marked with whether (and when) the database applied it.
+    History(HistoryArgs),
+    /// Record a revision as applied without running it (adopt an existing database).
+    Stamp(StampArgs),
+    /// Replay every revision on a shadow: up, down to the start, up again; the end state must equal schema/.
+    Verify(ShadowArgs),
+}
+
+/// Where throwaway databases come from.
+#[derive(Args, Debug, Clone)]
+pub struct ShadowArgs {
+    /// A server where schemactl may create (and always drops) throwaway databases. Without it,
+    /// a throwaway local PostgreSQL cluster is started.
+    #[arg(long, env = "SCHEMACTL_DEV_URL", hide_env_values = true)]
+    pub dev_url: Option<String>,
+}
+
+/// Which database to talk to, and how patiently.
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// The database address (URL or conninfo). Default: --env, then $DATABASE_URL, then PG* variables.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// An environment from schemactl.toml.
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Keep retrying the connection (with backoff) this long while the database comes up: 60s, 2m, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub wait: std::time::Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The directory to scaffold (created if missing).
+    #[arg(default_value = ".")]
+    pub dir: std::path::PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The revision message (required unless --dry-run or --check).
+    #[arg(short, long)]
+    pub message: Option<String>,
+    /// Print the plan, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write nothing; exit 2 when schema/ and generated/ disagree (the CI gate).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub check: bool,
+    /// How the plan is printed.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub shadow: ShadowArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RevisionArgs {
+    /// The revision message.
+    #[arg(short, long)]
+    pub message: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// Where to stop: `head` (default), a revision id (or unique prefix), or `+N` for the next N.
+    #[arg(long, value_name = "REV|+N", default_value = "head")]
+    pub to: String,
+    /// Print the pending revisions as one SQL script (bookkeeping included) instead of running them.
+    #[arg(long)]
+    pub sql: bool,
+    /// With --sql: render from this revision (`base` for the start) without connecting.
+    #[arg(long, value_name = "REV", requires = "sql")]
+    pub from: Option<String>,
+    /// How long to wait for the advisory lock another applier holds.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DownArgs {
+    /// Undo this many revisions (default 1).
+    #[arg(short = 'n', long = "count", value_name = "N", conflicts_with = "to")]
+    pub count: Option<usize>,
+    /// Undo down to this revision (it stays applied); `base` undoes everything.
+    #[arg(long, value_name = "REV")]
+    pub to: Option<String>,
+    /// Print the down script instead of running it.
+    #[arg(long)]
+    pub sql: bool,
+    /// How long to wait for the advisory lock another applier holds.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Skip the drift check (it loads the revisions into a shadow database).
+    #[arg(long)]
+    pub no_drift: bool,
+    #[command(flatten)]
+    pub shadow: ShadowArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// List the revision files only, without asking a database what it applied.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct StampArgs {
+    /// The revision to record as current: an id, a unique prefix, `head`, or `base` (forget all).
+    pub revision: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// `60s`, `2m`, `1h`, `500ms`, or a number of seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration (e.g. 60s, 2m, 500ms)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown duration unit `{other}` (ms, s, m, h)")),
+    };
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[derive(Args, Debug)]
@@ -29,7 +189,7 @@ pub struct DiffArgs {
     #[arg(long, env = "SCHEMACTL_DEV_URL", hide_env_values = true)]
     pub dev_url: Option<String>,
     /// Output: `sql` (an executable script, empty when in sync), `human` (a review summary),
-    /// `json` (the plan as data).
+    /// `json` (the plan as data), `markdown` (for a pull-request comment).
     #[arg(long, value_enum, default_value_t = Format::Sql)]
     pub format: Format,
     /// Fail when either side holds objects schemactl does not manage, instead of listing them.
@@ -42,4 +202,5 @@ pub enum Format {
     Sql,
     Human,
     Json,
+    Markdown,
 }

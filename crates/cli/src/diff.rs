@@ -15,7 +15,7 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
         let dev = args.dev_url.as_deref().map(DbUrl::parse).transpose()?;
         let target = [&from, &to].into_iter().find_map(|s| match s {
             Source::Database(url) => Some(url),
-            Source::Files { .. } | Source::Empty => None,
+            Source::Files { .. } | Source::Script { .. } | Source::Empty => None,
         });
         let prefer = match target {
             Some(url) => Some(server_major(url).await?),
@@ -67,6 +67,7 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
         Format::Sql => schemactl_plan::render_sql(&plan),
         Format::Human => schemactl_plan::render_human(&plan),
         Format::Json => schemactl_plan::render_json(&plan),
+        Format::Markdown => schemactl_plan::render_markdown(&plan),
     };
     print!("{text}");
     Ok(())

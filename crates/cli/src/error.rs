@@ -19,14 +19,44 @@ pub enum CliError {
     /// `--strict` and some objects are not managed.
     #[error("--strict: {} object(s) are not managed by schemactl:\n  {}", .0.len(), .0.join("\n  "))]
     Unmanaged(Vec<String>),
+    /// schemactl.toml is unreadable or names something that does not exist.
+    #[error("{0}")]
+    Config(#[from] schemactl_config::Error),
+    /// A revision file is unreadable, or the revisions do not match their seal.
+    #[error("{0}")]
+    Revision(#[from] schemactl_revision::Error),
+    /// Running revisions failed: unreachable database, lock, refused history, a failed statement.
+    #[error("{0}")]
+    Apply(#[from] schemactl_apply::Error),
+    /// `plan --check`: schema/ and the revisions disagree.
+    #[error("{0}")]
+    CheckFailed(String),
+    /// `verify` found revisions that do not replay cleanly or do not produce schema/.
+    #[error("verify: {0}")]
+    Verify(String),
+    /// A file could not be written.
+    #[error("{}: {source}", path.display())]
+    Io { path: std::path::PathBuf, source: std::io::Error },
+    /// The command was used in a way that cannot work, with what to do instead.
+    #[error("{0}")]
+    Usage(String),
     /// A query that schemactl itself issues failed.
     #[error("{context}: {message}")]
     Database { context: String, message: String },
 }
 
 impl CliError {
+    /// 0 is success; 2 a `--check` disagreement; 3 database unreachable; 4 lock not obtained;
+    /// 5 revisions refused (tampered, deleted, inserted); 1 everything else.
     pub fn exit_code(&self) -> u8 {
-        1
+        match self {
+            CliError::CheckFailed(_) => 2,
+            CliError::Revision(schemactl_revision::Error::Integrity { .. }) => 5,
+            CliError::Apply(schemactl_apply::Error::Unreachable { .. }) => 3,
+            CliError::Apply(schemactl_apply::Error::Locked { .. }) => 4,
+            CliError::Apply(schemactl_apply::Error::Refused { .. }) => 5,
+            _ => 1,
+        }
     }
 }
 

@@ -15,6 +15,10 @@ pub enum Source {
     Files {
         statements: Vec<Statement>,
     },
+    /// Migration statements (revisions, the state cache), run strictly in order.
+    Script {
+        statements: Vec<Statement>,
+    },
 }
 
 impl Source {
@@ -30,7 +34,7 @@ impl Source {
     }
 
     pub fn needs_shadow(&self) -> bool {
-        matches!(self, Source::Files { .. } | Source::Empty)
+        matches!(self, Source::Files { .. } | Source::Script { .. } | Source::Empty)
     }
 }
 
@@ -54,14 +58,15 @@ pub struct Opened {
 
 /// Reads the catalog a source describes; files go through a fresh shadow database.
 pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened> {
-    let statements: &[Statement] = match source {
+    let (statements, in_order): (&[Statement], bool) = match source {
         Source::Database(url) => {
             let client = url.connect().await?;
             let catalog = schemactl_introspect::introspect(&client).await?;
             return Ok(Opened { catalog, client, shadow_db: None });
         }
-        Source::Files { statements } => statements,
-        Source::Empty => &[],
+        Source::Files { statements } => (statements, false),
+        Source::Script { statements } => (statements, true),
+        Source::Empty => (&[], true),
     };
     let Some(shadow) = shadow else {
         return Err(CliError::Database {
@@ -70,7 +75,7 @@ pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened>
         });
     };
     let url = shadow.create_database().await?;
-    match load_and_read(&url, statements, shadow.is_embedded()).await {
+    match load_and_read(&url, statements, in_order, shadow.is_embedded()).await {
         Ok((catalog, client)) => Ok(Opened { catalog, client, shadow_db: Some(url) }),
         Err(e) => {
             let _ = shadow.drop_database(&url).await;
@@ -79,9 +84,18 @@ pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened>
     }
 }
 
-async fn load_and_read(url: &DbUrl, statements: &[Statement], create_roles: bool) -> CliResult<(Catalog, Client)> {
+async fn load_and_read(
+    url: &DbUrl,
+    statements: &[Statement],
+    in_order: bool,
+    create_roles: bool,
+) -> CliResult<(Catalog, Client)> {
     let client = url.connect().await?;
-    schemactl_shadow::load_with(&client, statements, create_roles).await?;
+    if in_order {
+        schemactl_shadow::run_script(&client, statements, create_roles).await?;
+    } else {
+        schemactl_shadow::load_with(&client, statements, create_roles).await?;
+    }
     // A fresh shadow has no planner statistics on its catalogs (autovacuum is off there):
     // without them the catalog queries can pick quadratic plans on large schemas.
     if statements.len() > 1000 {

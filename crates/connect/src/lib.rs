@@ -1,12 +1,21 @@
 //! Database addresses: parsing the forms users paste (libpq URLs, SQLAlchemy's
 //! `postgresql+psycopg2://`, `key=value` conninfo), connecting, and printing them without the
-//! password so that no log or error message ever carries one.
+//! password so that no log or error message ever carries one. TLS follows libpq's `sslmode`
+//! (see [`SslMode`]), including the modes and `sslrootcert` that tokio-postgres cannot parse.
 
+mod params;
+#[cfg(test)]
+mod ssl_tests;
+mod tls;
+
+use params::Ssl;
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
+
+pub use tls::SslMode;
 
 /// Errors of this crate; their messages never contain a password.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +43,7 @@ pub fn looks_like_url(source: &str) -> bool {
 #[derive(Clone)]
 pub struct DbUrl {
     config: Config,
+    ssl: Ssl,
 }
 
 impl fmt::Debug for DbUrl {
@@ -42,19 +52,33 @@ impl fmt::Debug for DbUrl {
     }
 }
 
-/// The address with the password left out.
+/// The address with the password left out. TLS settings that were given stay in, so that child
+/// processes (psql, pg_dump) handed this address connect the same way.
 impl fmt::Display for DbUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let user = self.config.get_user().unwrap_or("");
         let port = self.config.get_ports().first().copied().unwrap_or(5432);
         let db = self.config.get_dbname().unwrap_or("");
+        let mut query = Vec::new();
         match self.config.get_hosts().first() {
-            Some(Host::Tcp(h)) => write!(f, "postgresql://{user}@{h}:{port}/{db}"),
+            Some(Host::Tcp(h)) => write!(f, "postgresql://{user}@{h}:{port}/{db}")?,
             Some(Host::Unix(p)) => {
-                write!(f, "postgresql://{user}@/{db}?host={}&port={port}", p.display())
+                write!(f, "postgresql://{user}@/{db}")?;
+                query.push(format!("host={}", p.display()));
+                query.push(format!("port={port}"));
             }
-            None => write!(f, "postgresql://{user}@/{db}"),
+            None => write!(f, "postgresql://{user}@/{db}")?,
         }
+        if let Some(mode) = self.ssl.mode {
+            query.push(format!("sslmode={mode}"));
+        }
+        if let Some(rootcert) = &self.ssl.rootcert {
+            query.push(format!("sslrootcert={}", percent_encode(rootcert, b"/")));
+        }
+        if !query.is_empty() {
+            write!(f, "?{}", query.join("&"))?;
+        }
+        Ok(())
     }
 }
 
@@ -62,13 +86,44 @@ impl DbUrl {
     /// Parses a URL (`postgres://`, `postgresql://`, `postgresql+driver://`) or conninfo.
     /// Missing parts default the way libpq does: `PGHOST`/`PGPORT`/`PGUSER`/`PGPASSWORD`/
     /// `PGDATABASE`, then the local socket directory and the operating-system user.
+    /// TLS: `sslmode` and `sslrootcert` (address, else `PGSSLMODE`/`PGSSLROOTCERT`), as libpq.
     pub fn parse(address: &str) -> Result<DbUrl> {
+        DbUrl::parse_with_env(address, |k| std::env::var(k).ok())
+    }
+
+    /// [`DbUrl::parse`] with the environment looked up through `env` (tests, and callers that
+    /// resolve variables themselves).
+    pub fn parse_with_env(address: &str, env: impl Fn(&str) -> Option<String>) -> Result<DbUrl> {
+        let env = move |k: &str| env(k).filter(|v| !v.is_empty());
+        let invalid = |reason: String| Error::Invalid { address: redact(address), reason };
         let normalized = strip_driver(address.trim());
-        let mut config: Config = normalized
-            .parse()
-            .map_err(|e: tokio_postgres::Error| Error::Invalid { address: redact(address), reason: e.to_string() })?;
-        apply_defaults(&mut config);
-        Ok(DbUrl { config })
+        let extracted = if looks_like_url(&normalized) {
+            params::from_url(&normalized).map_err(invalid)?
+        } else {
+            params::from_conninfo(&normalized)
+        };
+        let mut config: Config =
+            extracted.rest.parse().map_err(|e: tokio_postgres::Error| invalid(redact(&e.to_string())))?;
+        let ssl = Ssl::resolve(extracted.sslmode, extracted.sslrootcert, &env).map_err(invalid)?;
+        apply_defaults(&mut config, &env);
+        let mut url = DbUrl { config, ssl };
+        url.config.ssl_mode(url.ssl_mode().driver());
+        Ok(url)
+    }
+
+    /// The `sslmode` in force: the one given, else `verify-full` with `sslrootcert=system`, else
+    /// `prefer` (libpq's defaults).
+    pub fn ssl_mode(&self) -> SslMode {
+        match (self.ssl.mode, self.ssl.rootcert.as_deref()) {
+            (Some(mode), _) => mode,
+            (None, Some("system")) => SslMode::VerifyFull,
+            (None, _) => SslMode::Prefer,
+        }
+    }
+
+    /// The root certificate file in force (given, or `~/.postgresql/root.crt`), or `system`.
+    pub fn ssl_root_cert(&self) -> Option<&str> {
+        self.ssl.rootcert.as_deref().or(self.ssl.default_rootcert.as_deref())
     }
 
     pub fn config(&self) -> &Config {
@@ -87,7 +142,7 @@ impl DbUrl {
     pub fn with_dbname(&self, dbname: &str) -> DbUrl {
         let mut config = self.config.clone();
         config.dbname(dbname);
-        DbUrl { config }
+        DbUrl { config, ssl: self.ssl.clone() }
     }
 
     /// A full URL including the password, for handing to child processes (never print it).
@@ -95,17 +150,37 @@ impl DbUrl {
         let mut s = self.to_string();
         if let Some(pw) = self.config.get_password() {
             let user = self.user();
-            let enc = percent_encode(&String::from_utf8_lossy(pw));
+            let enc = percent_encode(&String::from_utf8_lossy(pw), b"");
             s = s.replacen(&format!("postgresql://{user}@"), &format!("postgresql://{user}:{enc}@"), 1);
         }
         s
     }
 
-    /// Connects once; the connection task runs on the current tokio runtime.
+    /// Connects once; the connection task runs on the current tokio runtime. Unix sockets never
+    /// use TLS, whatever the mode (as in libpq).
     pub async fn connect(&self) -> Result<Client> {
-        let (client, connection) = self.config.connect(NoTls).await.map_err(|e| self.connect_error(&e))?;
+        self.try_connect().await.map_err(|(e, _)| e)
+    }
+
+    /// Connects once; a failure comes with whether retrying is pointless (TLS settings or
+    /// certificates that will not change while we wait).
+    async fn try_connect(&self) -> std::result::Result<Client, (Error, bool)> {
+        let mode = self.ssl_mode();
+        let sockets_only = self.config.get_hosts().iter().all(|h| matches!(h, Host::Unix(_)));
+        // Errors of the connection tasks surface on the client as a closed connection.
+        if mode == SslMode::Disable || sockets_only {
+            let mut config = self.config.clone();
+            config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+            let (client, connection) = config.connect(NoTls).await.map_err(|e| self.connect_error(&e))?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            return Ok(client);
+        }
+        let tls = tls::connector(mode, self.ssl_root_cert())
+            .map_err(|reason| (Error::Connect { address: self.to_string(), reason }, true))?;
+        let (client, connection) = self.config.connect(tls).await.map_err(|e| self.connect_error(&e))?;
         tokio::spawn(async move {
-            // Errors here surface on the client as a closed connection.
             let _ = connection.await;
         });
         Ok(client)
@@ -116,9 +191,10 @@ impl DbUrl {
         let deadline = tokio::time::Instant::now() + wait;
         let mut delay = Duration::from_millis(50);
         loop {
-            match self.connect().await {
+            match self.try_connect().await {
                 Ok(c) => return Ok(c),
-                Err(e) if tokio::time::Instant::now() + delay > deadline => return Err(e),
+                Err((e, true)) => return Err(e),
+                Err((e, false)) if tokio::time::Instant::now() + delay > deadline => return Err(e),
                 Err(_) => {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(2));
@@ -127,10 +203,13 @@ impl DbUrl {
         }
     }
 
-    fn connect_error(&self, e: &tokio_postgres::Error) -> Error {
-        let reason = match e.as_db_error() {
-            Some(db) => db.message().to_string(),
-            None => {
+    fn connect_error(&self, e: &tokio_postgres::Error) -> (Error, bool) {
+        let tls_failure = tls::describe_failure(e, self.ssl_mode(), self.ssl_root_cert());
+        let permanent = tls_failure.is_some();
+        let reason = match (e.as_db_error(), tls_failure) {
+            (Some(db), _) => db.message().to_string(),
+            (None, Some(tls)) => tls,
+            (None, None) => {
                 let mut text = e.to_string();
                 let mut src = std::error::Error::source(e);
                 while let Some(s) = src {
@@ -140,7 +219,7 @@ impl DbUrl {
                 text
             }
         };
-        Error::Connect { address: self.to_string(), reason: redact(&reason) }
+        (Error::Connect { address: self.to_string(), reason: redact(&reason) }, permanent)
     }
 }
 
@@ -155,8 +234,7 @@ fn strip_driver(address: &str) -> String {
     address.to_string()
 }
 
-fn apply_defaults(config: &mut Config) {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+fn apply_defaults(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) {
     if config.get_hosts().is_empty() {
         match env("PGHOST") {
             Some(h) => {
@@ -216,10 +294,12 @@ pub fn redact(text: &str) -> String {
     result
 }
 
-fn percent_encode(s: &str) -> String {
+/// Percent-encodes all but URL-safe characters and those in `keep`.
+fn percent_encode(s: &str, keep: &[u8]) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b if keep.contains(&b) => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

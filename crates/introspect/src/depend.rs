@@ -31,7 +31,7 @@ WITH d AS MATERIALIZED (
   UNION SELECT refobjid, refobjsubid FROM d WHERE refclassid = 'pg_class'::regclass AND refobjsubid > 0
 ), ns AS (
   SELECT oid, nspname FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_toast%'
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND nspname NOT LIKE 'pg\_toast%'
     AND nspname NOT LIKE 'pg\_temp\_%'
 ), rel AS (
   SELECT c.oid, c.relkind, n.nspname, c.relname FROM pg_class c JOIN ns n ON n.oid = c.relnamespace

@@ -12,7 +12,7 @@ use tokio_postgres::Row;
 pub const GRANTS: &str = r#"
 WITH ns AS (
   SELECT oid, nspname, nspowner, nspacl FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_toast%'
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND nspname NOT LIKE 'pg\_toast%'
     AND nspname NOT LIKE 'pg\_temp\_%'
 ), ext AS (
   SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
@@ -112,7 +112,7 @@ SELECT pg_get_userbyid(defaclrole)::text, nspname::text,
        CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(grantee)::text END,
        privilege_type, bool_or(is_grantable), revoked
 FROM rows
-WHERE nspname IS NULL OR (nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_temp\_%')
+WHERE nspname IS NULL OR (nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND nspname NOT LIKE 'pg\_temp\_%')
 GROUP BY 1, 2, 3, 4, 5, 7
 "#;
 

@@ -12,7 +12,7 @@ macro_rules! user_schema {
     ($n:literal) => {
         concat!(
             $n,
-            ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
+            ".nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND ",
             $n,
             ".nspname NOT LIKE 'pg\\_toast%' AND ",
             $n,

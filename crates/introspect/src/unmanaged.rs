@@ -6,7 +6,7 @@
 pub const UNMANAGED: &str = r#"
 WITH ns AS (
   SELECT oid, nspname FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_toast%'
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND nspname NOT LIKE 'pg\_toast%'
     AND nspname NOT LIKE 'pg\_temp\_%'
 ), found (classid, objid, kind, name) AS (
   SELECT 'pg_operator'::regclass, o.oid, 'operator', n.nspname || '.' || o.oprname || '(' ||

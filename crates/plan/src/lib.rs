@@ -6,10 +6,12 @@ mod diff;
 mod ident;
 mod order;
 mod render;
+mod render_markdown;
 mod step;
 
 pub use ident::{ident, literal, qualified};
 pub use render::{render_human, render_json, render_sql};
+pub use render_markdown::render_markdown;
 pub use step::{Action, Hazard, HazardKind, ObjKey, Step};
 
 use schemactl_model::Catalog;

@@ -15,7 +15,7 @@ mod template;
 pub use binaries::find_server_binaries;
 pub use cluster::EmbeddedCluster;
 pub use error::{Error, Result};
-pub use load::{load, load_with};
+pub use load::{load, load_with, run_script};
 pub use process::unique_name;
 pub use registry::{install_signal_cleanup, stop_all_clusters};
 pub use shadow::{quote_ident, Shadow};

@@ -121,3 +121,40 @@ fn load_error(statement: &Statement, e: &tokio_postgres::Error) -> Error {
         hint: db.hint().map(str::to_string),
     }
 }
+
+/// Executes a script's statements strictly in order, as a migration runner would: consecutive
+/// transactional statements as one implicit transaction per batch, the others alone. Unlike
+/// [`load`], nothing is reordered or retried; on failure the batch is replayed one statement
+/// at a time (it rolled back as a whole) so the error names the statement's `file:line:col`.
+pub async fn run_script(client: &Client, statements: &[Statement], create_roles: bool) -> Result<()> {
+    let mut start = 0;
+    while start < statements.len() {
+        let transactional = statements[start].transactional;
+        let mut end = start + 1;
+        if transactional {
+            while end < statements.len() && statements[end].transactional && end - start < BATCH {
+                end += 1;
+            }
+        }
+        let chunk = &statements[start..end];
+        let batch = chunk.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join("\n;\n");
+        if client.batch_execute(&batch).await.is_err() {
+            for statement in chunk {
+                let mut outcome = client.batch_execute(&statement.sql).await;
+                for _ in 0..16 {
+                    let Some(role) = outcome.as_ref().err().filter(|_| create_roles).and_then(missing_role) else {
+                        break;
+                    };
+                    let create = format!("CREATE ROLE \"{}\" NOLOGIN", role.replace('"', "\"\""));
+                    if client.batch_execute(&create).await.is_err() {
+                        break;
+                    }
+                    outcome = client.batch_execute(&statement.sql).await;
+                }
+                outcome.map_err(|e| load_error(statement, &e))?;
+            }
+        }
+        start = end;
+    }
+    Ok(())
+}

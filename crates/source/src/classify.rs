@@ -177,7 +177,7 @@ pub(crate) fn classify(node: &NodeEnum) -> Verdict {
 }
 
 /// `ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY`.
-fn detaches_concurrently(s: &protobuf::AlterTableStmt) -> bool {
+pub(crate) fn detaches_concurrently(s: &protobuf::AlterTableStmt) -> bool {
     s.cmds.iter().any(|cmd| match &cmd.node {
         Some(NodeEnum::AlterTableCmd(cmd)) if cmd.subtype == AlterTableType::AtDetachPartition as i32 => {
             matches!(cmd.def.as_deref().and_then(|d| d.node.as_ref()), Some(NodeEnum::PartitionCmd(p)) if p.concurrent)
@@ -187,7 +187,7 @@ fn detaches_concurrently(s: &protobuf::AlterTableStmt) -> bool {
 }
 
 /// A `DefElem` option `name = false` (or off / 0).
-fn option_is_false(option: &protobuf::Node, name: &str) -> bool {
+pub(crate) fn option_is_false(option: &protobuf::Node, name: &str) -> bool {
     let Some(NodeEnum::DefElem(d)) = &option.node else {
         return false;
     };

@@ -40,6 +40,10 @@ pub enum Error {
     /// A statement that is valid in a schema but that schemactl refuses, with the reason.
     #[error("{}:{line}:{column}: {statement} is not supported in schema files: {reason}", file.display())]
     Unsupported { file: PathBuf, line: usize, column: usize, statement: String, reason: String },
+
+    /// A migration script holds a statement the runner must control itself (`BEGIN`, `COMMIT`).
+    #[error("{}:{line}:{column}: {statement} is not allowed in a revision: {reason}", file.display())]
+    NotInScript { file: PathBuf, line: usize, column: usize, statement: String, reason: String },
 }
 
 /// What to do instead, depending on what kind of statement was refused.

@@ -42,6 +42,7 @@ mod names;
 mod objects;
 mod order;
 mod parse;
+mod script;
 mod text;
 mod walk;
 mod walk_gen;
@@ -54,6 +55,7 @@ use std::path::{Path, PathBuf};
 pub use error::{Error, Result};
 pub use load::load_path;
 pub use order::order_statements;
+pub use script::split_script;
 
 /// One schema statement, as written in its file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

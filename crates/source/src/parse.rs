@@ -118,7 +118,7 @@ fn split_skipping_meta_commands(
 }
 
 /// Adds what the parser's terser messages mean for a schema file.
-fn explain(message: String) -> String {
+pub(crate) fn explain(message: String) -> String {
     if message == "stack depth limit exceeded" || message.starts_with("memory exhausted") {
         format!("{message} (the statement is nested too deeply for the parser)")
     } else {
@@ -128,7 +128,7 @@ fn explain(message: String) -> String {
 
 /// Where a statement ends: just after its last token, so trailing comments
 /// and whitespace before the `;` are not part of it.
-fn statement_end(text: &str, start: usize, end: usize, tokens: &[ScanToken]) -> usize {
+pub(crate) fn statement_end(text: &str, start: usize, end: usize, tokens: &[ScanToken]) -> usize {
     let end = floor_char_boundary(text, end).max(start);
     let is_comment = |t: &ScanToken| t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32;
     let before_end = tokens.partition_point(|t| usize::try_from(t.start).unwrap_or(0) < end);
@@ -144,7 +144,7 @@ fn statement_end(text: &str, start: usize, end: usize, tokens: &[ScanToken]) -> 
 }
 
 /// Byte offset to report for a parser error.
-fn error_byte(text: &str, error: &ffi::ParseError) -> usize {
+pub(crate) fn error_byte(text: &str, error: &ffi::ParseError) -> usize {
     let byte = if error.cursorpos > 0 { byte_of_char(text, error.cursorpos) } else { locate_unpositioned(text, error) };
     // "syntax error at end of input": point just past the last token rather
     // than at trailing blank lines.
@@ -220,7 +220,7 @@ pub(crate) fn analyze(sql: &str) -> std::result::Result<Analysis, String> {
 
 /// Restores, from the keywords, the few node fields classification reads, for
 /// statements we only know by kind (see [`analyze`]).
-fn refine_from_tokens(node: &mut NodeEnum, sql: &str) {
+pub(crate) fn refine_from_tokens(node: &mut NodeEnum, sql: &str) {
     // `sql` is one statement, so it has tokens (see `parse_file`).
     let tokens: Vec<i32> = pg_query::scan_tokens(sql)
         .unwrap_or_default()

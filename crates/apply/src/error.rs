@@ -1,0 +1,110 @@
+//! Errors of the apply crate. Messages name databases by their redacted address only.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Everything that can stop `apply`, `down`, `stamp` or a history read.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database could not be reached, even after waiting `--wait`.
+    #[error("{source}{}", waited_note(*waited))]
+    Unreachable {
+        #[source]
+        source: schemactl_connect::Error,
+        waited: Duration,
+    },
+    /// Another session held the schemactl advisory lock for longer than `--lock-timeout`.
+    #[error("could not obtain the schemactl lock on {address} within {}: {holder}", seconds(*timeout))]
+    Locked { address: String, timeout: Duration, holder: String },
+    /// The database's history does not agree with the revision files; nothing was run.
+    #[error(
+        "refusing to run: the database's history does not match the revision files:\n  {}",
+        problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+    )]
+    Refused { problems: Vec<Refusal> },
+    /// A statement of a revision failed; `location` is `file:line:column`.
+    #[error("{location}: {message}\n{note}")]
+    Statement { location: String, message: String, note: String },
+    /// The database is in the middle of a revision that this command cannot continue.
+    #[error("{0}")]
+    Partial(String),
+    /// The requested target makes no sense for this database (the message says why).
+    #[error("{0}")]
+    Target(String),
+    /// A revision named on the command line is unknown, or a revision file does not split.
+    #[error("{0}")]
+    Revision(#[from] schemactl_revision::Error),
+    /// A query schemactl issues itself (bookkeeping, the lock) failed.
+    #[error("{context}: {message}")]
+    Database { context: String, message: String },
+}
+
+/// One reason the database's history and the revision files disagree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// An applied revision's file now has another checksum.
+    Edited { file: String },
+    /// The database applied a revision that no file in the revisions directory holds.
+    Missing { revision: String, message: String },
+    /// A revision the database never applied sorts before one it did.
+    Skipped { file: String, before: String },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Edited { file } => {
+                write!(f, "{file}: changed since it was applied (its checksum differs from the database's history)")
+            }
+            Refusal::Missing { revision, message } => write!(
+                f,
+                "revision {revision} ({message}) is applied to the database, but no file in the revisions directory has that id"
+            ),
+            Refusal::Skipped { file, before } => {
+                write!(f, "{file}: not applied, but it sorts before the applied revision {before}")
+            }
+        }
+    }
+}
+
+fn waited_note(waited: Duration) -> String {
+    if waited.is_zero() {
+        " (use --wait 60s to wait for a database that is starting)".into()
+    } else {
+        format!(" (gave up after waiting {})", seconds(waited))
+    }
+}
+
+/// `1.5s`, `300s`: durations as a user typed them.
+pub(crate) fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{}s", s as u64)
+    } else {
+        format!("{s:.1}s")
+    }
+}
+
+/// The server's message with its detail and hint, or the client's error.
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
+    let Some(db) = e.as_db_error() else {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text = format!("{text}: {s}");
+            source = s.source();
+        }
+        return text;
+    };
+    let mut text = format!("{}: {}", db.severity(), db.message());
+    if let Some(detail) = db.detail() {
+        text.push_str(&format!("\nDETAIL: {detail}"));
+    }
+    if let Some(hint) = db.hint() {
+        text.push_str(&format!("\nHINT: {hint}"));
+    }
+    text
+}
+
+/// The result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,288 @@
+//! Runs revisions against a database; never diffs. Revisions are plain data
+//! ([`schemactl_revision::Revision`]); how each runs (which statements share a transaction,
+//! what bookkeeping commits with them) is decided once, in `drive`, and carried out by a
+//! runner: the live database, or the offline `--sql` script.
+//!
+//! The database keeps its own record in schema `schemactl`: `history` (one row per applied
+//! revision, with the checksum of its file), `steps` (progress inside a revision that has
+//! non-transactional statements, so a rerun resumes) and `log` (append-only: every up, down
+//! and stamp). Every command that changes anything holds a session advisory lock
+//! ([`LOCK_KEY`]) and verifies the history against the files before running anything.
+
+mod drive;
+mod error;
+mod index;
+mod live;
+mod range;
+mod script;
+mod sql;
+
+use std::time::{Duration, Instant};
+
+use schemactl_connect::DbUrl;
+use schemactl_revision::format::Section;
+use schemactl_revision::{Revision, Revisions};
+
+pub use error::{Error, Refusal, Result};
+pub use range::{down_range, up_range, verify, Applied, DownTarget, LogEntry, State, StepRecord, UpTarget};
+pub use script::{render_down, render_up};
+pub use sql::{BOOKKEEPING_DDL, LOCK_KEY, SCHEMA};
+
+use drive::run_revision;
+use live::{LiveRunner, Session};
+use range::{check_no_partial, check_reversible};
+
+/// Progress, reported as it happens (the CLI prints these).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The first connection attempt failed; retrying for up to `wait`.
+    Waiting { address: String, reason: String, wait: Duration },
+    /// Connected after waiting.
+    Connected { address: String, waited: Duration },
+    /// Another session holds the lock; waiting up to `timeout` for it.
+    LockWait { holder: String, timeout: Duration },
+    /// A revision a previous run left part-way is continued at `step` (1-based) of `of`.
+    Resuming { name: String, step: usize, of: usize },
+    /// What an interrupted run left behind, and what was done about it.
+    Recovered { name: String, note: String },
+    /// A revision was applied (`name` is its file name without `.sql`).
+    Applied { name: String, elapsed: Duration },
+    /// A revision's down section ran and its history row is gone.
+    Reverted { name: String, elapsed: Duration },
+}
+
+/// How patient to be.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// How long to keep retrying the connection.
+    pub wait: Duration,
+    /// How long to wait for the advisory lock (zero: fail at once when it is taken).
+    pub lock_timeout: Duration,
+}
+
+/// What a command did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// The revisions run (file names without `.sql`), in the order they ran.
+    pub ran: Vec<String>,
+    /// The database's revision afterwards; `None` is base.
+    pub at: Option<String>,
+}
+
+/// What `stamp` changed in the history.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stamped {
+    pub recorded: Vec<String>,
+    pub forgotten: Vec<String>,
+    pub at: Option<String>,
+}
+
+/// The file name without `.sql`: how output names a revision.
+pub fn stem(revision: &Revision) -> String {
+    revision.file_name.strip_suffix(".sql").unwrap_or(&revision.file_name).to_string()
+}
+
+fn at(list: &[Revision], applied: usize) -> Option<String> {
+    applied.checked_sub(1).map(|i| list[i].id.clone())
+}
+
+/// Reads what the database applied, without locking or creating anything.
+pub async fn read_state(url: &DbUrl, wait: Duration, on: &mut dyn FnMut(Event)) -> Result<State> {
+    let session = Session::connect(url, wait, on).await?;
+    session.read_state().await
+}
+
+/// Connects, takes the lock, makes sure the bookkeeping exists, and reads the history.
+async fn locked_session(url: &DbUrl, options: Options, on: &mut dyn FnMut(Event)) -> Result<(Session, State)> {
+    let session = Session::connect(url, options.wait, on).await?;
+    session.lock(options.lock_timeout, on).await?;
+    session.ensure_bookkeeping().await?;
+    let state = session.read_state().await?;
+    Ok((session, state))
+}
+
+/// Applies the pending revisions up to `target`.
+pub async fn apply(
+    url: &DbUrl,
+    revisions: &Revisions,
+    target: &UpTarget,
+    options: Options,
+    on: &mut dyn FnMut(Event),
+) -> Result<Outcome> {
+    let list = &revisions.list;
+    let (session, state) = locked_session(url, options, on).await?;
+    let applied = verify(list, &state)?;
+    check_no_partial(list, &state, Section::Up)?;
+    let range = up_range(list, applied, target)?;
+    // Every file splits before anything runs: a syntax error never stops a run halfway.
+    let plans =
+        list[range.clone()].iter().map(|r| Ok((r, r.up_segments(&revisions.dir)?))).collect::<Result<Vec<_>>>()?;
+    let mut outcome = Outcome { ran: Vec::new(), at: at(list, applied) };
+    for (revision, segments) in plans {
+        run_live(&session, &state, revision, Section::Up, &segments, on).await?;
+        outcome.ran.push(stem(revision));
+        outcome.at = Some(revision.id.clone());
+    }
+    session.unlock().await;
+    Ok(outcome)
+}
+
+/// Undoes applied revisions, newest first, down to `target`.
+pub async fn down(
+    url: &DbUrl,
+    revisions: &Revisions,
+    target: &DownTarget,
+    options: Options,
+    on: &mut dyn FnMut(Event),
+) -> Result<Outcome> {
+    let list = &revisions.list;
+    let (session, state) = locked_session(url, options, on).await?;
+    let applied = verify(list, &state)?;
+    check_no_partial(list, &state, Section::Down)?;
+    let range = down_range(list, applied, target)?;
+    check_reversible(&list[range.clone()])?;
+    let plans = list[range.clone()]
+        .iter()
+        .rev()
+        .map(|r| Ok((r, r.down_segments(&revisions.dir)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut outcome = Outcome { ran: Vec::new(), at: at(list, applied) };
+    for (revision, segments) in plans {
+        run_live(&session, &state, revision, Section::Down, &segments, on).await?;
+        outcome.ran.push(stem(revision));
+        outcome.at.clone_from(&revision.parent);
+    }
+    session.unlock().await;
+    Ok(outcome)
+}
+
+async fn run_live(
+    session: &Session,
+    state: &State,
+    revision: &Revision,
+    section: Section,
+    segments: &[schemactl_revision::Segment],
+    on: &mut dyn FnMut(Event),
+) -> Result<()> {
+    let done = state.done_segments(&revision.id, section);
+    let interrupted = state.interrupted_segments(&revision.id, section);
+    if !done.is_empty() || !interrupted.is_empty() {
+        let step = (0..segments.len()).find(|i| !done.contains(i)).unwrap_or(0) + 1;
+        on(Event::Resuming { name: stem(revision), step, of: segments.len() });
+    }
+    let started = Instant::now();
+    let mut runner = LiveRunner { session, interrupted, on: &mut *on };
+    run_revision(&mut runner, revision, section, segments, &done).await?;
+    let (name, elapsed) = (stem(revision), started.elapsed());
+    on(match section {
+        Section::Up => Event::Applied { name, elapsed },
+        Section::Down => Event::Reverted { name, elapsed },
+    });
+    Ok(())
+}
+
+/// Sets the history to exactly the revisions up to `list[index]` (none for `None`, base)
+/// without running any SQL: adopting a database whose schema is already there, or repairing a
+/// history by hand. Logged as a `stamp`.
+pub async fn stamp(
+    url: &DbUrl,
+    revisions: &Revisions,
+    index: Option<usize>,
+    options: Options,
+    on: &mut dyn FnMut(Event),
+) -> Result<Stamped> {
+    let list = &revisions.list;
+    let keep = &list[..index.map_or(0, |i| i + 1)];
+    let (session, state) = locked_session(url, options, on).await?;
+    let mut stamped = Stamped { at: index.map(|i| list[i].id.clone()), ..Stamped::default() };
+    let mut sql = String::from("BEGIN;\n");
+    for row in &state.history {
+        let kept = keep.iter().find(|r| r.id == row.revision);
+        if kept.is_none_or(|r| r.checksum != row.checksum) {
+            sql.push_str(&format!("DELETE FROM schemactl.history WHERE revision = {};\n", sql::literal(&row.revision)));
+            stamped.forgotten.push(row.revision.clone());
+        }
+    }
+    for revision in keep {
+        if state.applied(&revision.id).is_none_or(|row| row.checksum != revision.checksum) {
+            sql.push_str(&sql::stamp_insert(revision));
+            sql.push('\n');
+            stamped.recorded.push(stem(revision));
+        }
+    }
+    let target = stamped.at.as_deref().unwrap_or("base");
+    sql.push_str(&format!(
+        "DELETE FROM schemactl.steps;\nINSERT INTO schemactl.log (action, revision) VALUES ('stamp', {});\nCOMMIT;",
+        sql::literal(target)
+    ));
+    if let Err(e) = session.client.batch_execute(&sql).await {
+        let _ = session.client.batch_execute("ROLLBACK").await;
+        return Err(live::database("recording the stamp", &e));
+    }
+    session.unlock().await;
+    Ok(stamped)
+}
+
+/// Where `apply --sql` starts.
+#[derive(Clone, Debug)]
+pub enum ScriptFrom<'a> {
+    /// Ask the database what it applied (read only, no lock).
+    Database { url: &'a DbUrl, wait: Duration },
+    /// A revision spec or `base`: no connection at all.
+    Given(&'a str),
+}
+
+/// The `apply --sql` script for the pending revisions up to `target`.
+pub async fn apply_script(
+    revisions: &Revisions,
+    from: ScriptFrom<'_>,
+    target: &UpTarget,
+    on: &mut dyn FnMut(Event),
+) -> Result<String> {
+    let list = &revisions.list;
+    let applied = match from {
+        ScriptFrom::Given("base") => 0,
+        ScriptFrom::Given(spec) => schemactl_revision::find(list, spec)? + 1,
+        ScriptFrom::Database { url, wait } => {
+            let state = read_state(url, wait, on).await?;
+            refuse_partial(&state, "apply")?;
+            verify(list, &state)?
+        }
+    };
+    let range = up_range(list, applied, target)?;
+    render_up(&revisions.dir, list, range).await
+}
+
+/// The `down --sql` script; needs the database to know what is applied.
+pub async fn down_script(
+    url: &DbUrl,
+    wait: Duration,
+    revisions: &Revisions,
+    target: &DownTarget,
+    on: &mut dyn FnMut(Event),
+) -> Result<String> {
+    let list = &revisions.list;
+    let state = read_state(url, wait, on).await?;
+    refuse_partial(&state, "down")?;
+    let applied = verify(list, &state)?;
+    let range = down_range(list, applied, target)?;
+    check_reversible(&list[range.clone()])?;
+    render_down(&revisions.dir, list, range).await
+}
+
+/// A script cannot continue a revision half done by an earlier run: only a live run knows
+/// which steps are recorded.
+fn refuse_partial(state: &State, command: &str) -> Result<()> {
+    match state.steps.first() {
+        None => Ok(()),
+        Some(step) => Err(Error::Partial(format!(
+            "revision {} is part-way {} (a run stopped between its non-transactional steps): finish it with \
+             `schemactl {command}` (without --sql) first",
+            step.revision,
+            match step.section {
+                Section::Up => "applied",
+                Section::Down => "undone",
+            }
+        ))),
+    }
+}

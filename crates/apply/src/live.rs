@@ -1,0 +1,317 @@
+//! A live database: connecting (patiently), the advisory lock, the bookkeeping tables, and
+//! the runner that executes steps.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use schemactl_connect::DbUrl;
+use schemactl_revision::format::Section;
+use schemactl_source::Statement;
+use tokio_postgres::error::{ErrorPosition, SqlState};
+use tokio_postgres::Client;
+
+use crate::drive::{Runner, Step};
+use crate::error::{describe, Error, Result};
+use crate::index::{concurrent_index, Concurrent};
+use crate::range::{Applied, LogEntry, State, StepRecord};
+use crate::sql::{BOOKKEEPING_DDL, LOCK_KEY};
+use crate::{stem, Event};
+
+/// One connection to the target database.
+pub(crate) struct Session {
+    pub client: Client,
+    /// The redacted address, for messages.
+    pub address: String,
+}
+
+impl Session {
+    /// Connects, retrying with backoff for up to `wait` while the server is not there yet.
+    pub async fn connect(url: &DbUrl, wait: Duration, on: &mut dyn FnMut(Event)) -> Result<Session> {
+        let address = url.to_string();
+        let started = Instant::now();
+        let client = match url.connect().await {
+            Ok(client) => client,
+            Err(source) if wait.is_zero() => return Err(Error::Unreachable { source, waited: wait }),
+            Err(first) => {
+                on(Event::Waiting { address: address.clone(), reason: first.to_string(), wait });
+                let remaining = wait.saturating_sub(started.elapsed());
+                let client = url
+                    .connect_waiting(remaining)
+                    .await
+                    .map_err(|source| Error::Unreachable { source, waited: wait })?;
+                on(Event::Connected { address: address.clone(), waited: started.elapsed() });
+                client
+            }
+        };
+        let session = Session { client, address };
+        session.execute("identifying the session", "SET application_name = 'schemactl'").await?;
+        // When this process dies, the server notices within a second and rolls back, instead of
+        // finishing (or sleeping through) the statement and holding the lock meanwhile.
+        // PostgreSQL 14+ on Linux and the BSDs; elsewhere the setting is refused and skipped.
+        let _ = session.client.batch_execute("SET client_connection_check_interval = '1s'").await;
+        Ok(session)
+    }
+
+    async fn execute(&self, context: &str, sql: &str) -> Result<()> {
+        self.client.batch_execute(sql).await.map_err(|e| database(context, &e))
+    }
+
+    /// Takes the session-level advisory lock, waiting at most `timeout` (zero: not at all).
+    pub async fn lock(&self, timeout: Duration, on: &mut dyn FnMut(Event)) -> Result<()> {
+        let context = "taking the schemactl lock";
+        let row = self
+            .client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .await
+            .map_err(|e| database(context, &e))?;
+        if row.get::<_, bool>(0) {
+            return Ok(());
+        }
+        let holder = self.lock_holder().await;
+        let locked = |holder: String| Error::Locked { address: self.address.clone(), timeout, holder };
+        if timeout.is_zero() {
+            return Err(locked(holder));
+        }
+        on(Event::LockWait { holder: holder.clone(), timeout });
+        self.execute(context, &format!("SET lock_timeout = '{}ms'", timeout.as_millis().max(1))).await?;
+        let result = self.client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]).await;
+        self.execute(context, "RESET lock_timeout").await?;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(locked(holder)),
+            Err(e) => Err(database(context, &e)),
+        }
+    }
+
+    /// Who holds the lock, for the message of whoever waits for it.
+    async fn lock_holder(&self) -> String {
+        let sql = "SELECT a.pid, coalesce(nullif(a.application_name, ''), 'unnamed client'), \
+                   coalesce(a.usename::text, ''), coalesce(host(a.client_addr), 'local socket'), \
+                   to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' \
+                   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                   WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                   AND l.classid::bigint = ($1::bigint >> 32) AND l.objid::bigint = ($1::bigint & 4294967295)";
+        match self.client.query_opt(sql, &[&LOCK_KEY]).await {
+            Ok(Some(row)) => format!(
+                "another session holds it (pid {}, {}, user {}, from {}, connected since {})",
+                row.get::<_, i32>(0),
+                row.get::<_, String>(1),
+                row.get::<_, String>(2),
+                row.get::<_, String>(3),
+                row.get::<_, String>(4)
+            ),
+            _ => "another session holds it (probably another schemactl apply)".into(),
+        }
+    }
+
+    pub async fn unlock(&self) {
+        // The lock also ends with the session; this just releases it early.
+        let _ = self.client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await;
+    }
+
+    /// Creates the bookkeeping tables when missing. Called under the lock, so two appliers never
+    /// race to create them.
+    pub async fn ensure_bookkeeping(&self) -> Result<()> {
+        let (history, steps, log) =
+            self.tables().await.map_err(|e| database("looking for the schemactl tables", &e))?;
+        if !(history && steps && log) {
+            self.execute("creating the schemactl bookkeeping tables", &format!("BEGIN;\n{BOOKKEEPING_DDL}COMMIT;"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn tables(&self) -> std::result::Result<(bool, bool, bool), tokio_postgres::Error> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT to_regclass('schemactl.history') IS NOT NULL, to_regclass('schemactl.steps') IS NOT NULL, \
+                 to_regclass('schemactl.log') IS NOT NULL",
+                &[],
+            )
+            .await?;
+        Ok((row.get(0), row.get(1), row.get(2)))
+    }
+
+    /// The history, step records and log, in one snapshot. Reads only; an empty state when
+    /// the database never saw schemactl.
+    pub async fn read_state(&self) -> Result<State> {
+        let context = "reading schemactl.history";
+        self.execute(context, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+        let result = self.read_state_in_transaction().await;
+        let _ = self.client.batch_execute("ROLLBACK").await;
+        result.map_err(|e| database(context, &e))
+    }
+
+    async fn read_state_in_transaction(&self) -> std::result::Result<State, tokio_postgres::Error> {
+        let mut state = State::default();
+        let (history, steps, log) = self.tables().await?;
+        const UTC: &str = "'YYYY-MM-DD HH24:MI:SS') || ' UTC'";
+        if history {
+            let sql = format!(
+                "SELECT revision, checksum, message, to_char(applied_at AT TIME ZONE 'UTC', {UTC}, applied_by, \
+                 duration_ms FROM schemactl.history ORDER BY revision"
+            );
+            for row in self.client.query(&sql, &[]).await? {
+                state.history.push(Applied {
+                    revision: row.get(0),
+                    checksum: row.get(1),
+                    message: row.get(2),
+                    applied_at: row.get(3),
+                    applied_by: row.get(4),
+                    duration_ms: row.get(5),
+                });
+            }
+        }
+        if steps {
+            let sql = "SELECT revision, section, segment, applied_at IS NOT NULL FROM schemactl.steps ORDER BY 1, 2, 3";
+            for row in self.client.query(sql, &[]).await? {
+                state.steps.push(StepRecord {
+                    revision: row.get(0),
+                    section: if row.get::<_, String>(1) == "down" { Section::Down } else { Section::Up },
+                    segment: usize::try_from(row.get::<_, i32>(2)).unwrap_or(usize::MAX),
+                    done: row.get(3),
+                });
+            }
+        }
+        if log {
+            let sql = format!(
+                "SELECT DISTINCT ON (revision) revision, action, to_char(logged_at AT TIME ZONE 'UTC', {UTC}, \
+                 logged_by FROM schemactl.log ORDER BY revision, id DESC"
+            );
+            for row in self.client.query(&sql, &[]).await? {
+                state.last_log.push(LogEntry {
+                    revision: row.get(0),
+                    action: row.get(1),
+                    at: row.get(2),
+                    by: row.get(3),
+                });
+            }
+        }
+        Ok(state)
+    }
+}
+
+pub(crate) fn database(context: &str, e: &tokio_postgres::Error) -> Error {
+    Error::Database { context: context.to_string(), message: describe(e) }
+}
+
+/// Executes steps on the session.
+pub(crate) struct LiveRunner<'a> {
+    pub session: &'a Session,
+    /// Segments a previous run started and never finished.
+    pub interrupted: BTreeSet<usize>,
+    pub on: &'a mut dyn FnMut(Event),
+}
+
+impl Runner for LiveRunner<'_> {
+    async fn step(&mut self, step: &Step<'_>) -> Result<()> {
+        let client = &self.session.client;
+        let file = &step.revision.file_name;
+        if step.transactional {
+            self.bookkeeping(step, "BEGIN").await?;
+            for statement in step.statements {
+                if let Err(e) = client.batch_execute(&statement.sql).await {
+                    let _ = client.batch_execute("ROLLBACK").await;
+                    return Err(statement_error(statement, &e, step));
+                }
+            }
+            return self.bookkeeping(step, &format!("{}\nCOMMIT", step.after)).await;
+        }
+        let [statement] = step.statements else {
+            return Err(Error::Partial(format!("{file}: a non-transactional segment must be one statement")));
+        };
+        if let Some(before) = &step.before {
+            self.bookkeeping(step, before).await?;
+        }
+        let run = !self.interrupted.contains(&step.index) || self.recover(step, statement).await?;
+        if run {
+            client.batch_execute(&statement.sql).await.map_err(|e| statement_error(statement, &e, step))?;
+        }
+        self.bookkeeping(step, &format!("BEGIN;\n{}\nCOMMIT", step.after)).await
+    }
+}
+
+impl LiveRunner<'_> {
+    async fn bookkeeping(&self, step: &Step<'_>, sql: &str) -> Result<()> {
+        let client = &self.session.client;
+        if let Err(e) = client.batch_execute(sql).await {
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(database(&format!("{}: recording its progress", step.revision.file_name), &e));
+        }
+        Ok(())
+    }
+
+    /// A previous run died inside this statement. For concurrent index builds and drops,
+    /// finds out what it left: returns whether the statement still has to run.
+    async fn recover(&mut self, step: &Step<'_>, statement: &Statement) -> Result<bool> {
+        let client = &self.session.client;
+        let context = format!("{}: checking what the interrupted run left", step.revision.file_name);
+        let mut note = |text: String| (self.on)(Event::Recovered { name: stem(step.revision), note: text });
+        match concurrent_index(&statement.sql) {
+            Some(Concurrent::Create { table, index_name }) => {
+                let sql = "SELECT i.indisvalid, format('%I.%I', n.nspname, c.relname) \
+                           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                           JOIN pg_namespace n ON n.oid = c.relnamespace \
+                           WHERE i.indrelid = to_regclass($1) AND c.relname = $2";
+                let row = client.query_opt(sql, &[&table, &index_name]).await.map_err(|e| database(&context, &e))?;
+                let Some(row) = row else { return Ok(true) };
+                let (valid, name): (bool, String) = (row.get(0), row.get(1));
+                if valid {
+                    note(format!("index {name} was completed by the interrupted run; recorded"));
+                    return Ok(false);
+                }
+                note(format!("dropping the invalid index {name} the interrupted run left, then building it again"));
+                client
+                    .batch_execute(&format!("DROP INDEX CONCURRENTLY {name}"))
+                    .await
+                    .map_err(|e| database(&format!("dropping the invalid index {name}"), &e))?;
+                Ok(true)
+            }
+            Some(Concurrent::Drop { index }) => {
+                let row = client
+                    .query_one("SELECT to_regclass($1) IS NULL", &[&index])
+                    .await
+                    .map_err(|e| database(&context, &e))?;
+                if row.get::<_, bool>(0) {
+                    note(format!("index {index} was already dropped by the interrupted run; recorded"));
+                    return Ok(false);
+                }
+                Ok(true)
+            }
+            None => Ok(true),
+        }
+    }
+}
+
+/// `file:line:column: server error`, with what state the failure left.
+fn statement_error(statement: &Statement, e: &tokio_postgres::Error, step: &Step<'_>) -> Error {
+    let position = match e.as_db_error().and_then(|d| d.position()) {
+        Some(ErrorPosition::Original(p)) => usize::try_from(*p).unwrap_or(0),
+        _ => 0,
+    };
+    let (line, column) = statement.position_of(position);
+    let file = &step.revision.file_name;
+    let direction = match step.section {
+        Section::Up => "applied",
+        Section::Down => "undone",
+    };
+    let note = if step.count == 1 {
+        format!("nothing of {file} was {direction}: its transaction was rolled back")
+    } else if step.transactional {
+        format!(
+            "{file} stopped at step {} of {}, which was rolled back; the steps before it are recorded and a rerun resumes here",
+            step.index + 1,
+            step.count
+        )
+    } else {
+        format!(
+            "{file} stopped at step {} of {} (a statement that runs outside a transaction); the steps before it are \
+             recorded and a rerun resumes here",
+            step.index + 1,
+            step.count
+        )
+    };
+    Error::Statement { location: format!("{}:{line}:{column}", statement.file.display()), message: describe(e), note }
+}

@@ -1,0 +1,335 @@
+//! Pure logic: what the database applied (its history), whether that agrees with the revision
+//! files, and which revisions a command runs.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use schemactl_revision::format::Section;
+use schemactl_revision::Revision;
+
+use crate::error::{Error, Refusal, Result};
+
+/// One row of `schemactl.history`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub revision: String,
+    pub checksum: String,
+    pub message: String,
+    /// `YYYY-MM-DD HH:MM:SS UTC`.
+    pub applied_at: String,
+    pub applied_by: String,
+    /// `None` for revisions recorded by `stamp` (nothing ran).
+    pub duration_ms: Option<i64>,
+}
+
+/// One row of `schemactl.steps`: a segment of a revision that is part-way applied or undone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRecord {
+    pub revision: String,
+    pub section: Section,
+    pub segment: usize,
+    /// False when the segment started (a non-transactional statement) but never finished.
+    pub done: bool,
+}
+
+/// The last thing the log says about a revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub revision: String,
+    /// `up`, `down` or `stamp`.
+    pub action: String,
+    pub at: String,
+    pub by: String,
+}
+
+/// What a database says about itself. Empty when it has no `schemactl` schema.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    /// Ordered by revision id.
+    pub history: Vec<Applied>,
+    pub steps: Vec<StepRecord>,
+    /// The latest log entry per revision.
+    pub last_log: Vec<LogEntry>,
+}
+
+impl State {
+    /// The newest applied revision; `None` is `base`.
+    pub fn current(&self) -> Option<&str> {
+        self.history.iter().map(|a| a.revision.as_str()).max()
+    }
+
+    pub fn applied(&self, id: &str) -> Option<&Applied> {
+        self.history.iter().find(|a| a.revision == id)
+    }
+
+    /// Segments of `revision`'s `section` that are recorded as done.
+    pub fn done_segments(&self, revision: &str, section: Section) -> BTreeSet<usize> {
+        self.steps
+            .iter()
+            .filter(|s| s.revision == revision && s.section == section && s.done)
+            .map(|s| s.segment)
+            .collect()
+    }
+
+    /// Segments that started and never finished (a run died inside them).
+    pub fn interrupted_segments(&self, revision: &str, section: Section) -> BTreeSet<usize> {
+        self.steps
+            .iter()
+            .filter(|s| s.revision == revision && s.section == section && !s.done)
+            .map(|s| s.segment)
+            .collect()
+    }
+
+    /// Revisions with step records in `section`: part-way applied (up) or undone (down).
+    pub fn partial(&self, section: Section) -> BTreeSet<&str> {
+        self.steps.iter().filter(|s| s.section == section).map(|s| s.revision.as_str()).collect()
+    }
+}
+
+/// Checks the history against the files and returns how many revisions (a prefix of `list`)
+/// are applied. Any disagreement refuses the whole command, naming every file involved.
+pub fn verify(list: &[Revision], state: &State) -> Result<usize> {
+    let mut problems = Vec::new();
+    for row in &state.history {
+        match list.iter().find(|r| r.id == row.revision) {
+            None => problems.push(Refusal::Missing { revision: row.revision.clone(), message: row.message.clone() }),
+            Some(r) if r.checksum != row.checksum => problems.push(Refusal::Edited { file: r.file_name.clone() }),
+            Some(_) => {}
+        }
+    }
+    let applied = list.iter().rposition(|r| state.applied(&r.id).is_some()).map_or(0, |last| last + 1);
+    if applied > 0 {
+        let last = &list[applied - 1].file_name;
+        for r in list[..applied].iter().filter(|r| state.applied(&r.id).is_none()) {
+            problems.push(Refusal::Skipped { file: r.file_name.clone(), before: last.clone() });
+        }
+    }
+    if problems.is_empty() {
+        Ok(applied)
+    } else {
+        Err(Error::Refused { problems })
+    }
+}
+
+/// Where `apply` stops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UpTarget {
+    Head,
+    /// The next N pending revisions.
+    Next(usize),
+    /// A revision id, unique prefix or file name.
+    Revision(String),
+}
+
+impl UpTarget {
+    /// `head`, `+N`, or a revision.
+    pub fn parse(text: &str) -> Result<UpTarget> {
+        let text = text.trim();
+        if text == "head" {
+            return Ok(UpTarget::Head);
+        }
+        if let Some(n) = text.strip_prefix('+') {
+            return n
+                .parse()
+                .map(UpTarget::Next)
+                .map_err(|_| Error::Target(format!("`{text}`: +N needs a number of revisions, such as +1")));
+        }
+        Ok(UpTarget::Revision(text.to_string()))
+    }
+}
+
+/// The revisions `apply` runs: `list[range]`, in order. An already applied target is an empty range.
+pub fn up_range(list: &[Revision], applied: usize, target: &UpTarget) -> Result<Range<usize>> {
+    let pending = list.len() - applied;
+    let end = match target {
+        UpTarget::Head => list.len(),
+        UpTarget::Next(n) if *n > pending => {
+            return Err(Error::Target(format!("--to +{n}: only {pending} revision(s) are pending")));
+        }
+        UpTarget::Next(n) => applied + n,
+        UpTarget::Revision(spec) => (schemactl_revision::find(list, spec)? + 1).max(applied),
+    };
+    Ok(applied..end)
+}
+
+/// Where `down` stops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DownTarget {
+    /// Undo the last N.
+    Count(usize),
+    /// Undo everything after this revision (it stays applied).
+    Revision(String),
+    /// Undo everything.
+    Base,
+}
+
+/// The revisions `down` undoes: `list[range]`, run newest first.
+pub fn down_range(list: &[Revision], applied: usize, target: &DownTarget) -> Result<Range<usize>> {
+    let start = match target {
+        DownTarget::Base => 0,
+        DownTarget::Count(n) if *n > applied => {
+            return Err(Error::Target(format!("cannot undo {n} revision(s): only {applied} are applied")));
+        }
+        DownTarget::Count(n) => applied - n,
+        DownTarget::Revision(spec) => {
+            let index = schemactl_revision::find(list, spec)?;
+            if index >= applied {
+                let at = applied.checked_sub(1).map_or("base", |i| list[i].id.as_str());
+                return Err(Error::Target(format!(
+                    "{} is not applied (the database is at {at}): nothing to undo down to it",
+                    list[index].id
+                )));
+            }
+            index + 1
+        }
+    };
+    Ok(start..applied)
+}
+
+/// Refuses a down range containing revisions without a down section, naming all of them,
+/// before anything runs.
+pub fn check_reversible(revisions: &[Revision]) -> Result<()> {
+    let missing: Vec<&str> =
+        revisions.iter().filter(|r| r.down.trim().is_empty()).map(|r| r.file_name.as_str()).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Target(format!(
+        "cannot undo: {} ha{} an empty down section (write one, or use `schemactl stamp` to move the history without running SQL): {}",
+        if missing.len() == 1 { "this revision" } else { "these revisions" },
+        if missing.len() == 1 { "s" } else { "ve" },
+        missing.join(", ")
+    )))
+}
+
+/// Refuses to go on when a revision is half done in the other direction: finishing it first
+/// is the only way to know what the database holds.
+pub fn check_no_partial(list: &[Revision], state: &State, running: Section) -> Result<()> {
+    let other = match running {
+        Section::Up => Section::Down,
+        Section::Down => Section::Up,
+    };
+    let Some(id) = state.partial(other).into_iter().next() else { return Ok(()) };
+    let file = list.iter().find(|r| r.id == id).map_or(id, |r| r.file_name.as_str());
+    Err(Error::Partial(match other {
+        Section::Up => format!(
+            "{file} is partly applied (a run stopped between its non-transactional steps): \
+             run `schemactl apply --to {id}` to finish it first"
+        ),
+        Section::Down => format!(
+            "{file} is partly undone (a `schemactl down` stopped between its non-transactional steps): \
+             run `schemactl down -n 1` to finish undoing it first"
+        ),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemactl_revision::format::{build, Draft};
+    use schemactl_revision::RevisionKind;
+
+    fn revisions(n: usize) -> Vec<Revision> {
+        (0..n)
+            .map(|i| {
+                build(Draft {
+                    id: format!("2026010100000{i}"),
+                    slug: format!("r{i}"),
+                    parent: i.checked_sub(1).map(|p| format!("2026010100000{p}")),
+                    message: format!("revision {i}"),
+                    kind: RevisionKind::Manual,
+                    before: String::new(),
+                    after: String::new(),
+                    hazards: Vec::new(),
+                    up: format!("CREATE TABLE t{i} ();"),
+                    down: if i == 1 { String::new() } else { format!("DROP TABLE t{i};") },
+                })
+            })
+            .collect()
+    }
+
+    fn state_with(list: &[Revision], applied: &[usize]) -> State {
+        let history = applied
+            .iter()
+            .map(|&i| Applied {
+                revision: list[i].id.clone(),
+                checksum: list[i].checksum.clone(),
+                message: list[i].message.clone(),
+                applied_at: String::new(),
+                applied_by: String::new(),
+                duration_ms: Some(1),
+            })
+            .collect();
+        State { history, ..State::default() }
+    }
+
+    #[test]
+    fn an_agreeing_history_is_a_prefix() {
+        let list = revisions(3);
+        assert_eq!(verify(&list, &State::default()).unwrap(), 0);
+        assert_eq!(verify(&list, &state_with(&list, &[0, 1])).unwrap(), 2);
+    }
+
+    #[test]
+    fn every_disagreement_is_named() {
+        let list = revisions(3);
+        let mut state = state_with(&list, &[0, 2]);
+        state.history[0].checksum = "other".into();
+        state.history.push(Applied { revision: "20990101000000".into(), ..state.history[1].clone() });
+        let Err(Error::Refused { problems }) = verify(&list, &state) else { panic!("refused expected") };
+        assert_eq!(
+            problems,
+            [
+                Refusal::Edited { file: list[0].file_name.clone() },
+                Refusal::Missing { revision: "20990101000000".into(), message: "revision 2".into() },
+                Refusal::Skipped { file: list[1].file_name.clone(), before: list[2].file_name.clone() },
+            ]
+        );
+    }
+
+    #[test]
+    fn up_targets() {
+        let list = revisions(4);
+        assert_eq!(up_range(&list, 1, &UpTarget::Head).unwrap(), 1..4);
+        assert_eq!(up_range(&list, 1, &UpTarget::parse("+2").unwrap()).unwrap(), 1..3);
+        assert_eq!(up_range(&list, 4, &UpTarget::Head).unwrap(), 4..4);
+        assert_eq!(up_range(&list, 1, &UpTarget::parse("20260101000002").unwrap()).unwrap(), 1..3);
+        // An applied target means nothing to do, never a down.
+        assert_eq!(up_range(&list, 3, &UpTarget::parse("20260101000000").unwrap()).unwrap(), 3..3);
+        assert!(up_range(&list, 3, &UpTarget::Next(2)).unwrap_err().to_string().contains("only 1 revision(s)"));
+        assert!(UpTarget::parse("+x").is_err());
+        assert!(matches!(up_range(&list, 0, &UpTarget::parse("nope").unwrap()), Err(Error::Revision(_))));
+    }
+
+    #[test]
+    fn down_targets() {
+        let list = revisions(4);
+        assert_eq!(down_range(&list, 3, &DownTarget::Count(1)).unwrap(), 2..3);
+        assert_eq!(down_range(&list, 3, &DownTarget::Base).unwrap(), 0..3);
+        assert_eq!(down_range(&list, 3, &DownTarget::Revision("20260101000000".into())).unwrap(), 1..3);
+        assert!(down_range(&list, 1, &DownTarget::Count(2)).is_err());
+        let err = down_range(&list, 1, &DownTarget::Revision("20260101000002".into())).unwrap_err();
+        assert!(err.to_string().contains("20260101000002 is not applied (the database is at 20260101000000)"), "{err}");
+    }
+
+    #[test]
+    fn empty_down_sections_are_refused_by_name() {
+        let list = revisions(3);
+        assert!(check_reversible(&list[2..]).is_ok());
+        let err = check_reversible(&list).unwrap_err().to_string();
+        assert!(
+            err.contains("this revision has an empty down section") && err.ends_with("20260101000001_r1.sql"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_half_done_revision_blocks_the_other_direction() {
+        let list = revisions(2);
+        let mut state = state_with(&list, &[0]);
+        state.steps.push(StepRecord { revision: list[1].id.clone(), section: Section::Up, segment: 0, done: true });
+        assert!(check_no_partial(&list, &state, Section::Up).is_ok());
+        let err = check_no_partial(&list, &state, Section::Down).unwrap_err().to_string();
+        assert!(err.contains("20260101000001_r1.sql is partly applied"), "{err}");
+    }
+}

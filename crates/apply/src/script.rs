@@ -1,0 +1,208 @@
+//! `--sql`: the same steps as a live run, written out as one plain SQL script for a DBA to
+//! review and run (psql, or any client that stops at the first error).
+
+use std::ops::Range;
+use std::path::Path;
+
+use schemactl_revision::format::Section;
+use schemactl_revision::Revision;
+
+use crate::drive::{run_revision, Runner, Step};
+use crate::error::Result;
+use crate::sql::{literal, BOOKKEEPING_DDL, LOCK_KEY};
+
+/// Writes steps as SQL text.
+struct ScriptRunner {
+    out: String,
+}
+
+impl Runner for ScriptRunner {
+    async fn step(&mut self, step: &Step<'_>) -> Result<()> {
+        // The guard goes inside the first transaction when there is one: even a client that
+        // carries on after errors then only reaches a COMMIT that rolls back.
+        let guard = (step.index == 0).then(|| guard(step.revision, step.section));
+        let out = &mut self.out;
+        if step.transactional {
+            out.push_str("BEGIN;\n");
+            out.extend(guard);
+            for statement in step.statements {
+                out.push_str(&statement.sql);
+                out.push_str(";\n");
+            }
+        } else {
+            out.extend(guard);
+            if let Some(before) = &step.before {
+                out.push_str(before);
+                out.push('\n');
+            }
+            for statement in step.statements {
+                out.push_str(&statement.sql);
+                out.push_str(";\n");
+            }
+            out.push_str("BEGIN;\n");
+        }
+        out.push_str(&step.after);
+        out.push_str("\nCOMMIT;\n");
+        Ok(())
+    }
+}
+
+/// Raises unless the database is exactly where this revision expects it: run twice, or against
+/// another database, the script stops instead of applying anything twice.
+fn guard(revision: &Revision, section: Section) -> String {
+    let id = literal(&revision.id);
+    let current = "coalesce((SELECT max(revision) FROM schemactl.history), 'base')";
+    let checks = match section {
+        Section::Up => {
+            let parent = revision.parent.as_deref().map_or_else(|| "NULL".to_string(), literal);
+            let parent_name = literal(revision.parent.as_deref().unwrap_or("base"));
+            format!(
+                "    IF EXISTS (SELECT FROM schemactl.history WHERE revision = {id}) THEN
+        RAISE EXCEPTION 'schemactl: revision % is already applied to this database', {id};
+    END IF;
+    IF EXISTS (SELECT FROM schemactl.steps WHERE revision = {id}) THEN
+        RAISE EXCEPTION 'schemactl: revision % is partly applied here; finish it with schemactl apply', {id};
+    END IF;
+    IF (SELECT max(revision) FROM schemactl.history) IS DISTINCT FROM {parent} THEN
+        RAISE EXCEPTION 'schemactl: revision % follows %, but this database is at %', {id}, {parent_name}, {current};
+    END IF;
+"
+            )
+        }
+        Section::Down => format!(
+            "    IF (SELECT max(revision) FROM schemactl.history) IS DISTINCT FROM {id} THEN
+        RAISE EXCEPTION 'schemactl: cannot undo revision %: this database is at %', {id}, {current};
+    END IF;
+"
+        ),
+    };
+    format!("DO $schemactl$\nBEGIN\n{checks}END\n$schemactl$;\n")
+}
+
+fn header(out: &mut String, title: &str) {
+    out.push_str(&format!(
+        "-- {title}\n\
+         -- Written by schemactl. Run it with: psql -v ON_ERROR_STOP=1 -f <this file>\n\
+         -- Each revision first checks that the database is at the revision it expects, and its\n\
+         -- transactional statements commit together with its schemactl.history row: run twice,\n\
+         -- or against another database, the script stops instead of changing anything twice.\n\
+         -- Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY...) run on\n\
+         -- their own, each recorded in schemactl.steps so that `schemactl apply` can resume.\n\n\
+         -- Wait for any running `schemactl apply` (the same advisory lock; released on disconnect).\n\
+         DO $schemactl$ BEGIN PERFORM pg_advisory_lock({LOCK_KEY}); END $schemactl$;\n"
+    ));
+}
+
+fn footer(out: &mut String) {
+    out.push_str(&format!("DO $schemactl$ BEGIN PERFORM pg_advisory_unlock({LOCK_KEY}); END $schemactl$;\n"));
+}
+
+fn name(index: Option<usize>, list: &[Revision]) -> &str {
+    index.map_or("base", |i| list[i].id.as_str())
+}
+
+/// The script that applies `list[range]` to a database at `list[range.start - 1]` (or base).
+pub async fn render_up(dir: &Path, list: &[Revision], range: Range<usize>) -> Result<String> {
+    let mut out = String::new();
+    let from = name(range.start.checked_sub(1), list);
+    if range.is_empty() {
+        return Ok(format!("-- schemactl: nothing to apply (the database is at {from})\n"));
+    }
+    let to = name(Some(range.end - 1), list);
+    header(&mut out, &format!("schemactl apply: {} revision(s), from {from} to {to}", range.len()));
+    out.push_str("\n-- Bookkeeping (created when missing).\n");
+    out.push_str(BOOKKEEPING_DDL);
+    let mut runner = ScriptRunner { out };
+    for revision in &list[range] {
+        let segments = revision.up_segments(dir)?;
+        runner.out.push_str(&format!("\n-- {}: {}\n", revision.file_name, revision.message));
+        run_revision(&mut runner, revision, Section::Up, &segments, &Default::default()).await?;
+    }
+    runner.out.push('\n');
+    footer(&mut runner.out);
+    Ok(runner.out)
+}
+
+/// The script that undoes `list[range]`, newest first, from a database at `list[range.end - 1]`.
+pub async fn render_down(dir: &Path, list: &[Revision], range: Range<usize>) -> Result<String> {
+    let mut out = String::new();
+    if range.is_empty() {
+        let at = name(range.end.checked_sub(1), list);
+        return Ok(format!("-- schemactl: nothing to undo (the database is at {at})\n"));
+    }
+    let from = name(Some(range.end - 1), list);
+    let to = name(range.start.checked_sub(1), list);
+    header(&mut out, &format!("schemactl down: undoes {} revision(s), from {from} back to {to}", range.len()));
+    let mut runner = ScriptRunner { out };
+    for revision in list[range].iter().rev() {
+        let segments = revision.down_segments(dir)?;
+        runner.out.push_str(&format!("\n-- undo {}: {}\n", revision.file_name, revision.message));
+        run_revision(&mut runner, revision, Section::Down, &segments, &Default::default()).await?;
+    }
+    runner.out.push('\n');
+    footer(&mut runner.out);
+    Ok(runner.out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemactl_revision::format::{build, Draft};
+    use schemactl_revision::RevisionKind;
+
+    fn revision(id: &str, parent: Option<&str>, message: &str, up: &str, down: &str) -> Revision {
+        build(Draft {
+            id: id.into(),
+            slug: schemactl_revision::slug(message),
+            parent: parent.map(Into::into),
+            message: message.into(),
+            kind: RevisionKind::Planned,
+            before: "b".into(),
+            after: "a".into(),
+            hazards: Vec::new(),
+            up: up.into(),
+            down: down.into(),
+        })
+    }
+
+    fn sample() -> Vec<Revision> {
+        vec![
+            revision(
+                "20261126014500",
+                None,
+                "add widgets",
+                "CREATE TABLE widgets (id bigint PRIMARY KEY, note text);\nINSERT INTO widgets VALUES (1, 'it''s');",
+                "DROP TABLE widgets;",
+            ),
+            revision(
+                "20261127090000",
+                Some("20261126014500"),
+                "index notes",
+                "ALTER TABLE widgets ADD COLUMN kind text;\nCREATE INDEX CONCURRENTLY widgets_note ON widgets (note);\n\
+                 COMMENT ON INDEX widgets_note IS 'notes';",
+                "DROP INDEX CONCURRENTLY widgets_note;\nALTER TABLE widgets DROP COLUMN kind;",
+            ),
+        ]
+    }
+
+    #[tokio::test]
+    async fn up_script() {
+        let list = sample();
+        insta::assert_snapshot!(render_up(Path::new("generated"), &list, 0..2).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn down_script() {
+        let list = sample();
+        insta::assert_snapshot!(render_down(Path::new("generated"), &list, 0..2).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn empty_ranges_say_where_the_database_is() {
+        let list = sample();
+        let up = render_up(Path::new("generated"), &list, 2..2).await.unwrap();
+        assert_eq!(up, "-- schemactl: nothing to apply (the database is at 20261127090000)\n");
+        let down = render_down(Path::new("generated"), &list, 0..0).await.unwrap();
+        assert_eq!(down, "-- schemactl: nothing to undo (the database is at base)\n");
+    }
+}

@@ -1,0 +1,140 @@
+//! The bookkeeping SQL, as text: the live runner and the offline script send the very same
+//! statements, so a script run by psql leaves the same history as `schemactl apply`.
+
+use schemactl_revision::format::Section;
+use schemactl_revision::Revision;
+
+/// The advisory lock key every applier takes (the bytes of "schemact" as a big-endian bigint).
+/// Advisory locks are per database, so appliers of different databases never wait on each other.
+pub const LOCK_KEY: i64 = 8_314_604_121_892_152_180;
+
+/// The schema holding the bookkeeping; introspection leaves it out so diffs never see it.
+pub const SCHEMA: &str = "schemactl";
+
+/// Creates the bookkeeping tables when missing. Safe to repeat.
+pub const BOOKKEEPING_DDL: &str = "\
+CREATE SCHEMA IF NOT EXISTS schemactl;
+CREATE TABLE IF NOT EXISTS schemactl.history (
+    revision text PRIMARY KEY,
+    checksum text NOT NULL,
+    message text NOT NULL DEFAULT '',
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    duration_ms bigint,
+    applied_by text NOT NULL DEFAULT current_user
+);
+CREATE TABLE IF NOT EXISTS schemactl.steps (
+    revision text NOT NULL,
+    section text NOT NULL CHECK (section IN ('up', 'down')),
+    segment integer NOT NULL,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    applied_at timestamptz,
+    PRIMARY KEY (revision, section, segment)
+);
+CREATE TABLE IF NOT EXISTS schemactl.log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    action text NOT NULL CHECK (action IN ('up', 'down', 'stamp')),
+    revision text NOT NULL,
+    logged_at timestamptz NOT NULL DEFAULT now(),
+    logged_by text NOT NULL DEFAULT current_user
+);
+";
+
+/// A string literal, quoted the way `quote_literal` does (E'' when it holds a backslash), so
+/// it reads back the same whatever `standard_conforming_strings` says.
+pub fn literal(text: &str) -> String {
+    let doubled = text.replace('\'', "''");
+    if text.contains('\\') {
+        format!("E'{}'", doubled.replace('\\', "\\\\"))
+    } else {
+        format!("'{doubled}'")
+    }
+}
+
+/// An identifier, always quoted (names come from the catalog or the parser, case preserved).
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+pub(crate) fn section_name(section: Section) -> &'static str {
+    match section {
+        Section::Up => "up",
+        Section::Down => "down",
+    }
+}
+
+fn step_key(revision: &Revision, section: Section, segment: usize) -> String {
+    format!("{}, {}, {segment}", literal(&revision.id), literal(section_name(section)))
+}
+
+/// Marks a non-transactional segment as started before it runs: if the run dies, the next one
+/// knows the statement may have left something behind (an invalid index).
+pub fn step_started(revision: &Revision, section: Section, segment: usize) -> String {
+    format!(
+        "INSERT INTO schemactl.steps (revision, section, segment) VALUES ({}) ON CONFLICT DO NOTHING;",
+        step_key(revision, section, segment)
+    )
+}
+
+/// Records a segment (not the last one) of a revision as done.
+pub fn step_done(revision: &Revision, section: Section, segment: usize) -> String {
+    format!(
+        "INSERT INTO schemactl.steps (revision, section, segment, applied_at) VALUES ({}, now()) \
+         ON CONFLICT (revision, section, segment) DO UPDATE SET applied_at = excluded.applied_at;",
+        step_key(revision, section, segment)
+    )
+}
+
+/// What completes a revision, in the transaction of its last segment: the history row (added
+/// or removed), the log entry, and the end of its step records.
+pub fn finish(revision: &Revision, section: Section) -> String {
+    let id = literal(&revision.id);
+    let history = match section {
+        // The duration covers every segment: from the first step record (earlier segments of a
+        // resumed revision) or else from the start of this transaction.
+        Section::Up => format!(
+            "INSERT INTO schemactl.history (revision, checksum, message, duration_ms) VALUES ({id}, {}, {}, \
+             (extract(epoch FROM clock_timestamp() - coalesce((SELECT min(started_at) FROM schemactl.steps \
+             WHERE revision = {id} AND section = 'up'), now())) * 1000)::bigint);",
+            literal(&revision.checksum),
+            literal(&revision.message),
+        ),
+        Section::Down => format!("DELETE FROM schemactl.history WHERE revision = {id};"),
+    };
+    format!(
+        "{history}\nINSERT INTO schemactl.log (action, revision) VALUES ({}, {id});\n\
+         DELETE FROM schemactl.steps WHERE revision = {id};",
+        literal(section_name(section))
+    )
+}
+
+/// Inserts a history row without running the revision (`stamp`); no duration.
+pub fn stamp_insert(revision: &Revision) -> String {
+    format!(
+        "INSERT INTO schemactl.history (revision, checksum, message) VALUES ({}, {}, {});",
+        literal(&revision.id),
+        literal(&revision.checksum),
+        literal(&revision.message)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_survive_quotes_and_backslashes() {
+        assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(literal(r"a\b'"), r"E'a\\b'''");
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(ident("Users"), "\"Users\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn the_lock_key_spells_schemact() {
+        assert_eq!(LOCK_KEY.to_be_bytes(), *b"schemact");
+    }
+}

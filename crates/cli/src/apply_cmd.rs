@@ -1,0 +1,176 @@
+//! `apply`, `down`, `current`, `history`, `stamp`: the commands backed by the apply crate.
+//! Results go to stdout (one line per revision run, or the `--sql` script); waiting, resuming
+//! and recovery notes go to stderr.
+
+use std::path::Path;
+use std::time::Duration;
+
+use schemactl_apply::{DownTarget, Event, Options, ScriptFrom, State, UpTarget};
+use schemactl_config::Project;
+use schemactl_revision::{Revision, Revisions};
+
+use crate::cli::{ApplyArgs, DbArgs, DownArgs, HistoryArgs, StampArgs};
+use crate::error::CliResult;
+use crate::project;
+
+/// `stamp` has no `--lock-timeout`; it waits as long as `apply` does by default.
+const STAMP_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn report(event: Event) {
+    match event {
+        Event::Waiting { address, reason, wait } => {
+            eprintln!("waiting up to {} for {address} ({reason})", seconds(wait))
+        }
+        Event::Connected { address, waited } => eprintln!("connected to {address} after {}", seconds(waited)),
+        Event::LockWait { holder, timeout } => {
+            eprintln!("waiting up to {} for the schemactl lock: {holder}", seconds(timeout))
+        }
+        Event::Resuming { name, step, of } => eprintln!("resuming {name} at step {step} of {of}"),
+        Event::Recovered { name, note } => eprintln!("{name}: {note}"),
+        Event::Applied { name, elapsed } => println!("applied {name} ({} ms)", elapsed.as_millis()),
+        Event::Reverted { name, elapsed } => println!("reverted {name} ({} ms)", elapsed.as_millis()),
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+fn revisions(project: &Project) -> CliResult<Revisions> {
+    Ok(schemactl_revision::load_dir(&project.revisions_dir)?)
+}
+
+pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
+    let project = project::load(config)?;
+    let revisions = revisions(&project)?;
+    let target = UpTarget::parse(&args.to)?;
+    if args.sql {
+        let url;
+        let from = match args.from.as_deref() {
+            Some(spec) => ScriptFrom::Given(spec),
+            None => {
+                url = project::database(&project, &args.db)?;
+                ScriptFrom::Database { url: &url, wait: args.db.wait }
+            }
+        };
+        print!("{}", schemactl_apply::apply_script(&revisions, from, &target, &mut report).await?);
+        return Ok(());
+    }
+    let url = project::database(&project, &args.db)?;
+    let options = Options { wait: args.db.wait, lock_timeout: args.lock_timeout };
+    let outcome = schemactl_apply::apply(&url, &revisions, &target, options, &mut report).await?;
+    if outcome.ran.is_empty() {
+        println!("nothing to apply (at {})", outcome.at.as_deref().unwrap_or("base"));
+    }
+    Ok(())
+}
+
+pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
+    let project = project::load(config)?;
+    let revisions = revisions(&project)?;
+    let target = match args.to.as_deref() {
+        Some("base") => DownTarget::Base,
+        Some(spec) => DownTarget::Revision(spec.to_string()),
+        None => DownTarget::Count(args.count.unwrap_or(1)),
+    };
+    let url = project::database(&project, &args.db)?;
+    if args.sql {
+        print!("{}", schemactl_apply::down_script(&url, args.db.wait, &revisions, &target, &mut report).await?);
+        return Ok(());
+    }
+    let options = Options { wait: args.db.wait, lock_timeout: args.lock_timeout };
+    let outcome = schemactl_apply::down(&url, &revisions, &target, options, &mut report).await?;
+    let at = outcome.at.as_deref().unwrap_or("base");
+    if outcome.ran.is_empty() {
+        println!("nothing to undo (at {at})");
+    } else {
+        println!("now at {at}");
+    }
+    Ok(())
+}
+
+pub async fn current(config: Option<&Path>, args: DbArgs) -> CliResult<()> {
+    let project = project::load(config)?;
+    let url = project::database(&project, &args)?;
+    let state = schemactl_apply::read_state(&url, args.wait, &mut report).await?;
+    println!("{}", state.current().unwrap_or("base"));
+    for id in state.steps.iter().map(|s| &s.revision).collect::<std::collections::BTreeSet<_>>() {
+        eprintln!("note: revision {id} is part-way (a run stopped between its non-transactional steps)");
+    }
+    Ok(())
+}
+
+pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> {
+    let project = project::load(config)?;
+    // History is where one looks when something is wrong: show the files even when they do
+    // not match their seal, after saying so.
+    let list = match schemactl_revision::load_dir(&project.revisions_dir) {
+        Ok(revisions) => revisions.list,
+        Err(e @ schemactl_revision::Error::Integrity { .. }) => {
+            eprintln!("warning: {e}");
+            schemactl_revision::read_files(&project.revisions_dir)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let width = list.iter().map(|r| r.message.chars().count()).max().unwrap_or(0);
+    if args.offline {
+        for r in &list {
+            println!("{}  {}", r.id, r.message);
+        }
+        return Ok(());
+    }
+    let url = project::database(&project, &args.db)?;
+    let state = schemactl_apply::read_state(&url, args.db.wait, &mut report).await?;
+    for r in &list {
+        let current = if state.current() == Some(r.id.as_str()) { "  (current)" } else { "" };
+        println!("{}  {:<width$}  {}{current}", r.id, r.message, status(r, &state));
+    }
+    for row in state.history.iter().filter(|a| !list.iter().any(|r| r.id == a.revision)) {
+        let current = if state.current() == Some(row.revision.as_str()) { "  (current)" } else { "" };
+        println!(
+            "{}  {:<width$}  applied {} by {}, but no revision file has this id{current}",
+            row.revision, row.message, row.applied_at, row.applied_by
+        );
+    }
+    Ok(())
+}
+
+fn status(revision: &Revision, state: &State) -> String {
+    if let Some(row) = state.applied(&revision.id) {
+        let mut text = match row.duration_ms {
+            Some(ms) => format!("applied {} by {} ({ms} ms)", row.applied_at, row.applied_by),
+            None => format!("stamped {} by {} (not run)", row.applied_at, row.applied_by),
+        };
+        if row.checksum != revision.checksum {
+            text.push_str(", but the file changed since");
+        }
+        return text;
+    }
+    if state.steps.iter().any(|s| s.revision == revision.id) {
+        return "part-way (`schemactl apply` resumes it)".into();
+    }
+    match state.last_log.iter().find(|l| l.revision == revision.id && l.action == "down") {
+        Some(undone) => format!("pending (undone {} by {})", undone.at, undone.by),
+        None => "pending".into(),
+    }
+}
+
+pub async fn stamp(config: Option<&Path>, args: StampArgs) -> CliResult<()> {
+    let project = project::load(config)?;
+    let revisions = revisions(&project)?;
+    let index = match args.revision.as_str() {
+        "base" => None,
+        spec => Some(schemactl_revision::find(&revisions.list, spec)?),
+    };
+    let url = project::database(&project, &args.db)?;
+    let options = Options { wait: args.db.wait, lock_timeout: STAMP_LOCK_TIMEOUT };
+    let stamped = schemactl_apply::stamp(&url, &revisions, index, options, &mut report).await?;
+    for name in &stamped.forgotten {
+        println!("forgot {name}");
+    }
+    for name in &stamped.recorded {
+        println!("recorded {name}");
+    }
+    println!("stamped {} (no SQL was run)", stamped.at.as_deref().unwrap_or("base"));
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! `schemactl plan` (diff the revisions' state against schema/, write the next revision),
+//! `schemactl revision` (an empty one for hand-written SQL) and `schemactl reseal`.
+
+use crate::cli::{Format, PlanArgs, RevisionArgs};
+use crate::error::{CliError, CliResult};
+use crate::sources::Source;
+use crate::{project, states};
+use schemactl_plan::Plan;
+use schemactl_revision::format::{build, Draft};
+use schemactl_revision::{seal, Revision, RevisionKind, Revisions};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
+    let project = project::load(config)?;
+    let message = match (&args.message, args.dry_run || args.check) {
+        (Some(m), _) if !m.trim().is_empty() => Some(m.clone()),
+        (_, true) => None,
+        _ => {
+            return Err(CliError::Usage(
+                "plan writes a revision: give it a message with -m \"...\" (or use --dry-run or --check)".into(),
+            ))
+        }
+    };
+    let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
+    let desired = Source::Files { statements: schemactl_source::load_path(&project.schema_dir)? };
+    let (current, from_cache) = states::revisions_source(&revisions)?;
+    let shadow = states::start_shadow(args.shadow.dev_url.as_deref()).await?;
+    let outcome = compute(&shadow, &revisions, current, from_cache, &desired).await;
+    let _ = shadow.close().await;
+    let computed = outcome?;
+
+    for u in &computed.up.unmanaged {
+        eprintln!("warning: unmanaged object, not compared: {u}");
+    }
+    print!("{}", render(&computed.up, args.format));
+    if args.check {
+        if computed.up.steps.is_empty() {
+            eprintln!(
+                "{} matches the revisions in {}",
+                project::shown(&project.schema_dir),
+                project::shown(&project.revisions_dir)
+            );
+            return Ok(());
+        }
+        return Err(CliError::CheckFailed(format!(
+            "{} differs from the revisions in {}: {} step(s) are in no revision; run `schemactl plan -m \"...\"` and commit the new revision",
+            project::shown(&project.schema_dir),
+            project::shown(&project.revisions_dir),
+            computed.up.steps.len()
+        )));
+    }
+    if args.dry_run {
+        return Ok(());
+    }
+    let head = revisions.head().map(|r| r.id.clone());
+    if computed.up.steps.is_empty() {
+        if !computed.cache_intact {
+            write_seal(
+                &revisions,
+                &revisions.list,
+                Some(&states::state_text(head.as_deref(), &computed.desired_script)),
+            )?;
+        }
+        eprintln!("nothing to plan: {} matches the revisions", project::shown(&project.schema_dir));
+        return Ok(());
+    }
+    let draft = Draft {
+        id: schemactl_revision::new_id(unix_now(), head.as_deref()),
+        slug: schemactl_revision::slug(message.as_deref().unwrap_or_default()),
+        parent: head,
+        message: message.unwrap_or_default(),
+        kind: RevisionKind::Planned,
+        before: states::fingerprint(&computed.current_script),
+        after: states::fingerprint(&computed.desired_script),
+        hazards: hazard_kinds(&computed.up),
+        up: schemactl_plan::render_sql(&computed.up),
+        down: schemactl_plan::render_sql(&computed.down),
+    };
+    let revision = build(draft);
+    write_revision(&revisions, revision, Some(&computed.desired_script))
+}
+
+/// What `plan` works out in the shadow.
+struct Computed {
+    up: Plan,
+    down: Plan,
+    current_script: String,
+    desired_script: String,
+    /// The state cache was used and reproduced itself exactly.
+    cache_intact: bool,
+}
+
+async fn compute(
+    shadow: &schemactl_shadow::Shadow,
+    revisions: &Revisions,
+    current: Source,
+    from_cache: bool,
+    desired: &Source,
+) -> CliResult<Computed> {
+    let mut opened = states::open_all(shadow, &[&Source::Empty, &current, desired]).await?;
+    let result = async {
+        let current_script = states::creation_script(&opened[0].catalog, &opened[1].catalog)?;
+        let head = revisions.head().map(|r| r.id.as_str());
+        let cache_intact = from_cache && revisions.state_cache() == Some(states::state_text(head, &current_script));
+        if from_cache && !cache_intact {
+            // The cache did not reproduce itself: never plan from a state we cannot trust.
+            eprintln!(
+                "warning: {}/state.sql does not reproduce itself; replaying every revision",
+                project::shown(&revisions.dir)
+            );
+            let replay = Source::Script { statements: states::replay_statements(&revisions.list, &revisions.dir)? };
+            let mut fresh = states::open_all(shadow, &[&replay]).await?;
+            std::mem::swap(&mut opened[1], &mut fresh[0]);
+            states::close_all(shadow, fresh).await;
+            let current_script = states::creation_script(&opened[0].catalog, &opened[1].catalog)?;
+            return finish(&opened, current_script, false).await;
+        }
+        finish(&opened, current_script, cache_intact).await
+    }
+    .await;
+    states::close_all(shadow, opened).await;
+    result
+}
+
+async fn finish(opened: &[crate::sources::Opened], current_script: String, cache_intact: bool) -> CliResult<Computed> {
+    let (empty, current, desired) = (&opened[0], &opened[1], &opened[2]);
+    let up = states::plan_between(current, desired).await?;
+    let down = states::plan_between(desired, current).await?;
+    let desired_script = states::creation_script(&empty.catalog, &desired.catalog)?;
+    Ok(Computed { up, down, current_script, desired_script, cache_intact })
+}
+
+fn render(plan: &Plan, format: Format) -> String {
+    match format {
+        Format::Sql => schemactl_plan::render_sql(plan),
+        Format::Human => schemactl_plan::render_human(plan),
+        Format::Json => schemactl_plan::render_json(plan),
+        Format::Markdown => schemactl_plan::render_markdown(plan),
+    }
+}
+
+fn hazard_kinds(plan: &Plan) -> Vec<String> {
+    let kinds: BTreeSet<String> =
+        plan.steps.iter().flat_map(|s| s.hazards.iter().map(|h| h.kind.to_string())).collect();
+    kinds.into_iter().collect()
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Writes a new revision after the current head and re-seals. `state_script`: the schema
+/// after it, when known (planned revisions); hand-written ones drop the cache, since their
+/// effect is known only once they have run.
+fn write_revision(revisions: &Revisions, revision: Revision, state_script: Option<&str>) -> CliResult<()> {
+    std::fs::create_dir_all(&revisions.dir).map_err(|source| CliError::Io { path: revisions.dir.clone(), source })?;
+    let path = revisions.dir.join(&revision.file_name);
+    if path.exists() {
+        return Err(CliError::Usage(format!("{} already exists", path.display())));
+    }
+    std::fs::write(&path, &revision.text).map_err(|source| CliError::Io { path: path.clone(), source })?;
+    let mut list = revisions.list.clone();
+    list.push(revision.clone());
+    let state = state_script.map(|s| states::state_text(Some(&revision.id), s));
+    write_seal(revisions, &list, state.as_deref())?;
+    println!("wrote {}", project::shown(&path));
+    Ok(())
+}
+
+fn write_seal(revisions: &Revisions, list: &[Revision], state: Option<&str>) -> CliResult<()> {
+    Ok(seal::write(&revisions.dir, list, state)?)
+}
+
+pub fn revision(config: Option<&Path>, args: RevisionArgs) -> CliResult<()> {
+    let project = project::load(config)?;
+    let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
+    let head = revisions.head();
+    let fingerprint = head.map_or_else(|| states::fingerprint(""), |h| h.after.clone());
+    let draft = Draft {
+        id: schemactl_revision::new_id(unix_now(), head.map(|h| h.id.as_str())),
+        slug: schemactl_revision::slug(&args.message),
+        parent: head.map(|h| h.id.clone()),
+        message: args.message,
+        kind: RevisionKind::Manual,
+        before: fingerprint.clone(),
+        after: fingerprint,
+        hazards: Vec::new(),
+        up: "-- Hand-written SQL, run in one transaction by `schemactl apply` (data migrations: UPDATE, INSERT...).\n\
+             -- Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY) run on their own.\n\
+             -- After editing, run `schemactl reseal` (only while no database has applied this revision)."
+            .into(),
+        down: "-- SQL that undoes the up section, run by `schemactl down`.".into(),
+    };
+    write_revision(&revisions, build(draft), None)
+}
+
+/// Re-seals after deliberate edits. The chain of parents must still hold; checksums of
+/// databases that already applied an edited revision will not match (apply refuses them).
+pub fn reseal(config: Option<&Path>) -> CliResult<()> {
+    let project = project::load(config)?;
+    let list = schemactl_revision::read_files(&project.revisions_dir)?;
+    let problems = schemactl_revision::dir::chain_problems(&list);
+    if !problems.is_empty() {
+        return Err(schemactl_revision::Error::Integrity { problems }.into());
+    }
+    for r in &list {
+        // Statements must parse before we vouch for them.
+        r.up_segments(&project.revisions_dir)?;
+        r.down_segments(&project.revisions_dir)?;
+    }
+    seal::write(&project.revisions_dir, &list, None)?;
+    println!("sealed {} revision(s) in {}", list.len(), project::shown(&project.revisions_dir.join(seal::SUM_FILE)));
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! The revision file format: a header of `-- key: value` comment lines, then an up section and
+//! a down section, each introduced by a marker line. The whole file is valid SQL, so editors
+//! highlight it and psql could run either section by hand.
+
+use crate::error::{Error, Result};
+use crate::{sha256_hex, Revision, RevisionKind};
+
+const FIRST_LINE: &str = "-- schemactl revision ";
+const UP_MARKER: &str = "-- schemactl:up";
+const DOWN_MARKER: &str = "-- schemactl:down";
+const NOTE: &str = "-- Sealed in schemactl.sum. Edit only before it is applied anywhere, then run `schemactl reseal`.";
+
+/// Which part of the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Up,
+    Down,
+}
+
+/// What a new revision holds; [`build`] turns it into a [`Revision`] with its text.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub id: String,
+    pub slug: String,
+    pub parent: Option<String>,
+    pub message: String,
+    pub kind: RevisionKind,
+    pub before: String,
+    pub after: String,
+    pub hazards: Vec<String>,
+    pub up: String,
+    pub down: String,
+}
+
+/// Renders a draft into its file text and returns the revision that text parses to.
+pub fn build(draft: Draft) -> Revision {
+    let hazards = if draft.hazards.is_empty() { "none".to_string() } else { draft.hazards.join(", ") };
+    let message = one_line(&draft.message);
+    let mut text = format!(
+        "{FIRST_LINE}{id}\n-- parent: {parent}\n-- kind: {kind}\n-- message: {message}\n\
+         -- schema-before: {before}\n-- schema-after: {after}\n-- hazards: {hazards}\n{NOTE}\n\n{UP_MARKER}\n",
+        id = draft.id,
+        parent = draft.parent.as_deref().unwrap_or("none"),
+        kind = draft.kind.as_str(),
+        before = draft.before,
+        after = draft.after,
+    );
+    push_section(&mut text, &draft.up);
+    text.push('\n');
+    text.push_str(DOWN_MARKER);
+    text.push('\n');
+    push_section(&mut text, &draft.down);
+    let file_name = format!("{}_{}.sql", draft.id, draft.slug);
+    Revision {
+        checksum: sha256_hex(text.as_bytes()),
+        id: draft.id,
+        file_name,
+        parent: draft.parent,
+        message,
+        kind: draft.kind,
+        before: draft.before,
+        after: draft.after,
+        hazards: draft.hazards,
+        up: draft.up.trim().to_string(),
+        down: draft.down.trim().to_string(),
+        text,
+    }
+}
+
+fn push_section(text: &mut String, body: &str) {
+    let body = body.trim();
+    if !body.is_empty() {
+        text.push_str(body);
+        text.push('\n');
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Parses a revision file. `file_name` must start with the id the header names.
+pub fn parse(file_name: &str, text: &str) -> Result<Revision> {
+    let bad = |line: usize, reason: String| Error::Format { file: file_name.to_string(), line, reason };
+    let mut lines = text.lines().enumerate();
+    let id = match lines.next() {
+        Some((_, first)) => first.strip_prefix(FIRST_LINE).map(str::trim).unwrap_or_default(),
+        None => "",
+    };
+    if id.is_empty() {
+        return Err(bad(1, format!("the first line must be `{FIRST_LINE}<id>`")));
+    }
+    if !file_name.starts_with(&format!("{id}_")) {
+        return Err(bad(1, format!("the header names revision {id} but the file name does not start with `{id}_`")));
+    }
+    let mut fields: Vec<(&str, &str, usize)> = Vec::new();
+    for (index, line) in lines.by_ref() {
+        let Some(rest) = line.strip_prefix("-- ") else { break };
+        let Some((key, value)) = rest.split_once(": ") else { continue };
+        if key.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+            fields.push((key, value.trim(), index + 1));
+        }
+    }
+    let field = |key: &str| fields.iter().find(|(k, _, _)| *k == key).map(|(_, v, _)| v.to_string());
+    let required = |key: &str| field(key).ok_or_else(|| bad(2, format!("the header has no `-- {key}:` line")));
+    let kind = match required("kind")?.as_str() {
+        "planned" => RevisionKind::Planned,
+        "manual" => RevisionKind::Manual,
+        other => return Err(bad(3, format!("unknown kind `{other}` (planned or manual)"))),
+    };
+    let parent = required("parent")?;
+    let hazards = required("hazards")?;
+    let (up, down) = sections(text)
+        .ok_or_else(|| bad(1, format!("a revision needs a `{UP_MARKER}` line followed by a `{DOWN_MARKER}` line")))?;
+    Ok(Revision {
+        id: id.to_string(),
+        file_name: file_name.to_string(),
+        parent: (parent != "none").then_some(parent),
+        message: field("message").unwrap_or_default(),
+        kind,
+        before: required("schema-before")?,
+        after: required("schema-after")?,
+        hazards: if hazards == "none" {
+            Vec::new()
+        } else {
+            hazards.split(',').map(|h| h.trim().to_string()).collect()
+        },
+        up: up.trim().to_string(),
+        down: down.trim().to_string(),
+        checksum: sha256_hex(text.as_bytes()),
+        text: text.to_string(),
+    })
+}
+
+/// Byte ranges of the up and down sections' bodies.
+fn section_ranges(text: &str) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let mut up_start = None;
+    let mut down_marker = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end();
+        if bare == UP_MARKER && up_start.is_none() {
+            up_start = Some(offset + line.len());
+        } else if bare == DOWN_MARKER && up_start.is_some() && down_marker.is_none() {
+            down_marker = Some((offset, offset + line.len()));
+        }
+        offset += line.len();
+    }
+    let up_start = up_start?;
+    let (down_line, down_start) = down_marker?;
+    Some((up_start..down_line, down_start..text.len()))
+}
+
+fn sections(text: &str) -> Option<(&str, &str)> {
+    let (up, down) = section_ranges(text)?;
+    Some((&text[up], &text[down]))
+}
+
+/// The text with everything but one section's body replaced by spaces (newlines kept), so a
+/// parser run on it reports positions in the file.
+pub fn mask_except(text: &str, section: Section) -> String {
+    let Some((up, down)) = section_ranges(text) else { return String::new() };
+    let keep = match section {
+        Section::Up => up,
+        Section::Down => down,
+    };
+    text.char_indices().map(|(i, c)| if keep.contains(&i) || c == '\n' { c } else { ' ' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> Draft {
+        Draft {
+            id: "20261126014500".into(),
+            slug: "add_widgets".into(),
+            parent: Some("20261125000000".into()),
+            message: "add\nwidgets".into(),
+            kind: RevisionKind::Planned,
+            before: "aa".into(),
+            after: "bb".into(),
+            hazards: vec!["data-loss".into(), "index-build".into()],
+            up: "CREATE TABLE w (id int);\n".into(),
+            down: "DROP TABLE w;".into(),
+        }
+    }
+
+    #[test]
+    fn build_then_parse_round_trips() {
+        let built = build(draft());
+        assert_eq!(built.file_name, "20261126014500_add_widgets.sql");
+        let parsed = parse(&built.file_name, &built.text).unwrap();
+        assert_eq!(parsed, built);
+        assert_eq!(parsed.message, "add widgets");
+        assert_eq!(parsed.hazards, ["data-loss", "index-build"]);
+    }
+
+    #[test]
+    fn masking_keeps_positions() {
+        let built = build(draft());
+        let masked = mask_except(&built.text, Section::Down);
+        assert_eq!(masked.len(), built.text.len());
+        assert_eq!(masked.trim(), "DROP TABLE w;");
+        let line = masked.lines().position(|l| l.contains("DROP")).unwrap();
+        assert_eq!(built.text.lines().nth(line).unwrap(), "DROP TABLE w;");
+    }
+
+    #[test]
+    fn rejects_files_that_are_not_revisions() {
+        let err = parse("x.sql", "CREATE TABLE t ();").unwrap_err().to_string();
+        assert!(err.contains("x.sql:1: the first line must be"), "{err}");
+        let text = build(draft()).text.replace("-- schemactl:down\n", "");
+        let err = parse("20261126014500_add_widgets.sql", &text).unwrap_err().to_string();
+        assert!(err.contains("schemactl:down"), "{err}");
+        let err = parse("20261126014501_x.sql", &build(draft()).text).unwrap_err().to_string();
+        assert!(err.contains("does not start with `20261126014500_`"), "{err}");
+    }
+}

@@ -1,0 +1,112 @@
+//! The seal detects every kind of tampering with the revisions directory, and names the file.
+
+use schemactl_revision::format::{build, Draft};
+use schemactl_revision::{load_dir, seal, Error, Problem, Revision, RevisionKind};
+use std::path::Path;
+
+fn revision(id: &str, parent: Option<&str>, up: &str) -> Revision {
+    build(Draft {
+        id: id.into(),
+        slug: format!("r{id}"),
+        parent: parent.map(Into::into),
+        message: format!("revision {id}"),
+        kind: RevisionKind::Manual,
+        before: "x".into(),
+        after: "x".into(),
+        hazards: vec![],
+        up: up.into(),
+        down: String::new(),
+    })
+}
+
+fn project(dir: &Path) -> Vec<Revision> {
+    let revs = vec![
+        revision("20260101000000", None, "CREATE TABLE a (id int);"),
+        revision("20260102000000", Some("20260101000000"), "CREATE TABLE b (id int);"),
+        revision("20260103000000", Some("20260102000000"), "CREATE TABLE c (id int);"),
+    ];
+    for r in &revs {
+        std::fs::write(dir.join(&r.file_name), &r.text).unwrap();
+    }
+    seal::write(dir, &revs, Some("CREATE TABLE a (id int);\n")).unwrap();
+    revs
+}
+
+fn problems(dir: &Path) -> Vec<Problem> {
+    match load_dir(dir) {
+        Err(Error::Integrity { problems }) => problems,
+        other => panic!("expected an integrity error, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_intact_directory_loads_with_its_state_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let revs = project(tmp.path());
+    let loaded = load_dir(tmp.path()).unwrap();
+    assert_eq!(loaded.list, revs);
+    assert_eq!(loaded.state_cache().as_deref(), Some("CREATE TABLE a (id int);\n"));
+    std::fs::write(tmp.path().join("state.sql"), "edited").unwrap();
+    assert_eq!(load_dir(tmp.path()).unwrap().state_cache(), None, "an edited cache is not used");
+}
+
+#[test]
+fn an_edited_revision_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let revs = project(tmp.path());
+    let path = tmp.path().join(&revs[1].file_name);
+    std::fs::write(&path, revs[1].text.replace("TABLE b", "TABLE bb")).unwrap();
+    assert_eq!(problems(tmp.path()), [Problem::Edited { file: revs[1].file_name.clone() }]);
+}
+
+#[test]
+fn a_deleted_revision_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let revs = project(tmp.path());
+    std::fs::remove_file(tmp.path().join(&revs[2].file_name)).unwrap();
+    assert_eq!(problems(tmp.path()), [Problem::Deleted { file: revs[2].file_name.clone() }]);
+}
+
+#[test]
+fn an_inserted_revision_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let revs = project(tmp.path());
+    let inserted = revision("20260101120000", Some("20260101000000"), "SELECT 1;");
+    std::fs::write(tmp.path().join(&inserted.file_name), &inserted.text).unwrap();
+    let found = problems(tmp.path());
+    assert!(
+        found.contains(&Problem::Inserted { file: inserted.file_name.clone(), before: revs[1].file_name.clone() }),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_new_unsealed_file_and_a_hand_edited_seal_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _ = project(tmp.path());
+    let extra = revision("20260104000000", Some("20260103000000"), "SELECT 1;");
+    std::fs::write(tmp.path().join(&extra.file_name), &extra.text).unwrap();
+    assert_eq!(problems(tmp.path()), [Problem::Unsealed { file: extra.file_name.clone() }]);
+    std::fs::remove_file(tmp.path().join(&extra.file_name)).unwrap();
+
+    let sum = tmp.path().join("schemactl.sum");
+    let text = std::fs::read_to_string(&sum).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.swap(2, 3);
+    std::fs::write(&sum, lines.join("\n")).unwrap();
+    assert!(matches!(problems(tmp.path()).as_slice(), [Problem::SumCorrupt { .. }]));
+}
+
+#[test]
+fn a_broken_parent_chain_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut revs = project(tmp.path());
+    revs[2] = revision("20260103000000", Some("20260101000000"), "CREATE TABLE c (id int);");
+    std::fs::write(tmp.path().join(&revs[2].file_name), &revs[2].text).unwrap();
+    seal::write(tmp.path(), &revs, None).unwrap();
+    let found = problems(tmp.path());
+    assert!(
+        matches!(found.as_slice(), [Problem::BrokenParent { file, .. }] if *file == revs[2].file_name),
+        "{found:?}"
+    );
+}
