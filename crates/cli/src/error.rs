@@ -34,6 +34,9 @@ pub enum CliError {
     /// `verify` found revisions that do not replay cleanly or do not produce schema/.
     #[error("verify: {0}")]
     Verify(String),
+    /// The plan did not apply to a copy of the current state, or did not reach the desired one.
+    #[error("plan: {0}")]
+    Diverged(String),
     /// A file could not be written.
     #[error("{}: {source}", path.display())]
     Io { path: std::path::PathBuf, source: std::io::Error },

@@ -59,7 +59,7 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
             write_seal(
                 &revisions,
                 &revisions.list,
-                Some(&states::state_text(head.as_deref(), &computed.desired_script)),
+                Some(&states::state_text(head.as_deref(), &computed.current_script)),
             )?;
         }
         eprintln!("nothing to plan: {} matches the revisions", project::shown(&project.schema_dir));
@@ -72,13 +72,13 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
         message: message.unwrap_or_default(),
         kind: RevisionKind::Planned,
         before: states::fingerprint(&computed.current_script),
-        after: states::fingerprint(&computed.desired_script),
+        after: states::fingerprint(&computed.after_script),
         hazards: hazard_kinds(&computed.up),
         up: schemactl_plan::render_sql(&computed.up),
         down: schemactl_plan::render_sql(&computed.down),
     };
     let revision = build(draft);
-    write_revision(&revisions, revision, Some(&computed.desired_script))
+    write_revision(&revisions, revision, Some(&computed.after_script))
 }
 
 /// What `plan` works out in the shadow.
@@ -86,7 +86,9 @@ struct Computed {
     up: Plan,
     down: Plan,
     current_script: String,
-    desired_script: String,
+    /// The state after running `up` on the current state: the new state cache. Not the
+    /// desired state's own script, since columns added by ALTER TABLE come last.
+    after_script: String,
     /// The state cache was used and reproduced itself exactly.
     cache_intact: bool,
 }
@@ -127,8 +129,40 @@ async fn finish(opened: &[crate::sources::Opened], current_script: String, cache
     let (empty, current, desired) = (&opened[0], &opened[1], &opened[2]);
     let up = states::plan_between(current, desired).await?;
     let down = states::plan_between(desired, current).await?;
-    let desired_script = states::creation_script(&empty.catalog, &desired.catalog)?;
-    Ok(Computed { up, down, current_script, desired_script, cache_intact })
+    let after_script = if up.steps.is_empty() {
+        current_script.clone()
+    } else {
+        apply_and_replan(current, desired, &empty.catalog, &up).await?
+    };
+    Ok(Computed { up, down, current_script, after_script, cache_intact })
+}
+
+/// Runs the plan on the current state's shadow database and plans again: a plan that does not
+/// apply, or after which anything remains to do, is refused before it becomes a revision.
+/// Returns the creation script of the state it produced.
+async fn apply_and_replan(
+    current: &crate::sources::Opened,
+    desired: &crate::sources::Opened,
+    empty: &schemactl_model::Catalog,
+    up: &Plan,
+) -> CliResult<String> {
+    let script = schemactl_plan::render_sql(up);
+    let statements = schemactl_source::split_script(std::path::Path::new("plan.sql"), &script)?;
+    schemactl_shadow::run_script(&current.client, &statements, false)
+        .await
+        .map_err(|e| CliError::Diverged(format!("the plan failed on a copy of the current state: {e}")))?;
+    let after = schemactl_introspect::introspect(&current.client).await?;
+    let mut wanted = desired.catalog.clone();
+    schemactl_introspect::reconcile_checks(&after, &mut wanted, &desired.client).await;
+    let rest = schemactl_plan::plan(&after, &wanted)?;
+    if !rest.steps.is_empty() {
+        return Err(CliError::Diverged(format!(
+            "after applying the plan to a copy of the current state, {} step(s) remain (please report this):\n{}",
+            rest.steps.len(),
+            schemactl_plan::render_sql(&rest)
+        )));
+    }
+    states::creation_script(empty, &after)
 }
 
 fn render(plan: &Plan, format: Format) -> String {
