@@ -208,3 +208,43 @@ async fn the_example_project_is_planned_and_verifies() {
     let verify = run(root, &dev, &["verify"]);
     assert!(verify.status.success(), "{}", text(&verify));
 }
+
+#[tokio::test]
+async fn status_shows_current_pending_and_drift() {
+    let dev = dev().await;
+    let target = schemactl_testkit::TestDb::new().await;
+    let db = target.url.to_secret_url();
+    let tmp = project(USERS_V1);
+    let dir = tmp.path();
+    assert!(run(dir, &dev, &["plan", "-m", "users"]).status.success());
+    std::fs::write(dir.join("schema/users.sql"), USERS_V2).unwrap();
+    assert!(run(dir, &dev, &["plan", "-m", "names"]).status.success());
+    let files = revision_files(dir);
+    let stem = |p: &PathBuf| p.file_stem().unwrap().to_string_lossy().to_string();
+
+    let out = run(dir, &dev, &["status", "--db", &db]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("current:  base") && text(&out).contains("pending:  2 revision(s)"), "{}", text(&out));
+    let out = run(dir, &dev, &["apply", "--db", &db, "--to", "+1"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(dir, &dev, &["status", "--db", &db]);
+    assert!(text(&out).contains(&format!("current:  {}", stem(&files[0]))), "{}", text(&out));
+    assert!(text(&out).contains(&format!("  {}  names", stem(&files[1]))), "{}", text(&out));
+    assert!(text(&out).contains("drift:    none"), "{}", text(&out));
+
+    // A change made by hand, outside the revisions, is reported with what would undo it.
+    target.execute_script("ALTER TABLE portal.users ADD COLUMN nickname text;").await;
+    let out = run(dir, &dev, &["status", "--db", &db]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("drift:    the schema differs"), "{}", text(&out));
+    assert!(text(&out).contains("DROP COLUMN nickname"), "{}", text(&out));
+    assert!(password_free(&text(&out), &db));
+}
+
+/// No output may carry the password of an address that has one.
+fn password_free(output: &str, url: &str) -> bool {
+    match url.split_once("://").and_then(|(_, rest)| rest.split_once('@')).and_then(|(cred, _)| cred.split_once(':')) {
+        Some((_, password)) if !password.is_empty() => !output.contains(password),
+        _ => true,
+    }
+}
