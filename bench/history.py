@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """Does `schemactl plan` slow down as the revision history grows?
 
-Not a test. Builds a project whose history has N revisions (each adds a table with an index
-and a foreign key to the previous one, the way a real schema grows), then times, for each N
+Not a test. Builds a project whose history has N revisions, then times, for each N
 (median of --runs, wall clock, embedded shadow cluster unless SCHEMACTL_DEV_URL is set):
 
   cache   schemactl plan --check                  (the state after the last revision comes
@@ -11,7 +10,12 @@ and a foreign key to the previous one, the way a real schema grows), then times,
                                                    cache avoids)
   verify  schemactl verify                         (replays up, down, up: CI's full check)
 
-Python 3 standard library only. Usage: python3 bench/history.py --sizes 10,100,300 --runs 3
+Two histories (--mode): `churn` keeps the schema the same size while the history grows (each
+revision adds or drops one table, so only the history's length changes); `grow` adds a table
+with an index and a foreign key per revision, the way a real schema grows (the schema's size
+then dominates both timings).
+
+Python 3 standard library only. Usage: python3 bench/history.py --mode churn --sizes 10,100,300
 """
 
 import argparse
@@ -46,27 +50,33 @@ def timed(args, cwd, runs, before=None):
     return statistics.median(samples)
 
 
-def table(i):
-    parent = f",\n  prev_id bigint REFERENCES hist.t{i - 1} (id)" if i > 0 else ""
+def table(i, linked=True):
+    parent = f",\n  prev_id bigint REFERENCES hist.t{i - 1} (id)" if linked and i > 0 else ""
     return (f"CREATE TABLE hist.t{i} (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
             f"  name text NOT NULL,\n  created_at timestamptz NOT NULL DEFAULT now(){parent}\n);\n"
             f"CREATE INDEX t{i}_created_idx ON hist.t{i} (created_at);\n")
 
 
-def grow(project, upto, have):
+def grow(project, upto, have, mode):
     """Adds revisions have..upto-1, one `plan -m` each."""
     schema = project / "schema" / "hist.sql"
-    text = schema.read_text() if schema.exists() else "CREATE SCHEMA hist;\n"
+    base = "CREATE SCHEMA hist;\nCREATE TABLE hist.keep (id int PRIMARY KEY);\n"
+    text = schema.read_text() if schema.exists() else base
     for i in range(have, upto):
-        text += table(i)
+        if mode == "grow":
+            text += table(i)
+        else:
+            # Revision i creates hist.t<i> when i is even, drops hist.t<i-1> when odd.
+            text = base + (table(i, linked=False) if i % 2 == 0 else "")
         schema.write_text(text)
-        run(["plan", "-m", f"table {i}"], project)
+        run(["plan", "-m", f"revision {i}"], project)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="10,100,300")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--mode", choices=["churn", "grow"], default="churn")
     args = p.parse_args()
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "schemactl"], cwd=ROOT, check=True)
     sizes = sorted(int(s) for s in args.sizes.split(","))
@@ -78,7 +88,7 @@ def main():
         have = 0
         print(f"{'revisions':>9} {'cache s':>8} {'replay s':>9} {'verify s':>9}")
         for n in sizes:
-            grow(project, n, have)
+            grow(project, n, have, args.mode)
             have = n
             saved = state.read_text()
             cache = timed(["plan", "--check"], project, args.runs)

@@ -140,12 +140,12 @@ pub async fn down(
     let applied = verify(list, &state)?;
     check_no_partial(list, &state, Section::Down)?;
     let range = down_range(list, applied, target)?;
-    check_reversible(&list[range.clone()])?;
     let plans = list[range.clone()]
         .iter()
         .rev()
         .map(|r| Ok((r, r.down_segments(&revisions.dir)?)))
         .collect::<Result<Vec<_>>>()?;
+    check_reversible(&plans)?;
     let mut outcome = Outcome { ran: Vec::new(), at: at(list, applied) };
     for (revision, segments) in plans {
         run_live(&session, &state, revision, Section::Down, &segments, on).await?;
@@ -200,7 +200,7 @@ pub async fn stamp(
         let kept = keep.iter().find(|r| r.id == row.revision);
         if kept.is_none_or(|r| r.checksum != row.checksum) {
             sql.push_str(&format!("DELETE FROM schemactl.history WHERE revision = {};\n", sql::literal(&row.revision)));
-            stamped.forgotten.push(row.revision.clone());
+            stamped.forgotten.push(list.iter().find(|r| r.id == row.revision).map_or(row.revision.clone(), stem));
         }
     }
     for revision in keep {
@@ -266,7 +266,9 @@ pub async fn down_script(
     refuse_partial(&state, "down")?;
     let applied = verify(list, &state)?;
     let range = down_range(list, applied, target)?;
-    check_reversible(&list[range.clone()])?;
+    let plans =
+        list[range.clone()].iter().map(|r| Ok((r, r.down_segments(&revisions.dir)?))).collect::<Result<Vec<_>>>()?;
+    check_reversible(&plans)?;
     render_down(&revisions.dir, list, range).await
 }
 

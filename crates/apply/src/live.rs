@@ -217,10 +217,17 @@ impl Runner for LiveRunner<'_> {
                     return Err(statement_error(statement, &e, step));
                 }
             }
-            return self.bookkeeping(step, &format!("{}\nCOMMIT", step.after)).await;
+            self.bookkeeping(step, &step.after).await?;
+            // Deferred constraints are checked here: the revision's fault, not the bookkeeping's.
+            return client.batch_execute("COMMIT").await.map_err(|e| Error::Statement {
+                location: step.statements.first().map_or_else(|| file.clone(), |s| s.file.display().to_string()),
+                message: describe(&e),
+                note: format!("{file}: the commit failed and was rolled back (deferred constraints are checked there)"),
+            });
         }
         let [statement] = step.statements else {
-            return Err(Error::Partial(format!("{file}: a non-transactional segment must be one statement")));
+            let message = "a segment that runs outside a transaction must be a single statement".into();
+            return Err(Error::Database { context: file.clone(), message });
         };
         if let Some(before) = &step.before {
             self.bookkeeping(step, before).await?;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use schemactl_revision::format::Section;
-use schemactl_revision::Revision;
+use schemactl_revision::{Revision, Segment};
 
 use crate::error::{Error, Refusal, Result};
 
@@ -167,10 +167,10 @@ pub enum DownTarget {
 pub fn down_range(list: &[Revision], applied: usize, target: &DownTarget) -> Result<Range<usize>> {
     let start = match target {
         DownTarget::Base => 0,
-        DownTarget::Count(n) if *n > applied => {
+        DownTarget::Count(n) if *n > applied && applied > 0 => {
             return Err(Error::Target(format!("cannot undo {n} revision(s): only {applied} are applied")));
         }
-        DownTarget::Count(n) => applied - n,
+        DownTarget::Count(n) => applied.saturating_sub(*n),
         DownTarget::Revision(spec) => {
             let index = schemactl_revision::find(list, spec)?;
             if index >= applied {
@@ -186,11 +186,11 @@ pub fn down_range(list: &[Revision], applied: usize, target: &DownTarget) -> Res
     Ok(start..applied)
 }
 
-/// Refuses a down range containing revisions without a down section, naming all of them,
-/// before anything runs.
-pub fn check_reversible(revisions: &[Revision]) -> Result<()> {
+/// Refuses a down range containing revisions whose down section has no statement (empty, or
+/// only comments), naming all of them, before anything runs.
+pub fn check_reversible(plans: &[(&Revision, Vec<Segment>)]) -> Result<()> {
     let missing: Vec<&str> =
-        revisions.iter().filter(|r| r.down.trim().is_empty()).map(|r| r.file_name.as_str()).collect();
+        plans.iter().filter(|(_, segments)| segments.is_empty()).map(|(r, _)| r.file_name.as_str()).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -308,6 +308,7 @@ mod tests {
         assert_eq!(down_range(&list, 3, &DownTarget::Base).unwrap(), 0..3);
         assert_eq!(down_range(&list, 3, &DownTarget::Revision("20260101000000".into())).unwrap(), 1..3);
         assert!(down_range(&list, 1, &DownTarget::Count(2)).is_err());
+        assert_eq!(down_range(&list, 0, &DownTarget::Count(1)).unwrap(), 0..0, "nothing applied, nothing to undo");
         let err = down_range(&list, 1, &DownTarget::Revision("20260101000002".into())).unwrap_err();
         assert!(err.to_string().contains("20260101000002 is not applied (the database is at 20260101000000)"), "{err}");
     }
@@ -315,8 +316,10 @@ mod tests {
     #[test]
     fn empty_down_sections_are_refused_by_name() {
         let list = revisions(3);
-        assert!(check_reversible(&list[2..]).is_ok());
-        let err = check_reversible(&list).unwrap_err().to_string();
+        let dir = std::path::Path::new("generated");
+        let plans: Vec<_> = list.iter().map(|r| (r, r.down_segments(dir).unwrap())).collect();
+        assert!(check_reversible(&plans[2..]).is_ok());
+        let err = check_reversible(&plans).unwrap_err().to_string();
         assert!(
             err.contains("this revision has an empty down section") && err.ends_with("20260101000001_r1.sql"),
             "{err}"

@@ -18,9 +18,8 @@ const STAMP_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn report(event: Event) {
     match event {
-        Event::Waiting { address, reason, wait } => {
-            eprintln!("waiting up to {} for {address} ({reason})", seconds(wait))
-        }
+        // The reason names the address already.
+        Event::Waiting { reason, wait, .. } => eprintln!("{reason}; retrying for up to {}", seconds(wait)),
         Event::Connected { address, waited } => eprintln!("connected to {address} after {}", seconds(waited)),
         Event::LockWait { holder, timeout } => {
             eprintln!("waiting up to {} for the schemactl lock: {holder}", seconds(timeout))
@@ -36,8 +35,17 @@ fn seconds(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 
+/// The verified revisions, their directory relative to the working directory when inside it,
+/// so that error positions read `generated/<file>:line:column`.
 fn revisions(project: &Project) -> CliResult<Revisions> {
-    Ok(schemactl_revision::load_dir(&project.revisions_dir)?)
+    let dir = &project.revisions_dir;
+    let relative = std::env::current_dir().ok().and_then(|cwd| dir.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    let dir = match relative {
+        Some(r) if r.as_os_str().is_empty() => Path::new(".").to_path_buf(),
+        Some(r) => r,
+        None => dir.clone(),
+    };
+    Ok(schemactl_revision::load_dir(&dir)?)
 }
 
 pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {

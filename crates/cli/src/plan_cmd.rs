@@ -152,9 +152,7 @@ async fn apply_and_replan(
         .await
         .map_err(|e| CliError::Diverged(format!("the plan failed on a copy of the current state: {e}")))?;
     let after = schemactl_introspect::introspect(&current.client).await?;
-    let mut wanted = desired.catalog.clone();
-    schemactl_introspect::reconcile_checks(&after, &mut wanted, &desired.client).await;
-    let rest = schemactl_plan::plan(&after, &wanted)?;
+    let rest = states::plan_from(&after, desired).await?;
     if !rest.steps.is_empty() {
         return Err(CliError::Diverged(format!(
             "after applying the plan to a copy of the current state, {} step(s) remain (please report this):\n{}",

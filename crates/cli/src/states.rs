@@ -84,9 +84,14 @@ pub fn state_text(head: Option<&str>, script: &str) -> String {
 
 /// A plan between two opened states, CHECK expressions reconciled on the desired side.
 pub async fn plan_between(current: &Opened, desired: &Opened) -> CliResult<schemactl_plan::Plan> {
+    plan_from(&current.catalog, desired).await
+}
+
+/// The plan from a catalog (read after running something) to an opened desired state.
+pub async fn plan_from(current: &Catalog, desired: &Opened) -> CliResult<schemactl_plan::Plan> {
     let mut wanted = desired.catalog.clone();
-    schemactl_introspect::reconcile_checks(&current.catalog, &mut wanted, &desired.client).await;
-    schemactl_plan::plan(&current.catalog, &wanted).map_err(CliError::from)
+    schemactl_introspect::reconcile_checks(current, &mut wanted, &desired.client).await;
+    schemactl_plan::plan(current, &wanted).map_err(CliError::from)
 }
 
 /// Starts the shadow `--dev-url` names, or an embedded one.

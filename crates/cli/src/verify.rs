@@ -59,9 +59,7 @@ async fn replay_both_ways(shadow: &Shadow, revisions: &Revisions, opened: &[Open
         run_section(work, r, true, &revisions.dir, roles).await?;
     }
     let end = schemactl_introspect::introspect(&work.client).await?;
-    let mut wanted = desired.catalog.clone();
-    schemactl_introspect::reconcile_checks(&end, &mut wanted, &desired.client).await;
-    let missing = schemactl_plan::plan(&end, &wanted)?;
+    let missing = states::plan_from(&end, desired).await?;
     if !missing.steps.is_empty() {
         return Err(CliError::Verify(format!(
             "the revisions do not produce schema/ ({} step(s) missing; run `schemactl plan -m ...`):\n{}",
