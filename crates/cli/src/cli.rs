@@ -161,18 +161,7 @@ pub struct StampArgs {
 
 /// `60s`, `2m`, `1h`, `500ms`, or a number of seconds.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration (e.g. 60s, 2m, 500ms)"))?;
-    let seconds = match unit.trim() {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => return Err(format!("unknown duration unit `{other}` (ms, s, m, h)")),
-    };
-    Ok(std::time::Duration::from_secs_f64(seconds))
+    schemactl_config::parse_duration(text)
 }
 
 #[derive(Args, Debug)]

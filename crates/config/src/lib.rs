@@ -15,9 +15,11 @@
 //! defaults apply relative to the working directory. Which database a command talks to:
 //! `--db` first, then `--env NAME`, then `$DATABASE_URL`, then libpq's `PG*` variables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+pub use schemactl_model::HazardKind;
 use serde::Deserialize;
 
 pub const FILE_NAME: &str = "schemactl.toml";
@@ -53,8 +55,62 @@ pub type Result<T> = std::result::Result<T, Error>;
 struct File {
     schema: Option<PathBuf>,
     revisions: Option<PathBuf>,
+    online: Option<bool>,
+    allow_hazards: Option<Vec<HazardKind>>,
+    lock_retries: Option<u32>,
+    #[serde(default)]
+    timeouts: TimeoutsFile,
     #[serde(default)]
     environments: BTreeMap<String, Environment>,
+}
+
+/// Safety settings a project sets and an environment may override.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Plans use online DDL (CONCURRENTLY, NOT VALID then VALIDATE...). Default true.
+    pub online: Option<bool>,
+    /// Hazard kinds allowed without `--allow-hazard`.
+    pub allow_hazards: Option<Vec<HazardKind>>,
+    /// How many times `apply` retries a step whose lock was not granted in time. Default 5.
+    pub lock_retries: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct TimeoutsFile {
+    lock: Option<String>,
+    statement: Option<String>,
+    long_statement: Option<String>,
+}
+
+/// Timeouts written into plans: every step runs with `lock_timeout` and `statement_timeout`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How long a step may wait for its lock before giving up (and being retried).
+    pub lock: Duration,
+    /// How long an ordinary step may run.
+    pub statement: Duration,
+    /// How long index builds and constraint validations may run.
+    pub long_statement: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            lock: Duration::from_secs(5),
+            statement: Duration::from_secs(60),
+            long_statement: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The settings in force for one command: the project's, overridden by the environment's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub online: bool,
+    pub allow_hazards: BTreeSet<HazardKind>,
+    pub lock_retries: u32,
+    pub timeouts: Timeouts,
 }
 
 /// One deployment target.
@@ -65,6 +121,17 @@ pub struct Environment {
     pub url: Option<String>,
     /// The name of an environment variable holding the address.
     pub url_env: Option<String>,
+    /// Overrides of the project's policy for this environment (allowed hazards replace the
+    /// project's list rather than adding to it).
+    pub online: Option<bool>,
+    pub allow_hazards: Option<Vec<HazardKind>>,
+    pub lock_retries: Option<u32>,
+}
+
+impl Environment {
+    fn policy(&self) -> Policy {
+        Policy { online: self.online, allow_hazards: self.allow_hazards.clone(), lock_retries: self.lock_retries }
+    }
 }
 
 /// A project: its directories (absolute, or relative to the working directory) and environments.
@@ -76,6 +143,8 @@ pub struct Project {
     pub schema_dir: PathBuf,
     pub revisions_dir: PathBuf,
     pub environments: BTreeMap<String, Environment>,
+    pub policy: Policy,
+    pub timeouts: Timeouts,
 }
 
 impl Project {
@@ -86,7 +155,7 @@ impl Project {
             None => cwd.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file()),
         };
         let Some(path) = file else {
-            return Ok(Project::defaults(cwd, None, File::default()));
+            return Ok(Project::defaults(cwd, None, File::default(), Timeouts::default()));
         };
         let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
         let parsed: File =
@@ -98,16 +167,47 @@ impl Project {
         }
         let root = path.parent().map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
         let root = if root.as_os_str().is_empty() { cwd.to_path_buf() } else { root };
-        Ok(Project::defaults(&root, Some(path), parsed))
+        let mut timeouts = Timeouts::default();
+        let durations = [
+            ("timeouts.lock", &parsed.timeouts.lock, &mut timeouts.lock),
+            ("timeouts.statement", &parsed.timeouts.statement, &mut timeouts.statement),
+            ("timeouts.long_statement", &parsed.timeouts.long_statement, &mut timeouts.long_statement),
+        ];
+        for (key, text, slot) in durations {
+            if let Some(text) = text {
+                *slot = parse_duration(text)
+                    .map_err(|reason| Error::Parse { path: path.clone(), message: format!("{key}: {reason}") })?;
+            }
+        }
+        Ok(Project::defaults(&root, Some(path), parsed, timeouts))
     }
 
-    fn defaults(root: &Path, file: Option<PathBuf>, parsed: File) -> Project {
+    fn defaults(root: &Path, file: Option<PathBuf>, parsed: File, timeouts: Timeouts) -> Project {
         Project {
             file,
             root: root.to_path_buf(),
             schema_dir: root.join(parsed.schema.unwrap_or_else(|| "schema".into())),
             revisions_dir: root.join(parsed.revisions.unwrap_or_else(|| "generated".into())),
             environments: parsed.environments,
+            policy: Policy {
+                online: parsed.online,
+                allow_hazards: parsed.allow_hazards,
+                lock_retries: parsed.lock_retries,
+            },
+            timeouts,
+        }
+    }
+
+    /// The settings for a command run against environment `env` (or none).
+    pub fn settings(&self, env: Option<&str>) -> Settings {
+        let overrides = env.and_then(|e| self.environments.get(e)).map(Environment::policy);
+        let overrides = overrides.as_ref();
+        let allow = overrides.and_then(|p| p.allow_hazards.as_ref()).or(self.policy.allow_hazards.as_ref());
+        Settings {
+            online: overrides.and_then(|p| p.online).or(self.policy.online).unwrap_or(true),
+            allow_hazards: allow.map(|v| v.iter().copied().collect()).unwrap_or_default(),
+            lock_retries: overrides.and_then(|p| p.lock_retries).or(self.policy.lock_retries).unwrap_or(5),
+            timeouts: self.timeouts,
         }
     }
 
@@ -141,6 +241,22 @@ impl Project {
         }
         Ok(lookup("DATABASE_URL").filter(|v| !v.trim().is_empty()))
     }
+}
+
+/// `60s`, `2m`, `1h`, `500ms`, `1min`, or a number of seconds.
+pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration (e.g. 60s, 2m, 500ms)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown duration unit `{other}` (ms, s, m, h)")),
+    };
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// The project file `schemactl init` writes.
@@ -197,6 +313,39 @@ mod tests {
         assert_eq!(err, "environment `live` reads its database address from $DATABASE_URL, which is not set");
         let err = p.database_address(None, Some("prod"), lookup).unwrap_err().to_string();
         assert!(err.starts_with("unknown environment `prod`") && err.ends_with("live, uat)"), "{err}");
+    }
+
+    #[test]
+    fn policy_from_project_and_environment() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "allow_hazards = [\"index-build\", \"validation-scan\"]\n\
+             [timeouts]\nlock = \"2s\"\nlong_statement = \"30m\"\n\
+             [environments.live]\nurl_env = \"DATABASE_URL\"\nallow_hazards = [\"index-build\"]\nlock_retries = 9\n\
+             [environments.dev]\nurl = \"postgres://x/y\"\nonline = false\n",
+        );
+        let p = Project::load(None, tmp.path()).unwrap();
+        let project = p.settings(None);
+        assert!(project.online);
+        assert_eq!(project.allow_hazards, [HazardKind::IndexBuild, HazardKind::ValidationScan].into());
+        assert_eq!(project.lock_retries, 5);
+        assert_eq!(project.timeouts.lock, Duration::from_secs(2));
+        assert_eq!(project.timeouts.statement, Duration::from_secs(60));
+        assert_eq!(project.timeouts.long_statement, Duration::from_secs(1800));
+        let live = p.settings(Some("live"));
+        assert_eq!(live.allow_hazards, [HazardKind::IndexBuild].into());
+        assert_eq!(live.lock_retries, 9);
+        let dev = p.settings(Some("dev"));
+        assert!(!dev.online);
+        assert_eq!(dev.allow_hazards, project.allow_hazards);
+
+        write(tmp.path(), "allow_hazards = [\"lockdown\"]\n");
+        let err = Project::load(None, tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("lockdown"), "{err}");
+        write(tmp.path(), "[timeouts]\nlock = \"soon\"\n");
+        let err = Project::load(None, tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("timeouts.lock"), "{err}");
     }
 
     #[test]

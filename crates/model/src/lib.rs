@@ -9,6 +9,7 @@
 mod catalog;
 mod domain;
 mod grants;
+mod hazard;
 mod key;
 mod name;
 mod objects;
@@ -16,6 +17,7 @@ mod objects;
 pub use catalog::*;
 pub use domain::{DomainConstraint, DomainDef};
 pub use grants::{builtin_default, DefaultPrivilege, Grant, GrantTarget};
+pub use hazard::HazardKind;
 pub use key::ObjKey;
 pub use name::QualName;
 pub use objects::{DbObject, ObjectId, ObjectKind};

@@ -1,7 +1,6 @@
 use serde::Serialize;
-use std::fmt;
 
-pub use schemactl_model::ObjKey;
+pub use schemactl_model::{HazardKind, ObjKey};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -9,34 +8,6 @@ pub enum Action {
     Create,
     Alter,
     Drop,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HazardKind {
-    /// Rows or values are deleted and cannot be recovered from the database.
-    DataLoss,
-    /// The table is rewritten under an ACCESS EXCLUSIVE lock.
-    TableRewrite,
-    /// An index is built, blocking writes to the table while it runs.
-    IndexBuild,
-    /// Existing rows are scanned to validate a constraint while writes are blocked.
-    ValidationScan,
-    /// Privileges change: roles gain or lose access.
-    AuthorizationChange,
-}
-
-impl fmt::Display for HazardKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self {
-            HazardKind::DataLoss => "data-loss",
-            HazardKind::TableRewrite => "table-rewrite",
-            HazardKind::IndexBuild => "index-build",
-            HazardKind::ValidationScan => "validation-scan",
-            HazardKind::AuthorizationChange => "authorization-change",
-        };
-        f.write_str(s)
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
