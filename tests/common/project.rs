@@ -58,6 +58,7 @@ impl Project {
             before: "unknown".into(),
             after: "unknown".into(),
             hazards: Vec::new(),
+            expects: Vec::new(),
             up: up.into(),
             down: down.into(),
         });

@@ -25,6 +25,13 @@ pub enum Error {
     /// A statement of a revision failed; `location` is `file:line:column`.
     #[error("{location}: {message}\n{note}")]
     Statement { location: String, message: String, note: String },
+    /// Objects a revision changes differ on the database from what it was planned against.
+    #[error(
+        "refusing to run {file}: the database drifted from the state it was planned against:\n  {}\n\
+         (someone changed these objects outside the revisions; check them, then plan again, or pass --force)",
+        objects.join("\n  ")
+    )]
+    Drift { file: String, objects: Vec<String> },
     /// The database is in the middle of a revision that this command cannot continue.
     #[error("{0}")]
     Partial(String),

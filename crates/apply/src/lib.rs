@@ -9,6 +9,7 @@
 //! and stamp). Every command that changes anything holds a session advisory lock
 //! ([`LOCK_KEY`]) and verifies the history against the files before running anything.
 
+mod drift;
 mod drive;
 mod error;
 mod index;
@@ -23,6 +24,7 @@ use schemactl_connect::DbUrl;
 use schemactl_revision::format::Section;
 use schemactl_revision::{Revision, Revisions};
 
+pub use drift::{fingerprints, ObjectRef, FINGERPRINT_QUERY};
 pub use error::{Error, Refusal, Result};
 pub use range::{down_range, up_range, verify, Applied, DownTarget, LogEntry, State, StepRecord, UpTarget};
 pub use script::{render_down, render_up};
@@ -58,6 +60,9 @@ pub struct Options {
     pub wait: Duration,
     /// How long to wait for the advisory lock (zero: fail at once when it is taken).
     pub lock_timeout: Duration,
+    /// Run revisions even where the objects they change differ from what they were planned
+    /// against (the drift guard).
+    pub force: bool,
 }
 
 /// What a command did.
@@ -119,6 +124,14 @@ pub async fn apply(
         list[range.clone()].iter().map(|r| Ok((r, r.up_segments(&revisions.dir)?))).collect::<Result<Vec<_>>>()?;
     let mut outcome = Outcome { ran: Vec::new(), at: at(list, applied) };
     for (revision, segments) in plans {
+        let resuming = state.partial(Section::Up).contains(revision.id.as_str());
+        if !options.force && !resuming {
+            let objects = drift::differences(&session.client, revision).await?;
+            if !objects.is_empty() {
+                session.unlock().await;
+                return Err(Error::Drift { file: revision.file_name.clone(), objects });
+            }
+        }
         run_live(&session, &state, revision, Section::Up, &segments, on).await?;
         outcome.ran.push(stem(revision));
         outcome.at = Some(revision.id.clone());

@@ -241,6 +241,7 @@ mod tests {
                     before: String::new(),
                     after: String::new(),
                     hazards: Vec::new(),
+                    expects: Vec::new(),
                     up: format!("CREATE TABLE t{i} ();"),
                     down: if i == 1 { String::new() } else { format!("DROP TABLE t{i};") },
                 })

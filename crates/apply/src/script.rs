@@ -160,6 +160,7 @@ mod tests {
             before: "b".into(),
             after: "a".into(),
             hazards: Vec::new(),
+            expects: Vec::new(),
             up: up.into(),
             down: down.into(),
         })

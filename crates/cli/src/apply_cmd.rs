@@ -65,7 +65,7 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
         return Ok(());
     }
     let url = project::database(&project, &args.db)?;
-    let options = Options { wait: args.db.wait, lock_timeout: args.lock_timeout };
+    let options = Options { wait: args.db.wait, lock_timeout: args.lock_timeout, force: args.force };
     let outcome = schemactl_apply::apply(&url, &revisions, &target, options, &mut report).await?;
     if outcome.ran.is_empty() {
         println!("nothing to apply (at {})", outcome.at.as_deref().unwrap_or("base"));
@@ -86,7 +86,7 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
         print!("{}", schemactl_apply::down_script(&url, args.db.wait, &revisions, &target, &mut report).await?);
         return Ok(());
     }
-    let options = Options { wait: args.db.wait, lock_timeout: args.lock_timeout };
+    let options = Options { wait: args.db.wait, lock_timeout: args.lock_timeout, force: false };
     let outcome = schemactl_apply::down(&url, &revisions, &target, options, &mut report).await?;
     let at = outcome.at.as_deref().unwrap_or("base");
     if outcome.ran.is_empty() {
@@ -171,7 +171,7 @@ pub async fn stamp(config: Option<&Path>, args: StampArgs) -> CliResult<()> {
         spec => Some(schemactl_revision::find(&revisions.list, spec)?),
     };
     let url = project::database(&project, &args.db)?;
-    let options = Options { wait: args.db.wait, lock_timeout: STAMP_LOCK_TIMEOUT };
+    let options = Options { wait: args.db.wait, lock_timeout: STAMP_LOCK_TIMEOUT, force: false };
     let stamped = schemactl_apply::stamp(&url, &revisions, index, options, &mut report).await?;
     for name in &stamped.forgotten {
         println!("forgot {name}");

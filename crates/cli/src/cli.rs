@@ -109,6 +109,10 @@ pub struct ApplyArgs {
     /// How long to wait for the advisory lock another applier holds.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
+    /// Run revisions even when the objects they change differ from what they were planned
+    /// against (the drift guard refuses otherwise, exit 7).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub db: DbArgs,
 }

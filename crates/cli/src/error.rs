@@ -58,6 +58,7 @@ impl CliError {
             CliError::Apply(schemactl_apply::Error::Unreachable { .. }) => 3,
             CliError::Apply(schemactl_apply::Error::Locked { .. }) => 4,
             CliError::Apply(schemactl_apply::Error::Refused { .. }) => 5,
+            CliError::Apply(schemactl_apply::Error::Drift { .. }) => 7,
             _ => 1,
         }
     }

@@ -4,6 +4,7 @@
 mod apply_cmd;
 mod cli;
 mod diff;
+mod drift;
 mod error;
 mod init;
 mod plan_cmd;

@@ -74,6 +74,7 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
         before: states::fingerprint(&computed.current_script),
         after: states::fingerprint(&computed.after_script),
         hazards: hazard_kinds(&computed.up),
+        expects: computed.expects.clone(),
         up: schemactl_plan::render_sql(&computed.up),
         down: schemactl_plan::render_sql(&computed.down),
     };
@@ -89,6 +90,8 @@ struct Computed {
     /// The state after running `up` on the current state: the new state cache. Not the
     /// desired state's own script, since columns added by ALTER TABLE come last.
     after_script: String,
+    /// Fingerprints of the objects `up` changes, before it runs.
+    expects: Vec<schemactl_revision::Expectation>,
     /// The state cache was used and reproduced itself exactly.
     cache_intact: bool,
 }
@@ -129,12 +132,13 @@ async fn finish(opened: &[crate::sources::Opened], current_script: String, cache
     let (empty, current, desired) = (&opened[0], &opened[1], &opened[2]);
     let up = states::plan_between(current, desired).await?;
     let down = states::plan_between(desired, current).await?;
+    let expects = crate::drift::expectations(&current.client, &up).await?;
     let after_script = if up.steps.is_empty() {
         current_script.clone()
     } else {
         apply_and_replan(current, desired, &empty.catalog, &up).await?
     };
-    Ok(Computed { up, down, current_script, after_script, cache_intact })
+    Ok(Computed { up, down, current_script, after_script, expects, cache_intact })
 }
 
 /// Runs the plan on the current state's shadow database and plans again: a plan that does not
@@ -218,6 +222,7 @@ pub fn revision(config: Option<&Path>, args: RevisionArgs) -> CliResult<()> {
         before: fingerprint.clone(),
         after: fingerprint,
         hazards: Vec::new(),
+        expects: Vec::new(),
         up: "-- Hand-written SQL, run in one transaction by `schemactl apply` (data migrations: UPDATE, INSERT...).\n\
              -- Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY) run on their own.\n\
              -- After editing, run `schemactl reseal` (only while no database has applied this revision)."

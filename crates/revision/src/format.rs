@@ -3,7 +3,7 @@
 //! highlight it and psql could run either section by hand.
 
 use crate::error::{Error, Result};
-use crate::{sha256_hex, Revision, RevisionKind};
+use crate::{sha256_hex, Expectation, Revision, RevisionKind};
 
 const FIRST_LINE: &str = "-- schemactl revision ";
 const UP_MARKER: &str = "-- schemactl:up";
@@ -28,6 +28,7 @@ pub struct Draft {
     pub before: String,
     pub after: String,
     pub hazards: Vec<String>,
+    pub expects: Vec<Expectation>,
     pub up: String,
     pub down: String,
 }
@@ -38,12 +39,13 @@ pub fn build(draft: Draft) -> Revision {
     let message = one_line(&draft.message);
     let mut text = format!(
         "{FIRST_LINE}{id}\n-- parent: {parent}\n-- kind: {kind}\n-- message: {message}\n\
-         -- schema-before: {before}\n-- schema-after: {after}\n-- hazards: {hazards}\n{NOTE}\n\n{UP_MARKER}\n",
+         -- schema-before: {before}\n-- schema-after: {after}\n-- hazards: {hazards}\n{expects}{NOTE}\n\n{UP_MARKER}\n",
         id = draft.id,
         parent = draft.parent.as_deref().unwrap_or("none"),
         kind = draft.kind.as_str(),
         before = draft.before,
         after = draft.after,
+        expects = draft.expects.iter().map(|e| format!("-- expects: {}\n", expectation_text(e))).collect::<String>(),
     );
     push_section(&mut text, &draft.up);
     text.push('\n');
@@ -61,6 +63,7 @@ pub fn build(draft: Draft) -> Revision {
         before: draft.before,
         after: draft.after,
         hazards: draft.hazards,
+        expects: draft.expects,
         up: draft.up.trim().to_string(),
         down: draft.down.trim().to_string(),
         text,
@@ -73,6 +76,48 @@ fn push_section(text: &mut String, body: &str) {
         text.push_str(body);
         text.push('\n');
     }
+}
+
+/// `relation "portal"."users" <fingerprint>`: identifiers always quoted, so any name survives.
+fn expectation_text(e: &Expectation) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let name = if e.schema.is_empty() { quote(&e.name) } else { format!("{}.{}", quote(&e.schema), quote(&e.name)) };
+    format!("{} {name} {}", e.kind, e.fingerprint)
+}
+
+fn parse_expectation(text: &str) -> Option<Expectation> {
+    let (kind, rest) = text.split_once(' ')?;
+    let mut parts = Vec::new();
+    let mut chars = rest.chars().peekable();
+    loop {
+        if chars.next()? != '"' {
+            return None;
+        }
+        let mut ident = String::new();
+        loop {
+            match chars.next()? {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    ident.push('"');
+                }
+                '"' => break,
+                c => ident.push(c),
+            }
+        }
+        parts.push(ident);
+        match chars.next()? {
+            '.' => continue,
+            ' ' => break,
+            _ => return None,
+        }
+    }
+    let fingerprint: String = chars.collect();
+    let (schema, name) = match parts.as_slice() {
+        [name] => (String::new(), name.clone()),
+        [schema, name] => (schema.clone(), name.clone()),
+        _ => return None,
+    };
+    (!fingerprint.is_empty()).then(|| Expectation { kind: kind.to_string(), schema, name, fingerprint })
 }
 
 fn one_line(message: &str) -> String {
@@ -94,9 +139,16 @@ pub fn parse(file_name: &str, text: &str) -> Result<Revision> {
         return Err(bad(1, format!("the header names revision {id} but the file name does not start with `{id}_`")));
     }
     let mut fields: Vec<(&str, &str, usize)> = Vec::new();
+    let mut expects = Vec::new();
     for (index, line) in lines.by_ref() {
         let Some(rest) = line.strip_prefix("-- ") else { break };
         let Some((key, value)) = rest.split_once(": ") else { continue };
+        if key == "expects" {
+            let e = parse_expectation(value.trim())
+                .ok_or_else(|| bad(index + 1, format!("`-- expects:` line not understood: {value}")))?;
+            expects.push(e);
+            continue;
+        }
         if key.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
             fields.push((key, value.trim(), index + 1));
         }
@@ -125,6 +177,7 @@ pub fn parse(file_name: &str, text: &str) -> Result<Revision> {
         } else {
             hazards.split(',').map(|h| h.trim().to_string()).collect()
         },
+        expects,
         up: up.trim().to_string(),
         down: down.trim().to_string(),
         checksum: sha256_hex(text.as_bytes()),
@@ -181,6 +234,20 @@ mod tests {
             before: "aa".into(),
             after: "bb".into(),
             hazards: vec!["data-loss".into(), "index-build".into()],
+            expects: vec![
+                Expectation {
+                    kind: "relation".into(),
+                    schema: "app".into(),
+                    name: "we\"ird.name".into(),
+                    fingerprint: "ab12".into(),
+                },
+                Expectation {
+                    kind: "schema".into(),
+                    schema: String::new(),
+                    name: "app".into(),
+                    fingerprint: "absent".into(),
+                },
+            ],
             up: "CREATE TABLE w (id int);\n".into(),
             down: "DROP TABLE w;".into(),
         }

@@ -35,12 +35,38 @@ pub struct Revision {
     pub after: String,
     /// Hazard kinds of its steps, as named in plan output (`data-loss`, `index-build`...).
     pub hazards: Vec<String>,
+    /// The objects the up section changes, as they were when it was planned: `apply` refuses
+    /// to run it on a database where they differ (drift), unless forced.
+    pub expects: Vec<Expectation>,
     pub up: String,
     pub down: String,
     /// sha256 (hex) of the file's bytes: what the history table records and `apply` compares.
     pub checksum: String,
     /// The file's text exactly (what `checksum` covers).
     pub text: String,
+}
+
+/// One object a planned revision changes, with its fingerprint in the state it was planned
+/// against (`absent` when it did not exist).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Expectation {
+    /// What the fingerprint query looks up: `relation`, `type`, `function` or `schema`.
+    pub kind: String,
+    /// Empty for schemas.
+    pub schema: String,
+    pub name: String,
+    pub fingerprint: String,
+}
+
+impl Expectation {
+    /// `portal.users` (schemas: just the name).
+    pub fn display_name(&self) -> String {
+        if self.schema.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.schema, self.name)
+        }
+    }
 }
 
 /// Who wrote the revision's SQL.

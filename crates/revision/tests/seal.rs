@@ -14,6 +14,7 @@ fn revision(id: &str, parent: Option<&str>, up: &str) -> Revision {
         before: "x".into(),
         after: "x".into(),
         hazards: vec![],
+        expects: Vec::new(),
         up: up.into(),
         down: String::new(),
     })
