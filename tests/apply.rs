@@ -86,7 +86,7 @@ async fn apply_down_history_and_stamp() {
     assert!(lines[0].contains(" ms)") && !lines[0].contains("(current)"), "{listing}");
     assert!(lines[1].starts_with(&r2.id) && lines[1].ends_with("(current)"), "{listing}");
 
-    let out = ok(&p.run(&["down", "-n", "1", "--db", &url]));
+    let out = ok(&p.run(&["down", "-n", "1", "--db", &url, "--allow-hazard", "all"]));
     assert!(out.starts_with(&format!("reverted {} (", stem(&r2))) && out.ends_with(&format!("now at {}\n", r1.id)));
     assert!(exists(&db, "widgets").await && !exists(&db, "gadgets").await);
     assert_eq!(ok(&p.run(&["current", "--db", &url])), format!("{}\n", r1.id));
@@ -97,7 +97,7 @@ async fn apply_down_history_and_stamp() {
     assert!(out.starts_with(&format!("applied {} (", stem(&r2))), "{out}");
     assert_eq!(query_strings(&db, "SELECT count(*)::text FROM gadgets").await, ["1"]);
 
-    let out = ok(&p.run(&["down", "--to", "base", "--db", &url]));
+    let out = ok(&p.run(&["down", "--to", "base", "--db", &url, "--allow-hazard", "all"]));
     assert!(out.contains(&format!("reverted {}", stem(&r2))) && out.contains(&format!("reverted {}", stem(&r1))));
     assert!(out.ends_with("now at base\n"), "{out}");
     assert!(!exists(&db, "widgets").await && !exists(&db, "gadgets").await);
@@ -156,7 +156,7 @@ async fn down_refuses_a_revision_without_down_section_before_running_anything() 
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("empty down section") && stderr(&out).contains(&r1.file_name));
     assert!(exists(&db, "gone").await, "nothing ran, not even {}", r2.file_name);
-    ok(&p.run(&["down", "--db", &url]));
+    ok(&p.run(&["down", "--db", &url, "--allow-hazard", "all"]));
     assert!(!exists(&db, "gone").await);
 }
 
@@ -214,7 +214,7 @@ async fn killed_during_a_concurrent_index_build_resumes_at_that_step() {
     // the (still invalid) index already exists.
     let blocker = db.client().await;
     blocker.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class;").await.unwrap();
-    let mut child = p.spawn(&["apply", "--db", &url]);
+    let mut child = p.spawn(&["apply", "--db", &url, "--allow-hazard", "all"]);
     let pid = wait_for("the index build to wait", Duration::from_secs(30), || {
         backend_running(&db, "CREATE INDEX CONCURRENTLY", Some("Lock"))
     })
@@ -235,7 +235,7 @@ async fn killed_during_a_concurrent_index_build_resumes_at_that_step() {
         ["1"]
     );
 
-    let out = p.run(&["apply", "--db", &url]);
+    let out = p.run(&["apply", "--db", &url, "--allow-hazard", "all"]);
     let text = ok(&out);
     assert!(text.starts_with(&format!("applied {}", stem(&r2))), "{text}");
     let err = stderr(&out);
@@ -246,7 +246,7 @@ async fn killed_during_a_concurrent_index_build_resumes_at_that_step() {
     assert_eq!(query_strings(&db, steps).await, Vec::<String>::new());
     assert!(history(&db).await.iter().any(|h| h.starts_with(&r2.id)));
 
-    let out = ok(&p.run(&["down", "--db", &url]));
+    let out = ok(&p.run(&["down", "--db", &url, "--allow-hazard", "all"]));
     assert!(out.starts_with(&format!("reverted {}", stem(&r2))), "{out}");
     assert!(!exists(&db, "items_note").await);
 }
@@ -458,7 +458,7 @@ async fn a_data_migration_backfills_every_row() {
          ALTER TABLE portal.users ALTER COLUMN email_domain SET NOT NULL;",
         "ALTER TABLE portal.users DROP COLUMN email_domain;",
     );
-    ok(&p.run(&["apply", "--db", &url]));
+    ok(&p.run(&["apply", "--db", &url, "--allow-hazard", "all"]));
     let domains = query_strings(&db, "SELECT id || ' ' || email_domain FROM portal.users ORDER BY id").await;
     assert_eq!(domains, ["1 example.com", "2 corp.example", "3 example.com"]);
     let not_null = "SELECT attnotnull::text FROM pg_attribute WHERE attrelid = 'portal.users'::regclass \
@@ -516,18 +516,21 @@ async fn the_sql_script_run_by_psql_equals_apply() {
     let scripted = TestDb::new().await;
     let p = sql_project();
     let (r1, r2) = (&p.revisions[0], &p.revisions[1]);
-    ok(&p.run(&["apply", "--db", &live.url.to_secret_url()]));
+    ok(&p.run(&["apply", "--db", &live.url.to_secret_url(), "--allow-hazard", "all"]));
 
     // Half by apply, the rest by a script computed from the database's history.
     let scripted_url = scripted.url.to_secret_url();
     ok(&p.run(&["apply", "--to", "+1", "--db", &scripted_url]));
-    let script = ok(&p.run(&["apply", "--sql", "--db", &scripted_url]));
+    let script = ok(&p.run(&["apply", "--sql", "--db", &scripted_url, "--allow-hazard", "all"]));
     assert!(
         script.starts_with(&format!("-- schemactl apply: 1 revision(s), from {} to {}\n", r1.id, r2.id)),
         "{script}"
     );
     assert!(!script.contains(&r1.file_name), "only the pending revision: {script}");
-    assert_eq!(ok(&p.run(&["apply", "--sql", "--from", &r1.id, "--db", &scripted_url])), script);
+    assert_eq!(
+        ok(&p.run(&["apply", "--sql", "--from", &r1.id, "--db", &scripted_url, "--allow-hazard", "all"])),
+        script
+    );
     assert_eq!(history(&scripted).await.len(), 1, "--sql changes nothing");
     let run = psql(&scripted, &script);
     assert!(run.status.success(), "{}", stderr(&run));
@@ -550,7 +553,7 @@ async fn the_sql_script_run_by_psql_equals_apply() {
     assert_eq!(history(&scripted).await, history(&live).await);
 
     // down --sql undoes it the same way.
-    let down = ok(&p.run(&["down", "--sql", "--to", "base", "--db", &scripted_url]));
+    let down = ok(&p.run(&["down", "--sql", "--to", "base", "--db", &scripted_url, "--allow-hazard", "all"]));
     assert!(down.contains("DELETE FROM schemactl.history"), "{down}");
     let run = psql(&scripted, &down);
     assert!(run.status.success(), "{}", stderr(&run));
@@ -562,7 +565,7 @@ async fn the_sql_script_run_by_psql_equals_apply() {
 async fn the_sql_script_from_base_needs_no_database() {
     let p = sql_project();
     let closed = format!("postgresql://nobody@127.0.0.1:{}/nowhere", free_port());
-    let script = ok(&p.run(&["apply", "--sql", "--from", "base", "--db", &closed]));
+    let script = ok(&p.run(&["apply", "--sql", "--from", "base", "--db", &closed, "--allow-hazard", "all"]));
     assert!(script.starts_with(&format!("-- schemactl apply: 2 revision(s), from base to {}", p.revisions[1].id)));
     let fresh = TestDb::new().await;
     let run = psql(&fresh, &script);

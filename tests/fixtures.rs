@@ -46,11 +46,20 @@ async fn check_case(dir: &Path, outcome: &mut Outcome) -> Result<(), String> {
     outcome.human = schemactl_plan::render_human(&plan);
 
     let client = from_db.client().await;
-    let script = format!("BEGIN;\n{}\nCOMMIT;", outcome.sql);
-    client.batch_execute(&script).await.map_err(|e| {
+    let failed = |e: tokio_postgres::Error| {
         let detail = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string());
         format!("applying the plan failed: {detail}\n{}", outcome.sql)
-    })?;
+    };
+    // As psql runs it: in one transaction (`psql -1`) when every step can run in one, else
+    // statement by statement, each in its own (CREATE INDEX CONCURRENTLY refuses a block).
+    if plan.steps.iter().all(|s| s.transactional) {
+        client.batch_execute(&format!("BEGIN;\n{}\nCOMMIT;", outcome.sql)).await.map_err(failed)?;
+    } else {
+        let statements = schemactl_source::split_script(Path::new("plan.sql"), &outcome.sql).map_err(|e| e.to_string())?;
+        for statement in statements {
+            client.batch_execute(&statement.sql).await.map_err(failed)?;
+        }
+    }
     let after = catalog(&from_db.url).await;
     if !after.same_schema(&to) {
         return Err(format!("catalogs differ after applying the plan\n{}", catalog_difference(&after, &to)));

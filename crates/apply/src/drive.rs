@@ -4,8 +4,10 @@
 
 use std::collections::BTreeSet;
 
+use pg_query::protobuf::AlterTableType;
+use pg_query::NodeEnum;
 use schemactl_revision::format::Section;
-use schemactl_revision::{Revision, Segment};
+use schemactl_revision::{Revision, RevisionKind, Segment};
 use schemactl_source::Statement;
 
 use crate::error::Result;
@@ -32,6 +34,63 @@ pub(crate) struct Step<'a> {
 /// Carries out steps.
 pub(crate) trait Runner {
     async fn step(&mut self, step: &Step<'_>) -> Result<()>;
+
+    /// Session settings (`SET ...`) of segments a previous run completed: a resumed run
+    /// skips those segments, but the steps after them expect their settings (timeouts).
+    async fn replay_settings(&mut self, _statements: &[&Statement]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The segments a revision runs as. In a planned revision, `VALIDATE CONSTRAINT` also runs in
+/// a transaction of its own: its scan takes a lock that lets reads and writes continue, and
+/// must not hold on to the locks of the steps before it (the `ADD CONSTRAINT ... NOT VALID`
+/// it follows takes one that blocks them). Hand-written revisions keep their statements in
+/// one transaction, as written.
+pub(crate) fn segments(revision: &Revision, segments: &[Segment]) -> Vec<Segment> {
+    if revision.kind != RevisionKind::Planned {
+        return segments.to_vec();
+    }
+    let mut out: Vec<Segment> = Vec::new();
+    for segment in segments {
+        if !segment.transactional {
+            out.push(segment.clone());
+            continue;
+        }
+        let mut current: Vec<Statement> = Vec::new();
+        for statement in &segment.statements {
+            if validates(&statement.sql) {
+                if !current.is_empty() {
+                    out.push(Segment { statements: std::mem::take(&mut current), transactional: true });
+                }
+                out.push(Segment { statements: vec![statement.clone()], transactional: true });
+            } else {
+                current.push(statement.clone());
+            }
+        }
+        if !current.is_empty() {
+            out.push(Segment { statements: current, transactional: true });
+        }
+    }
+    out
+}
+
+fn parsed(sql: &str) -> Option<NodeEnum> {
+    pg_query::parse(sql, 0).ok()?.protobuf.stmts.into_iter().next()?.stmt?.node
+}
+
+/// `ALTER TABLE ... VALIDATE CONSTRAINT ...` and nothing else.
+fn validates(sql: &str) -> bool {
+    let Some(NodeEnum::AlterTableStmt(s)) = parsed(sql) else { return false };
+    !s.cmds.is_empty()
+        && s.cmds.iter().all(|c| {
+            matches!(&c.node, Some(NodeEnum::AlterTableCmd(cmd)) if cmd.subtype == AlterTableType::AtValidateConstraint as i32)
+        })
+}
+
+/// A session-level `SET` (not `SET LOCAL`, which ends with its transaction).
+fn sets_session(sql: &str) -> bool {
+    matches!(parsed(sql), Some(NodeEnum::VariableSetStmt(s)) if !s.is_local)
 }
 
 /// Runs `section` of `revision` (already split into `segments`), skipping the segments in
@@ -46,11 +105,16 @@ pub(crate) async fn run_revision<R: Runner>(
     done: &BTreeSet<usize>,
 ) -> Result<()> {
     let empty = [Segment { statements: Vec::new(), transactional: true }];
-    let segments = if segments.is_empty() { &empty[..] } else { segments };
+    let split = self::segments(revision, segments);
+    let segments = if split.is_empty() { &empty[..] } else { &split[..] };
     let tracked = segments.len() > 1 || segments.iter().any(|s| !s.transactional);
     let last = segments.len() - 1;
     for (index, segment) in segments.iter().enumerate() {
         if done.contains(&index) && index != last {
+            let settings: Vec<&Statement> = segment.statements.iter().filter(|s| sets_session(&s.sql)).collect();
+            if !settings.is_empty() {
+                runner.replay_settings(&settings).await?;
+            }
             continue;
         }
         let after =

@@ -32,6 +32,16 @@ pub enum Error {
         objects.join("\n  ")
     )]
     Drift { file: String, objects: Vec<String> },
+    /// Revisions about to run have hazards that are not allowed; nothing was run.
+    #[error(
+        "refusing to {action}: hazards that are not allowed:\n  {}\n{}",
+        refused.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "),
+        schemactl_lint::ALLOW_HINT
+    )]
+    Hazards { action: &'static str, refused: Vec<HazardRefusal> },
+    /// A revision's statements could not be linted.
+    #[error("{0}")]
+    Lint(#[from] schemactl_lint::Error),
     /// The database is in the middle of a revision that this command cannot continue.
     #[error("{0}")]
     Partial(String),
@@ -44,6 +54,27 @@ pub enum Error {
     /// A query schemactl issues itself (bookkeeping, the lock) failed.
     #[error("{context}: {message}")]
     Database { context: String, message: String },
+}
+
+/// A revision that would run with hazards that are not allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HazardRefusal {
+    pub file: String,
+    /// The kinds not allowed, as named in output (`data-loss`...).
+    pub kinds: Vec<String>,
+    /// What lint found for those kinds (`file:line:col: kind: message [rule]`); kinds the
+    /// header records come from the plan and have no line.
+    pub findings: Vec<String>,
+}
+
+impl fmt::Display for HazardRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.kinds.join(", "))?;
+        for finding in &self.findings {
+            write!(f, "\n    {finding}")?;
+        }
+        Ok(())
+    }
 }
 
 /// One reason the database's history and the revision files disagree.

@@ -21,12 +21,15 @@ mod sql;
 use std::time::{Duration, Instant};
 
 use schemactl_connect::DbUrl;
+use schemactl_lint::AllowedHazards;
 use schemactl_revision::format::Section;
-use schemactl_revision::{Revision, Revisions};
+use schemactl_revision::{Revision, Revisions, Segment};
 
 pub use drift::{fingerprints, ObjectRef, FINGERPRINT_QUERY};
-pub use error::{Error, Refusal, Result};
-pub use range::{down_range, up_range, verify, Applied, DownTarget, LogEntry, State, StepRecord, UpTarget};
+pub use error::{Error, HazardRefusal, Refusal, Result};
+pub use range::{
+    check_hazards, down_range, up_range, verify, Applied, DownTarget, LogEntry, State, StepRecord, UpTarget,
+};
 pub use script::{render_down, render_up};
 pub use sql::{BOOKKEEPING_DDL, LOCK_KEY, SCHEMA};
 
@@ -51,6 +54,9 @@ pub enum Event {
     Applied { name: String, elapsed: Duration },
     /// A revision's down section ran and its history row is gone.
     Reverted { name: String, elapsed: Duration },
+    /// A step of revision `name` did not get its lock in time (`reason`: the statement and the
+    /// server's message); it was rolled back and runs again, as attempt `attempt` of `of`.
+    LockRetry { name: String, attempt: u32, of: u32, reason: String },
 }
 
 /// How patient to be.
@@ -63,6 +69,15 @@ pub struct Options {
     /// Run revisions even where the objects they change differ from what they were planned
     /// against (the drift guard).
     pub force: bool,
+    /// Hazard kinds the revisions about to run may have (`apply` and `down`; `stamp` runs
+    /// nothing and ignores it).
+    pub allowed: AllowedHazards,
+    /// How many times a step whose locks are not granted in time (`lock_timeout`, or a
+    /// deadlock) is tried in all, with a growing pause between tries.
+    pub lock_retries: u32,
+    /// The `lock_timeout` every revision starts with; planned revisions set their own, this
+    /// one covers hand-written ones.
+    pub statement_lock_timeout: Duration,
 }
 
 /// What a command did.
@@ -122,6 +137,7 @@ pub async fn apply(
     // Every file splits before anything runs: a syntax error never stops a run halfway.
     let plans =
         list[range.clone()].iter().map(|r| Ok((r, r.up_segments(&revisions.dir)?))).collect::<Result<Vec<_>>>()?;
+    refuse_hazards(&plans, Section::Up, options.allowed)?;
     let mut outcome = Outcome { ran: Vec::new(), at: at(list, applied) };
     for (revision, segments) in plans {
         let resuming = state.partial(Section::Up).contains(revision.id.as_str());
@@ -132,7 +148,7 @@ pub async fn apply(
                 return Err(Error::Drift { file: revision.file_name.clone(), objects });
             }
         }
-        run_live(&session, &state, revision, Section::Up, &segments, on).await?;
+        run_live(&session, &state, revision, Section::Up, &segments, &options, on).await?;
         outcome.ran.push(stem(revision));
         outcome.at = Some(revision.id.clone());
     }
@@ -159,14 +175,25 @@ pub async fn down(
         .map(|r| Ok((r, r.down_segments(&revisions.dir)?)))
         .collect::<Result<Vec<_>>>()?;
     check_reversible(&plans)?;
+    refuse_hazards(&plans, Section::Down, options.allowed)?;
     let mut outcome = Outcome { ran: Vec::new(), at: at(list, applied) };
     for (revision, segments) in plans {
-        run_live(&session, &state, revision, Section::Down, &segments, on).await?;
+        run_live(&session, &state, revision, Section::Down, &segments, &options, on).await?;
         outcome.ran.push(stem(revision));
         outcome.at.clone_from(&revision.parent);
     }
     session.unlock().await;
     Ok(outcome)
+}
+
+/// Lints the section of each revision about to run and refuses the hazards `allowed` does not
+/// allow (see [`check_hazards`]).
+fn refuse_hazards(plans: &[(&Revision, Vec<Segment>)], section: Section, allowed: AllowedHazards) -> Result<()> {
+    let found = plans
+        .iter()
+        .map(|(r, segments)| Ok((*r, schemactl_lint::lint_statements(segments.iter().flat_map(|s| &s.statements))?)))
+        .collect::<Result<Vec<_>>>()?;
+    check_hazards(section, &found, allowed)
 }
 
 async fn run_live(
@@ -175,16 +202,19 @@ async fn run_live(
     revision: &Revision,
     section: Section,
     segments: &[schemactl_revision::Segment],
+    options: &Options,
     on: &mut dyn FnMut(Event),
 ) -> Result<()> {
     let done = state.done_segments(&revision.id, section);
     let interrupted = state.interrupted_segments(&revision.id, section);
     if !done.is_empty() || !interrupted.is_empty() {
-        let step = (0..segments.len()).find(|i| !done.contains(i)).unwrap_or(0) + 1;
-        on(Event::Resuming { name: stem(revision), step, of: segments.len() });
+        let count = drive::segments(revision, segments).len();
+        let step = (0..count).find(|i| !done.contains(i)).unwrap_or(0) + 1;
+        on(Event::Resuming { name: stem(revision), step, of: count });
     }
+    session.revision_defaults(options.statement_lock_timeout).await?;
     let started = Instant::now();
-    let mut runner = LiveRunner { session, interrupted, on: &mut *on };
+    let mut runner = LiveRunner { session, interrupted, attempts: options.lock_retries, on: &mut *on };
     run_revision(&mut runner, revision, section, segments, &done).await?;
     let (name, elapsed) = (stem(revision), started.elapsed());
     on(match section {
@@ -245,11 +275,13 @@ pub enum ScriptFrom<'a> {
     Given(&'a str),
 }
 
-/// The `apply --sql` script for the pending revisions up to `target`.
+/// The `apply --sql` script for the pending revisions up to `target`. A script is as dangerous
+/// as a run: hazards that `allowed` does not allow are refused the same way.
 pub async fn apply_script(
     revisions: &Revisions,
     from: ScriptFrom<'_>,
     target: &UpTarget,
+    allowed: AllowedHazards,
     on: &mut dyn FnMut(Event),
 ) -> Result<String> {
     let list = &revisions.list;
@@ -263,15 +295,20 @@ pub async fn apply_script(
         }
     };
     let range = up_range(list, applied, target)?;
+    let plans =
+        list[range.clone()].iter().map(|r| Ok((r, r.up_segments(&revisions.dir)?))).collect::<Result<Vec<_>>>()?;
+    refuse_hazards(&plans, Section::Up, allowed)?;
     render_up(&revisions.dir, list, range).await
 }
 
-/// The `down --sql` script; needs the database to know what is applied.
+/// The `down --sql` script; needs the database to know what is applied. Refuses hazards as
+/// `down` does.
 pub async fn down_script(
     url: &DbUrl,
     wait: Duration,
     revisions: &Revisions,
     target: &DownTarget,
+    allowed: AllowedHazards,
     on: &mut dyn FnMut(Event),
 ) -> Result<String> {
     let list = &revisions.list;
@@ -282,6 +319,7 @@ pub async fn down_script(
     let plans =
         list[range.clone()].iter().map(|r| Ok((r, r.down_segments(&revisions.dir)?))).collect::<Result<Vec<_>>>()?;
     check_reversible(&plans)?;
+    refuse_hazards(&plans, Section::Down, allowed)?;
     render_down(&revisions.dir, list, range).await
 }
 

@@ -105,6 +105,16 @@ impl Session {
         }
     }
 
+    /// What every revision starts with: the configured `lock_timeout`, and no statement
+    /// timeout or other setting a previous revision left in the session.
+    pub async fn revision_defaults(&self, lock_timeout: Duration) -> Result<()> {
+        let sql = format!(
+            "SET lock_timeout = '{}ms'; RESET statement_timeout; RESET check_function_bodies",
+            lock_timeout.as_millis()
+        );
+        self.execute("setting the session's timeouts", &sql).await
+    }
+
     pub async fn unlock(&self) {
         // The lock also ends with the session; this just releases it early.
         let _ = self.client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await;
@@ -202,11 +212,84 @@ pub(crate) struct LiveRunner<'a> {
     pub session: &'a Session,
     /// Segments a previous run started and never finished.
     pub interrupted: BTreeSet<usize>,
+    /// How many times a step is tried when its locks are not granted in time (at least once).
+    pub attempts: u32,
     pub on: &'a mut dyn FnMut(Event),
 }
 
+/// Why an attempt at a step failed.
+enum Failure<'s> {
+    /// A statement's lock was not granted within `lock_timeout`, or it deadlocked: the step
+    /// was rolled back and may succeed when tried again.
+    Lock(&'s Statement, tokio_postgres::Error),
+    Other(Error),
+}
+
+impl From<Error> for Failure<'_> {
+    fn from(e: Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+fn lock_not_granted(e: &tokio_postgres::Error) -> bool {
+    matches!(e.code(), Some(c) if *c == SqlState::LOCK_NOT_AVAILABLE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+}
+
+/// The wait before attempt `attempt` (2, 3, ...): 0.5s, 1s, 2s, ... at most 10s.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let doublings = attempt.saturating_sub(2).min(5);
+    Duration::from_millis(500 << doublings).min(Duration::from_secs(10))
+}
+
 impl Runner for LiveRunner<'_> {
+    /// Runs the step; a step whose lock was not granted is rolled back and tried again after
+    /// a pause, up to `attempts` times in all.
     async fn step(&mut self, step: &Step<'_>) -> Result<()> {
+        let attempts = self.attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            match self.attempt(step, attempt > 1).await {
+                Ok(()) => return Ok(()),
+                Err(Failure::Other(e)) => return Err(e),
+                Err(Failure::Lock(statement, e)) if attempt < attempts => {
+                    attempt += 1;
+                    let (line, column) = statement.position_of(0);
+                    let reason = format!(
+                        "{}:{line}:{column}: {}",
+                        statement.file.display(),
+                        e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())
+                    );
+                    (self.on)(Event::LockRetry { name: stem(step.revision), attempt, of: attempts, reason });
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(Failure::Lock(statement, e)) => {
+                    return Err(match statement_error(statement, &e, step) {
+                        Error::Statement { location, message, note } => Error::Statement {
+                            location,
+                            message: format!("the lock was not granted after {attempts} attempt(s): {message}"),
+                            note,
+                        },
+                        other => other,
+                    });
+                }
+            }
+        }
+    }
+
+    async fn replay_settings(&mut self, statements: &[&Statement]) -> Result<()> {
+        for statement in statements {
+            self.session
+                .client
+                .batch_execute(&statement.sql)
+                .await
+                .map_err(|e| statement_error_plain(statement, &e))?;
+        }
+        Ok(())
+    }
+}
+
+impl LiveRunner<'_> {
+    async fn attempt<'s>(&mut self, step: &Step<'s>, retry: bool) -> std::result::Result<(), Failure<'s>> {
         let client = &self.session.client;
         let file = &step.revision.file_name;
         if step.transactional {
@@ -214,33 +297,44 @@ impl Runner for LiveRunner<'_> {
             for statement in step.statements {
                 if let Err(e) = client.batch_execute(&statement.sql).await {
                     let _ = client.batch_execute("ROLLBACK").await;
-                    return Err(statement_error(statement, &e, step));
+                    if lock_not_granted(&e) {
+                        return Err(Failure::Lock(statement, e));
+                    }
+                    return Err(statement_error(statement, &e, step).into());
                 }
             }
             self.bookkeeping(step, &step.after).await?;
             // Deferred constraints are checked here: the revision's fault, not the bookkeeping's.
-            return client.batch_execute("COMMIT").await.map_err(|e| Error::Statement {
-                location: step.statements.first().map_or_else(|| file.clone(), |s| s.file.display().to_string()),
-                message: describe(&e),
-                note: format!("{file}: the commit failed and was rolled back (deferred constraints are checked there)"),
+            return client.batch_execute("COMMIT").await.map_err(|e| {
+                Failure::Other(Error::Statement {
+                    location: step.statements.first().map_or_else(|| file.clone(), |s| s.file.display().to_string()),
+                    message: describe(&e),
+                    note: format!(
+                        "{file}: the commit failed and was rolled back (deferred constraints are checked there)"
+                    ),
+                })
             });
         }
         let [statement] = step.statements else {
             let message = "a segment that runs outside a transaction must be a single statement".into();
-            return Err(Error::Database { context: file.clone(), message });
+            return Err(Error::Database { context: file.clone(), message }.into());
         };
         if let Some(before) = &step.before {
             self.bookkeeping(step, before).await?;
         }
-        let run = !self.interrupted.contains(&step.index) || self.recover(step, statement).await?;
+        // A failed attempt may have left what an interrupted run leaves (an invalid index).
+        let run = !(retry || self.interrupted.contains(&step.index)) || self.recover(step, statement).await?;
         if run {
-            client.batch_execute(&statement.sql).await.map_err(|e| statement_error(statement, &e, step))?;
+            if let Err(e) = client.batch_execute(&statement.sql).await {
+                if lock_not_granted(&e) {
+                    return Err(Failure::Lock(statement, e));
+                }
+                return Err(statement_error(statement, &e, step).into());
+            }
         }
-        self.bookkeeping(step, &format!("BEGIN;\n{}\nCOMMIT", step.after)).await
+        Ok(self.bookkeeping(step, &format!("BEGIN;\n{}\nCOMMIT", step.after)).await?)
     }
-}
 
-impl LiveRunner<'_> {
     async fn bookkeeping(&self, step: &Step<'_>, sql: &str) -> Result<()> {
         let client = &self.session.client;
         if let Err(e) = client.batch_execute(sql).await {
@@ -289,6 +383,16 @@ impl LiveRunner<'_> {
             }
             None => Ok(true),
         }
+    }
+}
+
+/// `file:line:column: server error`, for a statement outside the steps (a replayed setting).
+fn statement_error_plain(statement: &Statement, e: &tokio_postgres::Error) -> Error {
+    let (line, column) = statement.position_of(0);
+    Error::Statement {
+        location: format!("{}:{line}:{column}", statement.file.display()),
+        message: describe(e),
+        note: "while restoring the settings of the steps a previous run completed".into(),
     }
 }
 

@@ -4,10 +4,12 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use schemactl_lint::{AllowedHazards, Finding};
+use schemactl_model::HazardKind;
 use schemactl_revision::format::Section;
 use schemactl_revision::{Revision, Segment};
 
-use crate::error::{Error, Refusal, Result};
+use crate::error::{Error, HazardRefusal, Refusal, Result};
 
 /// One row of `schemactl.history`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -202,6 +204,41 @@ pub fn check_reversible(plans: &[(&Revision, Vec<Segment>)]) -> Result<()> {
     )))
 }
 
+/// Refuses, before anything runs, when revisions about to run have hazards `allowed` does not
+/// allow, naming each revision and its kinds. `found` holds each revision with what lint found
+/// in the section that runs. Going up, a revision's hazards are also those its header records
+/// (the planner's, which know more than lint can: enum value removals, narrowing types);
+/// going down, the header says nothing about the down section, so lint's alone.
+pub fn check_hazards(section: Section, found: &[(&Revision, Vec<Finding>)], allowed: AllowedHazards) -> Result<()> {
+    let is_allowed = |name: &str| name.parse::<HazardKind>().map_or(allowed.is_all(), |k| allowed.allows(k));
+    let mut refused = Vec::new();
+    for (revision, findings) in found {
+        let recorded = match section {
+            Section::Up => revision.hazards.clone(),
+            Section::Down => Vec::new(),
+        };
+        let linted: Vec<&Finding> = findings.iter().filter(|f| !allowed.allows(f.hazard)).collect();
+        let mut kinds: BTreeSet<String> = recorded.into_iter().filter(|k| !is_allowed(k)).collect();
+        kinds.extend(linted.iter().map(|f| f.hazard.to_string()));
+        let findings = linted.iter().map(ToString::to_string).collect();
+        if !kinds.is_empty() {
+            refused.push(HazardRefusal {
+                file: revision.file_name.clone(),
+                kinds: kinds.into_iter().collect(),
+                findings,
+            });
+        }
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let action = match section {
+        Section::Up => "apply",
+        Section::Down => "undo",
+    };
+    Err(Error::Hazards { action, refused })
+}
+
 /// Refuses to go on when a revision is half done in the other direction: finishing it first
 /// is the only way to know what the database holds.
 pub fn check_no_partial(list: &[Revision], state: &State, running: Section) -> Result<()> {
@@ -325,6 +362,53 @@ mod tests {
             err.contains("this revision has an empty down section") && err.ends_with("20260101000001_r1.sql"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn hazards_not_allowed_are_refused_by_revision() {
+        let mut list = revisions(2);
+        list[0].hazards = vec!["index-build".into(), "lockdown".into()];
+        let dir = std::path::Path::new("generated");
+        let found = |section: Section| -> Vec<(&Revision, Vec<Finding>)> {
+            list.iter()
+                .map(|r| {
+                    let segments = match section {
+                        Section::Up => r.up_segments(dir).unwrap(),
+                        Section::Down => r.down_segments(dir).unwrap(),
+                    };
+                    (r, schemactl_lint::lint_statements(segments.iter().flat_map(|s| &s.statements)).unwrap())
+                })
+                .collect()
+        };
+        let none = AllowedHazards::none();
+        let err = check_hazards(Section::Up, &found(Section::Up), none).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "refusing to apply: hazards that are not allowed:\n  20260101000000_r0.sql: index-build, lockdown\n"
+            ),
+            "{err}"
+        );
+        assert!(!err.contains("_r1.sql"), "{err}");
+        // A kind the header names but schemactl does not know is allowed by `all` only.
+        let index_build = AllowedHazards::from_kinds([HazardKind::IndexBuild]);
+        let err = check_hazards(Section::Up, &found(Section::Up), index_build).unwrap_err().to_string();
+        assert!(err.contains("_r0.sql: lockdown"), "{err}");
+        assert!(check_hazards(Section::Up, &found(Section::Up), AllowedHazards::all()).is_ok());
+
+        // Going down, only the down section counts, with what lint found where.
+        let err = check_hazards(Section::Down, &found(Section::Down), index_build).unwrap_err().to_string();
+        let line = list[0].text.lines().position(|l| l == "DROP TABLE t0;").unwrap() + 1;
+        assert!(
+            err.starts_with("refusing to undo: hazards that are not allowed:\n  20260101000000_r0.sql: data-loss\n"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("\n    generated/20260101000000_r0.sql:{line}:1: data-loss: drops table t0 and all its rows [drop-object]")),
+            "{err}"
+        );
+        assert!(err.contains("--allow-hazard KIND"), "{err}");
+        let data_loss = AllowedHazards::from_kinds([HazardKind::DataLoss]);
+        assert!(check_hazards(Section::Down, &found(Section::Down), data_loss).is_ok());
     }
 
     #[test]

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use schemactl_apply::{DownTarget, Event, Options, ScriptFrom, State, UpTarget};
 use schemactl_config::Project;
+use schemactl_lint::AllowedHazards;
 use schemactl_revision::{Revision, Revisions};
 
 use crate::cli::{ApplyArgs, DbArgs, DownArgs, HistoryArgs, StampArgs};
 use crate::error::CliResult;
-use crate::project;
+use crate::{hazards, project};
 
 /// `stamp` has no `--lock-timeout`; it waits as long as `apply` does by default.
 const STAMP_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
@@ -28,7 +29,16 @@ fn report(event: Event) {
         Event::Recovered { name, note } => eprintln!("{name}: {note}"),
         Event::Applied { name, elapsed } => println!("applied {name} ({} ms)", elapsed.as_millis()),
         Event::Reverted { name, elapsed } => println!("reverted {name} ({} ms)", elapsed.as_millis()),
+        Event::LockRetry { name, attempt, of, reason } => {
+            eprintln!("{name}: lock not granted ({reason}); rolled back, retrying (attempt {attempt} of {of})")
+        }
     }
+}
+
+/// The lock retries and the `lock_timeout` revisions run with, for the environment.
+fn lock_settings(project: &Project, db: &DbArgs) -> (u32, Duration) {
+    let settings = project.settings(db.env.as_deref());
+    (settings.lock_retries, settings.timeouts.lock)
 }
 
 fn seconds(d: Duration) -> String {
@@ -48,10 +58,17 @@ fn revisions(project: &Project) -> CliResult<Revisions> {
     Ok(schemactl_revision::load_dir(&dir)?)
 }
 
+/// What the revisions about to run may do: the environment's `allow_hazards` plus `--allow-hazard`.
+fn allowed(project: &Project, db: &DbArgs, flags: &[String]) -> CliResult<AllowedHazards> {
+    let kinds = hazards::allowed(&project.settings(db.env.as_deref()), flags)?;
+    Ok(AllowedHazards::from_kinds(kinds))
+}
+
 pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
     let project = project::load(config)?;
     let revisions = revisions(&project)?;
     let target = UpTarget::parse(&args.to)?;
+    let allowed = allowed(&project, &args.db, &args.allow_hazards)?;
     if args.sql {
         let url;
         let from = match args.from.as_deref() {
@@ -61,11 +78,19 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
                 ScriptFrom::Database { url: &url, wait: args.db.wait }
             }
         };
-        print!("{}", schemactl_apply::apply_script(&revisions, from, &target, &mut report).await?);
+        print!("{}", schemactl_apply::apply_script(&revisions, from, &target, allowed, &mut report).await?);
         return Ok(());
     }
     let url = project::database(&project, &args.db)?;
-    let options = Options { wait: args.db.wait, lock_timeout: args.lock_timeout, force: args.force };
+    let (lock_retries, statement_lock_timeout) = lock_settings(&project, &args.db);
+    let options = Options {
+        wait: args.db.wait,
+        lock_timeout: args.lock_timeout,
+        force: args.force,
+        allowed,
+        lock_retries,
+        statement_lock_timeout,
+    };
     let outcome = schemactl_apply::apply(&url, &revisions, &target, options, &mut report).await?;
     if outcome.ran.is_empty() {
         println!("nothing to apply (at {})", outcome.at.as_deref().unwrap_or("base"));
@@ -81,12 +106,24 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
         Some(spec) => DownTarget::Revision(spec.to_string()),
         None => DownTarget::Count(args.count.unwrap_or(1)),
     };
+    let allowed = allowed(&project, &args.db, &args.allow_hazards)?;
     let url = project::database(&project, &args.db)?;
     if args.sql {
-        print!("{}", schemactl_apply::down_script(&url, args.db.wait, &revisions, &target, &mut report).await?);
+        print!(
+            "{}",
+            schemactl_apply::down_script(&url, args.db.wait, &revisions, &target, allowed, &mut report).await?
+        );
         return Ok(());
     }
-    let options = Options { wait: args.db.wait, lock_timeout: args.lock_timeout, force: false };
+    let (lock_retries, statement_lock_timeout) = lock_settings(&project, &args.db);
+    let options = Options {
+        wait: args.db.wait,
+        lock_timeout: args.lock_timeout,
+        force: false,
+        allowed,
+        lock_retries,
+        statement_lock_timeout,
+    };
     let outcome = schemactl_apply::down(&url, &revisions, &target, options, &mut report).await?;
     let at = outcome.at.as_deref().unwrap_or("base");
     if outcome.ran.is_empty() {
@@ -171,7 +208,16 @@ pub async fn stamp(config: Option<&Path>, args: StampArgs) -> CliResult<()> {
         spec => Some(schemactl_revision::find(&revisions.list, spec)?),
     };
     let url = project::database(&project, &args.db)?;
-    let options = Options { wait: args.db.wait, lock_timeout: STAMP_LOCK_TIMEOUT, force: false };
+    // Stamp runs no SQL: nothing to allow.
+    let (lock_retries, statement_lock_timeout) = lock_settings(&project, &args.db);
+    let options = Options {
+        wait: args.db.wait,
+        lock_timeout: STAMP_LOCK_TIMEOUT,
+        force: false,
+        allowed: AllowedHazards::none(),
+        lock_retries,
+        statement_lock_timeout,
+    };
     let stamped = schemactl_apply::stamp(&url, &revisions, index, options, &mut report).await?;
     for name in &stamped.forgotten {
         println!("forgot {name}");

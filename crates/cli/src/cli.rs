@@ -38,6 +38,19 @@ pub enum Command {
     Stamp(StampArgs),
     /// Replay every revision on a shadow: up, down to the start, up again; the end state must equal schema/.
     Verify(ShadowArgs),
+    /// Find the hazards of SQL files (default: the up and down sections of every revision).
+    Lint(LintArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// SQL files to lint. Without any: the up and down sections of every revision.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+    /// Allow this hazard kind (repeatable; `all` for every kind) in addition to `allow_hazards`
+    /// in schemactl.toml. Any other hazard found exits 6.
+    #[arg(long = "allow-hazard", value_name = "KIND")]
+    pub allow_hazards: Vec<String>,
 }
 
 /// Where throwaway databases come from.
@@ -84,6 +97,14 @@ pub struct PlanArgs {
     /// How the plan is printed.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Allow steps with this hazard kind (repeatable; `all` for every kind) in addition to
+    /// `allow_hazards` in schemactl.toml. Without it, a plan with other hazards is not written.
+    #[arg(long = "allow-hazard", value_name = "KIND")]
+    pub allow_hazards: Vec<String>,
+    /// Plain DDL (CREATE INDEX, ADD CONSTRAINT, SET NOT NULL as they are) even where
+    /// schemactl.toml says `online = true` (the default).
+    #[arg(long)]
+    pub offline: bool,
     #[command(flatten)]
     pub shadow: ShadowArgs,
 }
@@ -113,6 +134,10 @@ pub struct ApplyArgs {
     /// against (the drift guard refuses otherwise, exit 7).
     #[arg(long)]
     pub force: bool,
+    /// Allow revisions with this hazard kind (repeatable; `all` for every kind) in addition to the
+    /// environment's `allow_hazards`. Revisions with other hazards are refused (exit 6).
+    #[arg(long = "allow-hazard", value_name = "KIND")]
+    pub allow_hazards: Vec<String>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -131,6 +156,10 @@ pub struct DownArgs {
     /// How long to wait for the advisory lock another applier holds.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
+    /// Allow down sections with this hazard kind (repeatable; `all` for every kind) in addition
+    /// to the environment's `allow_hazards`. Down sections with other hazards are refused (exit 6).
+    #[arg(long = "allow-hazard", value_name = "KIND")]
+    pub allow_hazards: Vec<String>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -188,6 +217,13 @@ pub struct DiffArgs {
     /// Fail when either side holds objects schemactl does not manage, instead of listing them.
     #[arg(long)]
     pub strict: bool,
+    /// Online DDL for tables that exist (the default): CREATE/DROP INDEX CONCURRENTLY,
+    /// constraints NOT VALID then VALIDATE, SET NOT NULL through a validated check.
+    #[arg(long, conflicts_with = "offline")]
+    pub online: bool,
+    /// Plain DDL, all of it able to run in one transaction.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

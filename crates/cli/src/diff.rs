@@ -10,7 +10,10 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
         Some(arg) => Source::resolve(arg)?,
         None => Source::Empty,
     };
-    let to = Source::resolve(&args.to)?;
+    let (to, renames) = resolve_desired(&args.to)?;
+    // Nothing can be renamed in an empty database: the annotations are not even looked at.
+    let renames = if args.from.is_none() { Vec::new() } else { renames };
+    let live_from = matches!(from, Source::Database(_));
     let shadow = if from.needs_shadow() || to.needs_shadow() {
         let dev = args.dev_url.as_deref().map(DbUrl::parse).transpose()?;
         let target = [&from, &to].into_iter().find_map(|s| match s {
@@ -37,10 +40,25 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
         }
         let planned = match (&opened[..], first_error) {
             (_, Some(e)) => Err(e),
-            ([current, desired], None) => {
+            ([current, desired], None) => 'plan: {
+                // Annotated renames run first (on a shadow copy when --from is a live database)
+                // and the plan starts from the renamed state.
+                let renamed =
+                    match crate::renames::for_diff(live_from, current, desired, &renames, shadow.as_ref()).await {
+                        Ok(renamed) => renamed,
+                        Err(e) => break 'plan Err(e),
+                    };
+                let current_catalog = renamed.catalog.as_ref().unwrap_or(&current.catalog);
                 let mut wanted = desired.catalog.clone();
-                schemactl_introspect::reconcile_checks(&current.catalog, &mut wanted, &desired.client).await;
-                schemactl_plan::plan(&current.catalog, &wanted).map_err(CliError::from)
+                schemactl_introspect::reconcile_checks(current_catalog, &mut wanted, &desired.client).await;
+                // Online unless told otherwise: a script with CONCURRENTLY runs statement by
+                // statement (psql without -1), as every psql-based runner does.
+                let options = schemactl_plan::PlanOptions { online: !args.offline, timeouts: None };
+                let mut plan = schemactl_plan::plan_with(current_catalog, &wanted, &options).map_err(CliError::from);
+                if let Ok(plan) = &mut plan {
+                    renamed.wrap(plan, None);
+                }
+                plan
             }
             _ => unreachable!("both sides are either opened or failed"),
         };
@@ -71,4 +89,13 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
     };
     print!("{text}");
     Ok(())
+}
+
+/// The desired side, with the `-- schemactl:renamed-from` annotations of its schema files.
+fn resolve_desired(arg: &str) -> CliResult<(Source, Vec<schemactl_source::Rename>)> {
+    if schemactl_connect::looks_like_url(arg) {
+        return Ok((Source::resolve(arg)?, Vec::new()));
+    }
+    let (statements, renames) = schemactl_yaml::load_path_with_renames(std::path::Path::new(arg))?;
+    Ok((Source::Files { statements }, renames))
 }

@@ -37,6 +37,12 @@ pub enum CliError {
     /// The plan did not apply to a copy of the current state, or did not reach the desired one.
     #[error("plan: {0}")]
     Diverged(String),
+    /// Steps or revisions carry hazards that are not allowed (the message lists them).
+    #[error("{0}")]
+    HazardsNotAllowed(String),
+    /// SQL given to `lint` does not parse (the message has file:line:column).
+    #[error("{0}")]
+    Lint(#[from] schemactl_lint::Error),
     /// A file could not be written.
     #[error("{}: {source}", path.display())]
     Io { path: std::path::PathBuf, source: std::io::Error },
@@ -50,10 +56,13 @@ pub enum CliError {
 
 impl CliError {
     /// 0 is success; 2 a `--check` disagreement; 3 database unreachable; 4 lock not obtained;
-    /// 5 revisions refused (tampered, deleted, inserted); 1 everything else.
+    /// 5 revisions refused (tampered, deleted, inserted); 6 hazards not allowed (plan, apply,
+    /// down, lint); 1 everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::CheckFailed(_) => 2,
+            CliError::HazardsNotAllowed(_) => 6,
+            CliError::Apply(schemactl_apply::Error::Hazards { .. }) => 6,
             CliError::Revision(schemactl_revision::Error::Integrity { .. }) => 5,
             CliError::Apply(schemactl_apply::Error::Unreachable { .. }) => 3,
             CliError::Apply(schemactl_apply::Error::Locked { .. }) => 4,

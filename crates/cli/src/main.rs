@@ -6,9 +6,12 @@ mod cli;
 mod diff;
 mod drift;
 mod error;
+mod hazards;
 mod init;
+mod lint_cmd;
 mod plan_cmd;
 mod project;
+mod renames;
 mod sources;
 mod states;
 mod status;
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
             cli::Command::Current(a) => apply_cmd::current(config, a).await,
             cli::Command::History(a) => apply_cmd::history(config, a).await,
             cli::Command::Stamp(a) => apply_cmd::stamp(config, a).await,
+            cli::Command::Lint(a) => lint_cmd::run(config, a),
         }
     });
     match result {

@@ -23,10 +23,12 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
         }
     };
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
-    let desired = Source::Files { statements: schemactl_source::load_path(&project.schema_dir)? };
+    let (statements, renames) = schemactl_yaml::load_path_with_renames(&project.schema_dir)?;
+    let desired = Source::Files { statements };
     let (current, from_cache) = states::revisions_source(&revisions)?;
     let shadow = states::start_shadow(args.shadow.dev_url.as_deref()).await?;
-    let outcome = compute(&shadow, &revisions, current, from_cache, &desired).await;
+    let options = states::plan_options(&project.settings(None), args.offline);
+    let outcome = compute(&shadow, &revisions, current, from_cache, &desired, &renames, &options).await;
     let _ = shadow.close().await;
     let computed = outcome?;
 
@@ -50,8 +52,23 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
             computed.up.steps.len()
         )));
     }
+    let allowed = crate::hazards::allowed(&project.settings(None), &args.allow_hazards)?;
+    let found: Vec<_> = computed
+        .up
+        .steps
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.hazards.iter().map(move |h| (h.kind, format!("step {}: {}", i + 1, h.message))))
+        .collect();
+    let refusal = crate::hazards::refusal("the plan", &found, &allowed);
     if args.dry_run {
+        if let Some(refusal) = refusal {
+            eprintln!("note: `plan -m` would refuse to write this plan: {refusal}");
+        }
         return Ok(());
+    }
+    if let Some(refusal) = refusal {
+        return Err(refusal);
     }
     let head = revisions.head().map(|r| r.id.clone());
     if computed.up.steps.is_empty() {
@@ -102,6 +119,8 @@ async fn compute(
     current: Source,
     from_cache: bool,
     desired: &Source,
+    renames: &[schemactl_source::Rename],
+    options: &schemactl_plan::PlanOptions,
 ) -> CliResult<Computed> {
     let mut opened = states::open_all(shadow, &[&Source::Empty, &current, desired]).await?;
     let result = async {
@@ -119,19 +138,39 @@ async fn compute(
             std::mem::swap(&mut opened[1], &mut fresh[0]);
             states::close_all(shadow, fresh).await;
             let current_script = states::creation_script(&opened[0].catalog, &opened[1].catalog)?;
-            return finish(&opened, current_script, false).await;
+            return finish(&opened, current_script, false, renames, options).await;
         }
-        finish(&opened, current_script, cache_intact).await
+        finish(&opened, current_script, cache_intact, renames, options).await
     }
     .await;
     states::close_all(shadow, opened).await;
     result
 }
 
-async fn finish(opened: &[crate::sources::Opened], current_script: String, cache_intact: bool) -> CliResult<Computed> {
+async fn finish(
+    opened: &[crate::sources::Opened],
+    current_script: String,
+    cache_intact: bool,
+    renames: &[schemactl_source::Rename],
+    options: &schemactl_plan::PlanOptions,
+) -> CliResult<Computed> {
     let (empty, current, desired) = (&opened[0], &opened[1], &opened[2]);
-    let up = states::plan_between(current, desired).await?;
-    let down = states::plan_between(desired, current).await?;
+    // Annotated renames run on the current state's shadow and the plan starts from there; the
+    // shadow is then put back, so that the checks below run the whole plan, renames included.
+    let renamed = crate::renames::apply(&current.client, renames, &desired.catalog).await?;
+    let (up, down) = match &renamed.catalog {
+        None => (
+            states::plan_from_with(&current.catalog, desired, options).await?,
+            states::plan_from_with(&desired.catalog, current, options).await?,
+        ),
+        Some(catalog) => {
+            let mut up = states::plan_from_with(catalog, desired, options).await?;
+            let mut down = crate::renames::plan_to(&desired.catalog, catalog, &current.client, options).await?;
+            renamed.wrap(&mut up, Some(&mut down));
+            renamed.undo(&current.client, &current.catalog).await?;
+            (up, down)
+        }
+    };
     let expects = crate::drift::expectations(&current.client, &up).await?;
     let after_script = if up.steps.is_empty() {
         current_script.clone()
@@ -236,15 +275,29 @@ pub fn revision(config: Option<&Path>, args: RevisionArgs) -> CliResult<()> {
 /// databases that already applied an edited revision will not match (apply refuses them).
 pub fn reseal(config: Option<&Path>) -> CliResult<()> {
     let project = project::load(config)?;
-    let list = schemactl_revision::read_files(&project.revisions_dir)?;
+    let mut list = schemactl_revision::read_files(&project.revisions_dir)?;
     let problems = schemactl_revision::dir::chain_problems(&list);
     if !problems.is_empty() {
         return Err(schemactl_revision::Error::Integrity { problems }.into());
     }
-    for r in &list {
+    for r in &mut list {
         // Statements must parse before we vouch for them.
-        r.up_segments(&project.revisions_dir)?;
+        let up = r.up_segments(&project.revisions_dir)?;
         r.down_segments(&project.revisions_dir)?;
+        // A hand-written revision records what lint finds in its up section, as a planned one
+        // records the planner's hazards (those are kept: the planner knows more than lint).
+        if r.kind == RevisionKind::Manual {
+            let findings = schemactl_lint::lint_statements(up.iter().flat_map(|s| &s.statements))?;
+            let kinds: Vec<String> =
+                findings.iter().map(|f| f.hazard.to_string()).collect::<BTreeSet<_>>().into_iter().collect();
+            if let Some(text) = schemactl_revision::format::with_hazards(&r.text, &kinds).filter(|t| *t != r.text) {
+                let path = project.revisions_dir.join(&r.file_name);
+                std::fs::write(&path, &text).map_err(|source| CliError::Io { path: path.clone(), source })?;
+                *r = schemactl_revision::format::parse(&r.file_name, &text)?;
+                let shown = if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") };
+                println!("{}: hazards: {shown}", project::shown(&path));
+            }
+        }
     }
     seal::write(&project.revisions_dir, &list, None)?;
     println!("sealed {} revision(s) in {}", list.len(), project::shown(&project.revisions_dir.join(seal::SUM_FILE)));

@@ -29,7 +29,7 @@ impl Source {
             return Ok(Source::Database(Box::new(DbUrl::parse(arg)?)));
         }
         let path = PathBuf::from(arg);
-        let statements = schemactl_source::load_path(&path)?;
+        let statements = schemactl_yaml::load_path(&path)?;
         Ok(Source::Files { statements })
     }
 

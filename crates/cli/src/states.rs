@@ -89,9 +89,32 @@ pub async fn plan_between(current: &Opened, desired: &Opened) -> CliResult<schem
 
 /// The plan from a catalog (read after running something) to an opened desired state.
 pub async fn plan_from(current: &Catalog, desired: &Opened) -> CliResult<schemactl_plan::Plan> {
+    plan_from_with(current, desired, &schemactl_plan::PlanOptions::default()).await
+}
+
+/// [`plan_from`] with the project's choices (online or not, the timeouts the script sets).
+pub async fn plan_from_with(
+    current: &Catalog,
+    desired: &Opened,
+    options: &schemactl_plan::PlanOptions,
+) -> CliResult<schemactl_plan::Plan> {
     let mut wanted = desired.catalog.clone();
     schemactl_introspect::reconcile_checks(current, &mut wanted, &desired.client).await;
-    schemactl_plan::plan(current, &wanted).map_err(CliError::from)
+    schemactl_plan::plan_with(current, &wanted, options).map_err(CliError::from)
+}
+
+/// The options `plan` writes revisions with: the project's `online` (unless `offline`) and
+/// its `[timeouts]`, set at the top of every planned script.
+pub fn plan_options(settings: &schemactl_config::Settings, offline: bool) -> schemactl_plan::PlanOptions {
+    let t = settings.timeouts;
+    schemactl_plan::PlanOptions {
+        online: settings.online && !offline,
+        timeouts: Some(schemactl_plan::Timeouts {
+            lock: t.lock,
+            statement: t.statement,
+            long_statement: t.long_statement,
+        }),
+    }
 }
 
 /// Starts the shadow `--dev-url` names, or an embedded one.

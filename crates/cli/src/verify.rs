@@ -14,7 +14,7 @@ use std::path::Path;
 pub async fn run(config: Option<&Path>, args: ShadowArgs) -> CliResult<()> {
     let project = project::load(config)?;
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
-    let desired = Source::Files { statements: schemactl_source::load_path(&project.schema_dir)? };
+    let desired = Source::Files { statements: schemactl_yaml::load_path(&project.schema_dir)? };
     let shadow = states::start_shadow(args.dev_url.as_deref()).await?;
     let outcome = async {
         let opened = states::open_all(&shadow, &[&Source::Empty, &desired, &Source::Empty]).await?;

@@ -145,7 +145,7 @@ pub const CONSTRAINTS: &str = concat!(
 /// Indexes that do not back a primary key, unique or exclusion constraint of their table.
 pub const INDEXES: &str = concat!(
     "SELECT n.nspname, c.relname, i.relname, pg_get_indexdef(i.oid), x.indisunique, ",
-    "obj_description(i.oid, 'pg_class'), i.relispartition ",
+    "obj_description(i.oid, 'pg_class'), i.relispartition, x.indisvalid ",
     "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
     managed_table!("c"),

@@ -177,8 +177,14 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
             // A partitioned table's index reads `ON ONLY`, which would create it without the
             // partitions' indexes: planned, it is created on the whole tree.
             let definition = definition.replacen(" ON ONLY ", " ON ", 1);
-            let index =
-                Index { name: name.clone(), definition, unique: r.get(4), comment: r.get(5), inherited: r.get(6) };
+            let index = Index {
+                name: name.clone(),
+                definition,
+                unique: r.get(4),
+                comment: r.get(5),
+                inherited: r.get(6),
+                valid: r.get(7),
+            };
             table.indexes.insert(name, index);
         }
     }

@@ -230,4 +230,8 @@ pub struct Index {
     /// A partition's index attached to an index of the partitioned parent.
     #[serde(default)]
     pub inherited: bool,
+    /// `pg_index.indisvalid`: false for an index an interrupted `CREATE INDEX CONCURRENTLY`
+    /// left behind, which queries never use; plans drop and build it again.
+    #[serde(default = "yes")]
+    pub valid: bool,
 }

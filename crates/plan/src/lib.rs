@@ -4,12 +4,14 @@
 
 mod diff;
 mod ident;
+mod options;
 mod order;
 mod render;
 mod render_markdown;
 mod step;
 
 pub use ident::{ident, literal, qualified};
+pub use options::{PlanOptions, Timeouts};
 pub use render::{render_human, render_json, render_sql};
 pub use render_markdown::render_markdown;
 pub use step::{Action, Hazard, HazardKind, ObjKey, Step};
@@ -33,6 +35,9 @@ pub struct Plan {
     /// Objects on either side that schemactl does not manage (`current: kind name`,
     /// `desired: kind name`): they are neither compared nor changed.
     pub unmanaged: Vec<String>,
+    /// The timeouts the SQL script sets (from [`PlanOptions::timeouts`]).
+    #[serde(skip)]
+    pub timeouts: Option<Timeouts>,
 }
 
 impl Plan {
@@ -41,9 +46,23 @@ impl Plan {
     }
 }
 
-/// Plans the changes that turn `from` into `to`.
+/// Plans the changes that turn `from` into `to` with the default options: online DDL, no
+/// timeouts in the script.
 pub fn plan(from: &Catalog, to: &Catalog) -> Result<Plan> {
-    let steps = diff::diff(from, to);
+    plan_with(from, to, &PlanOptions::default())
+}
+
+/// Plans the changes that turn `from` into `to`.
+pub fn plan_with(from: &Catalog, to: &Catalog, options: &PlanOptions) -> Result<Plan> {
+    let mut steps = diff::diff(from, to, options);
+    for step in steps.iter_mut().filter(|s| !s.transactional) {
+        if !step.hazards.iter().any(|h| h.kind == HazardKind::NonTransactional) {
+            step.hazards.push(Hazard::new(
+                HazardKind::NonTransactional,
+                "runs outside a transaction: a failure leaves what it did so far",
+            ));
+        }
+    }
     let steps = order::order(steps)?;
     let unmanaged = from
         .unmanaged
@@ -51,5 +70,5 @@ pub fn plan(from: &Catalog, to: &Catalog) -> Result<Plan> {
         .map(|u| format!("current: {u}"))
         .chain(to.unmanaged.iter().map(|u| format!("desired: {u}")))
         .collect();
-    Ok(Plan { steps, unmanaged })
+    Ok(Plan { steps, unmanaged, timeouts: options.timeouts })
 }

@@ -1,17 +1,36 @@
 //! The three faces of a plan: an executable script, a review summary, and data.
 
 use crate::step::{Action, HazardKind};
+use crate::options::setting;
 use crate::Plan;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The executable script: one statement per step, hazards as comments. Empty when in sync.
+/// A plan made with timeouts sets `lock_timeout` and `statement_timeout` first, and raises the
+/// statement timeout around long steps (a `SET` only where the value changes).
 pub fn render_sql(plan: &Plan) -> String {
     let mut out = String::new();
+    if plan.steps.is_empty() {
+        return out;
+    }
+    let mut statement_timeout = None;
+    if let Some(t) = &plan.timeouts {
+        let _ = writeln!(out, "SET lock_timeout = '{}';", setting(t.lock));
+        let _ = writeln!(out, "SET statement_timeout = '{}';\n", setting(t.statement));
+        statement_timeout = Some(t.statement);
+    }
     if crate::diff::creates_routines(&plan.steps) {
         out.push_str("SET check_function_bodies = false;\n\n");
     }
     for step in &plan.steps {
+        if let (Some(t), Some(current)) = (&plan.timeouts, statement_timeout) {
+            let wanted = if runs_long(step) { t.long_statement } else { t.statement };
+            if wanted != current {
+                let _ = writeln!(out, "SET statement_timeout = '{}';\n", setting(wanted));
+                statement_timeout = Some(wanted);
+            }
+        }
         for h in &step.hazards {
             let _ = writeln!(out, "-- hazard {}: {}", h.kind, h.message);
         }
@@ -23,6 +42,13 @@ pub fn render_sql(plan: &Plan) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Steps whose time grows with the table: index builds, validations, rewrites.
+fn runs_long(step: &crate::Step) -> bool {
+    step.hazards
+        .iter()
+        .any(|h| matches!(h.kind, HazardKind::IndexBuild | HazardKind::ValidationScan | HazardKind::TableRewrite))
 }
 
 /// A summary for review: counts, then the steps grouped by the object they change, groups in
@@ -46,6 +72,9 @@ pub fn render_human(plan: &Plan) -> String {
     if !hazard_counts.is_empty() {
         let list: Vec<String> = hazard_counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
         let _ = writeln!(out, "Hazards: {}", list.join(", "));
+        for kind in hazard_counts.keys() {
+            let _ = writeln!(out, "  {kind}: {}", kind.explanation());
+        }
     }
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {

@@ -208,7 +208,7 @@ mod tests {
             .hazard(HazardKind::IndexBuild, "builds the index while blocking writes to the table"),
             Step::new(Action::Alter, table("widgets"), "COMMENT ON TABLE public.widgets IS 'uses ``` fences'"),
         ];
-        Plan { steps, unmanaged: vec!["current: operator public.===(int, int)".into()] }
+        Plan { steps, unmanaged: vec!["current: operator public.===(int, int)".into()], timeouts: None }
     }
 
     #[test]
@@ -226,7 +226,7 @@ mod tests {
         let md = render_markdown(&sample());
         assert!(md.contains("\n````sql\n") && md.contains("\n````\n\n</details>"), "{md}");
         let plain =
-            Plan { steps: vec![Step::new(Action::Create, table("t"), "CREATE TABLE public.t ()")], unmanaged: vec![] };
+            Plan { steps: vec![Step::new(Action::Create, table("t"), "CREATE TABLE public.t ()")], unmanaged: vec![], timeouts: None };
         let md = render_markdown(&plain);
         assert!(md.contains("\n```sql\nCREATE TABLE public.t ();\n```\n"), "{md}");
         assert!(md.contains("**1 step**: 1 create, 0 alter, 0 drop.\n"), "{md}");

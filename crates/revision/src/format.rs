@@ -185,6 +185,26 @@ pub fn parse(file_name: &str, text: &str) -> Result<Revision> {
     })
 }
 
+/// The text with its header's `-- hazards:` line listing `hazards` (`none` when empty), the
+/// rest byte for byte; `None` when the header has no such line.
+pub fn with_hazards(text: &str, hazards: &[String]) -> Option<String> {
+    let value = if hazards.is_empty() { "none".to_string() } else { hazards.join(", ") };
+    let mut out = String::with_capacity(text.len());
+    let mut replaced = false;
+    let mut in_header = true;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        in_header &= index == 0 || line.starts_with("-- ");
+        if in_header && !replaced && line.starts_with("-- hazards: ") {
+            let ending = &line[line.trim_end_matches(['\r', '\n']).len()..];
+            out.push_str(&format!("-- hazards: {value}{ending}"));
+            replaced = true;
+        } else {
+            out.push_str(line);
+        }
+    }
+    replaced.then_some(out)
+}
+
 /// Byte ranges of the up and down sections' bodies.
 fn section_ranges(text: &str) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
     let mut up_start = None;
@@ -271,6 +291,21 @@ mod tests {
         assert_eq!(masked.trim(), "DROP TABLE w;");
         let line = masked.lines().position(|l| l.contains("DROP")).unwrap();
         assert_eq!(built.text.lines().nth(line).unwrap(), "DROP TABLE w;");
+    }
+
+    #[test]
+    fn the_hazards_line_is_replaced_in_place() {
+        let built = build(draft());
+        let text = with_hazards(&built.text, &["table-rewrite".into()]).unwrap();
+        assert_eq!(text, built.text.replace("-- hazards: data-loss, index-build\n", "-- hazards: table-rewrite\n"));
+        assert_eq!(parse(&built.file_name, &text).unwrap().hazards, ["table-rewrite"]);
+        let none = with_hazards(&text, &[]).unwrap();
+        assert_eq!(none, built.text.replace("-- hazards: data-loss, index-build\n", "-- hazards: none\n"));
+        // Only the header counts: a body line that looks like one is left alone.
+        let body = built.text.replace("DROP TABLE w;", "-- hazards: x\nDROP TABLE w;");
+        assert!(with_hazards(&body, &[]).unwrap().contains("-- hazards: x\nDROP"));
+        let headless = built.text.replace("-- hazards: data-loss, index-build\n", "");
+        assert_eq!(with_hazards(&headless, &[]), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@ async fn load_beats_psql_on_5000_tables() {
             column: 1,
             kind: "CreateStmt".into(),
             transactional: true,
+            origins: Vec::new(),
         })
         .collect();
 

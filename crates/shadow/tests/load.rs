@@ -13,6 +13,7 @@ fn stmt(file: &str, line: usize, sql: &str) -> Statement {
         column: 1,
         kind: String::new(),
         transactional: true,
+        origins: Vec::new(),
     }
 }
 

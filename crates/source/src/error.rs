@@ -41,6 +41,16 @@ pub enum Error {
     #[error("{}:{line}:{column}: {statement} is not supported in schema files: {reason}", file.display())]
     Unsupported { file: PathBuf, line: usize, column: usize, statement: String, reason: String },
 
+    /// A `-- schemactl:renamed-from` annotation that is malformed, conflicts with another, or
+    /// does not directly precede something renamable; the position is the comment's.
+    #[error("{}:{line}:{column}: {message}", file.display())]
+    Annotation { file: PathBuf, line: usize, column: usize, message: String },
+
+    /// A file of another format (see [`crate::Format`]) was refused by that format's reader;
+    /// its message already names the file and position.
+    #[error(transparent)]
+    Format(crate::FormatError),
+
     /// A migration script holds a statement the runner must control itself (`BEGIN`, `COMMIT`).
     #[error("{}:{line}:{column}: {statement} is not allowed in a revision: {reason}", file.display())]
     NotInScript { file: PathBuf, line: usize, column: usize, statement: String, reason: String },

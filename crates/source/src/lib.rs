@@ -31,6 +31,13 @@
 //!
 //! Ties keep file order (files by path, then position), so well-ordered input
 //! is unchanged; cycles keep file order among their members.
+//!
+//! # Renames
+//!
+//! A `-- schemactl:renamed-from OLD` line comment directly before an object,
+//! column, constraint or enum label says what it was called before;
+//! [`load_path_with_renames`] returns these annotations (see [`Rename`])
+//! alongside the statements.
 
 mod classify;
 mod deps;
@@ -42,6 +49,7 @@ mod names;
 mod objects;
 mod order;
 mod parse;
+mod renames;
 mod script;
 mod text;
 mod walk;
@@ -53,12 +61,13 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use error::{Error, Result};
-pub use load::load_path;
+pub use load::{load_path, load_path_with_formats, load_path_with_renames, Format, FormatError, FormatOutput};
 pub use order::order_statements;
+pub use renames::{parse_renames, Rename, RenameKind, ANNOTATION};
 pub use script::split_script;
 
 /// One schema statement, as written in its file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Statement {
     /// The statement text exactly as written, from its first token to its
     /// last (no trailing `;`, no surrounding comments or whitespace).
@@ -75,6 +84,27 @@ pub struct Statement {
     /// block (`CREATE INDEX CONCURRENTLY`, `DETACH PARTITION CONCURRENTLY`,
     /// `CREATE SUBSCRIPTION` creating a slot...).
     pub transactional: bool,
+    /// Where the parts of a statement generated from another format (YAML) came from,
+    /// by ascending `offset`; empty for SQL, whose text is exactly as written at
+    /// `line`:`column`. See [`Statement::position_of`].
+    pub origins: Vec<Origin>,
+}
+
+/// The source position of the generated statement text from `offset` on (up to the next
+/// origin): a statement built from a YAML document maps each fragment back to the node
+/// that produced it, so server errors point into the YAML file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Origin {
+    /// 0-based character offset into [`Statement::sql`] where the fragment starts.
+    pub offset: usize,
+    /// 1-based line of the fragment's source in [`Statement::file`].
+    pub line: usize,
+    /// 1-based column of the fragment's source, in characters.
+    pub column: usize,
+    /// True when the fragment is the source text verbatim on one line (a plain YAML scalar),
+    /// so a position inside it is the origin advanced by the characters before it; false
+    /// when it was generated (keywords, quoting), so every position inside it is the origin.
+    pub verbatim: bool,
 }
 
 impl Statement {
@@ -91,6 +121,18 @@ impl Statement {
             return (self.line, self.column);
         };
         let last = self.sql.chars().count().saturating_sub(1);
+        if !self.origins.is_empty() {
+            let skip = skip.min(last);
+            let at = self.origins.partition_point(|o| o.offset <= skip);
+            let Some(origin) = at.checked_sub(1).map(|i| self.origins[i]) else {
+                return (self.line, self.column);
+            };
+            if !origin.verbatim {
+                return (origin.line, origin.column);
+            }
+            let inside: String = self.sql.chars().skip(origin.offset).take(skip - origin.offset).collect();
+            return text::advance(origin.line, origin.column, &inside);
+        }
         let before: String = self.sql.chars().take(skip.min(last)).collect();
         text::advance(self.line, self.column, &before)
     }

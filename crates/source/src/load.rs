@@ -3,22 +3,63 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::classify::Verdict;
 use crate::error::{Error, Result};
 use crate::order::order_with_deps;
-use crate::parse::{parse_file, Parsed};
+use crate::parse::{analyze, parse_file, Parsed};
+use crate::renames::{check_conflicts, extract, Rename};
 use crate::text::LineIndex;
 use crate::Statement;
 
 /// Loads a `.sql` file, or every `*.sql` file below a directory, in
 /// dependency order; see the crate documentation.
 pub fn load_path(path: &Path) -> Result<Vec<Statement>> {
+    Ok(load(path, false, &[])?.0)
+}
+
+/// [`load_path`], plus the `-- schemactl:renamed-from` annotations of every file (file
+/// order), checked for conflicts across files; see [`crate::parse_renames`].
+pub fn load_path_with_renames(path: &Path) -> Result<(Vec<Statement>, Vec<Rename>)> {
+    load(path, true, &[])
+}
+
+/// A desired-state file format other than SQL, read by a crate above this one (YAML:
+/// `schemactl-yaml`), so that this crate needs no parser for it. Its statements are
+/// classified, ordered and loaded exactly like those of `*.sql` files.
+pub trait Format {
+    /// Whether `path` is a file of this format (by its extension).
+    fn accepts(&self, path: &Path) -> bool;
+    /// The statements one file declares, in file order, and its rename declarations. `file`
+    /// is only used for positions; errors should already name it.
+    fn read(&self, file: &Path, text: &str) -> std::result::Result<FormatOutput, FormatError>;
+}
+
+/// What a [`Format`] reads from one file.
+#[derive(Debug, Default)]
+pub struct FormatOutput {
+    pub statements: Vec<Statement>,
+    pub renames: Vec<Rename>,
+}
+
+/// A [`Format`]'s own error, shown as it displays (see [`Error::Format`]).
+pub type FormatError = Box<dyn std::error::Error + Send + Sync>;
+
+/// [`load_path_with_renames`], also reading the files `formats` accept: a directory's files
+/// of every format are ordered together, so a YAML table may use a type declared in SQL and
+/// the other way round. A single file is read by the first format that accepts it, as SQL
+/// otherwise.
+pub fn load_path_with_formats(path: &Path, formats: &[&dyn Format]) -> Result<(Vec<Statement>, Vec<Rename>)> {
+    load(path, true, formats)
+}
+
+fn load(path: &Path, with_renames: bool, formats: &[&dyn Format]) -> Result<(Vec<Statement>, Vec<Rename>)> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { path, source }
     };
     let metadata = std::fs::metadata(path).map_err(io(path))?;
     let files = if metadata.is_dir() {
-        let files = sql_files(path)?;
+        let files = schema_files(path, formats)?;
         if files.is_empty() {
             return Err(Error::NoSqlFiles { path: path.to_path_buf() });
         }
@@ -29,20 +70,57 @@ pub fn load_path(path: &Path) -> Result<Vec<Statement>> {
 
     let mut statements = Vec::new();
     let mut deps = Vec::new();
+    let mut renames = Vec::new();
     for file in files {
         let bytes = std::fs::read(&file).map_err(io(&file))?;
         let text = decode(&file, bytes)?;
+        if let Some(format) = formats.iter().find(|f| f.accepts(&file)) {
+            let output = format.read(&file, &text).map_err(Error::Format)?;
+            for statement in output.statements {
+                if let Some(d) = classify_generated(&statement)? {
+                    statements.push(statement);
+                    deps.push(d);
+                }
+            }
+            renames.extend(output.renames);
+            continue;
+        }
         for Parsed { statement, deps: d } in parse_file(&file, &text)? {
             statements.push(statement);
             deps.push(d);
         }
+        if with_renames {
+            renames.extend(extract(&file, &text)?);
+        }
     }
-    Ok(order_with_deps(statements, deps))
+    check_conflicts(&renames)?;
+    Ok((order_with_deps(statements, deps), renames))
 }
 
-/// Every `*.sql` file below `dir`, sorted by path. Symbolic links are
-/// followed, each directory visited once (so a link cycle cannot loop).
-fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// Holds a statement another format generated to the rules of schema files, and returns
+/// its dependency facts (`None` for a statement that is skipped, such as `SET`).
+fn classify_generated(statement: &Statement) -> Result<Option<crate::deps::Deps>> {
+    let (file, line, column) = (statement.file.clone(), statement.line, statement.column);
+    let analysis = analyze(&statement.sql).map_err(|message| Error::Syntax {
+        file: file.clone(),
+        line,
+        column,
+        message: crate::parse::explain(message),
+    })?;
+    match analysis.verdict {
+        Verdict::Keep { .. } => Ok(Some(analysis.deps)),
+        Verdict::Skip => Ok(None),
+        Verdict::NotSchema(statement) => Err(Error::NotSchema { file, line, column, statement }),
+        Verdict::Unsupported { statement, reason } => {
+            Err(Error::Unsupported { file, line, column, statement, reason: reason.to_string() })
+        }
+    }
+}
+
+/// Every `*.sql` file (and file a format accepts) below `dir`, sorted by path. Symbolic
+/// links are followed, each directory visited once (so a link cycle cannot loop).
+fn schema_files(dir: &Path, formats: &[&dyn Format]) -> Result<Vec<PathBuf>> {
+    let is_schema = |path: &Path| is_sql(path) || formats.iter().any(|f| f.accepts(path));
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { path, source }
@@ -61,9 +139,9 @@ fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
             // reporting only if it looks like a schema file.
             match std::fs::metadata(&path) {
                 Ok(m) if m.is_dir() => pending.push(path),
-                Ok(m) if m.is_file() && is_sql(&path) => files.push(path),
+                Ok(m) if m.is_file() && is_schema(&path) => files.push(path),
                 Ok(_) => {}
-                Err(e) if is_sql(&path) => return Err(Error::Io { path, source: e }),
+                Err(e) if is_schema(&path) => return Err(Error::Io { path, source: e }),
                 Err(_) => {}
             }
         }

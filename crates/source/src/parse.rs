@@ -64,7 +64,15 @@ pub(crate) fn parse_file(file: &Path, text: &str) -> Result<Vec<Parsed>> {
         match analysis.verdict {
             Verdict::Skip => {}
             Verdict::Keep { transactional } => out.push(Parsed {
-                statement: Statement { sql: sql.to_string(), file, line, column, kind: analysis.kind, transactional },
+                statement: Statement {
+                    sql: sql.to_string(),
+                    file,
+                    line,
+                    column,
+                    kind: analysis.kind,
+                    transactional,
+                    origins: Vec::new(),
+                },
                 deps: analysis.deps,
             }),
             Verdict::NotSchema(statement) => return Err(Error::NotSchema { file, line, column, statement }),
@@ -88,7 +96,7 @@ const MAX_META_COMMANDS: usize = 64;
 /// non-blank character is the backslash the parser choked on is blanked out
 /// (same length, so offsets are unchanged) and the text split again. Returns
 /// the spans and the text they index, or the error and its byte offset.
-fn split_skipping_meta_commands(
+pub(crate) fn split_skipping_meta_commands(
     text: &str,
 ) -> std::result::Result<(Vec<ffi::Span>, std::borrow::Cow<'_, str>), (ffi::ParseError, usize)> {
     let mut current = std::borrow::Cow::Borrowed(text);

@@ -59,6 +59,7 @@ pub fn split_script(file: &Path, text: &str) -> Result<Vec<Statement>> {
             column,
             kind: node_kind(&node).to_string(),
             transactional: runs_in_transaction(&node),
+            origins: Vec::new(),
         });
     }
     Ok(out)

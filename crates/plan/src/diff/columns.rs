@@ -172,10 +172,24 @@ pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: 
         }
         clauses.push(clause);
         hazards.push((HazardKind::TableRewrite, format!("changing the type of {} may rewrite the table", new.name)));
+        hazards.push((
+            HazardKind::AccessExclusiveLock,
+            format!("ALTER COLUMN TYPE holds an ACCESS EXCLUSIVE lock while it converts {}", new.name),
+        ));
+        if !super::narrowing::keeps_values(old, new) {
+            hazards.push((
+                HazardKind::DataLoss,
+                format!("{} -> {} is not a widening: values may be refused, cut or rounded", old.data_type, new.data_type),
+            ));
+        }
     }
     if !old.not_null && new.not_null {
         clauses.push(format!("ALTER COLUMN {col} SET NOT NULL"));
         hazards.push((HazardKind::ValidationScan, format!("SET NOT NULL scans the table for NULLs in {}", new.name)));
+        hazards.push((
+            HazardKind::AccessExclusiveLock,
+            format!("SET NOT NULL holds an ACCESS EXCLUSIVE lock while it scans for NULLs in {}", new.name),
+        ));
     }
     let mut follow_up = None;
     match (&old.identity, &new.identity) {

@@ -17,7 +17,7 @@ pub fn rebuilt_keys(from: &Catalog, to: &Catalog) -> BTreeSet<(QualName, String)
             }
         }
         for (iname, i) in &old.indexes {
-            let kept = new.and_then(|t| t.indexes.get(iname)).is_some_and(|n| n.definition == i.definition);
+            let kept = new.and_then(|t| t.indexes.get(iname)).is_some_and(|n| n.definition == i.definition && i.valid);
             if !kept {
                 keys.insert((name.clone(), iname.clone()));
             }
@@ -92,6 +92,12 @@ pub fn add_constraint(table: &QualName, c: &Constraint, existing_table: bool) ->
             }
             _ if c.validated => {
                 step = step.hazard(HazardKind::ValidationScan, "checks every existing row while blocking writes");
+                if c.kind == ConstraintKind::Check {
+                    step = step.hazard(
+                        HazardKind::AccessExclusiveLock,
+                        "ADD CHECK holds an ACCESS EXCLUSIVE lock while it checks every row",
+                    );
+                }
             }
             _ => {}
         }

@@ -8,7 +8,8 @@ pub fn diff_indexes(old: &Table, new: &Table, steps: &mut Vec<Step>) {
         let before = old.indexes.get(name);
         match before {
             None => steps.push(create_index(new, index, true)),
-            Some(b) if b.definition != index.definition => {
+            // An invalid index (an interrupted concurrent build) is built again.
+            Some(b) if b.definition != index.definition || !b.valid => {
                 steps.push(drop_index(old, b));
                 steps.push(create_index(new, index, true));
             }

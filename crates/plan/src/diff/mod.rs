@@ -6,7 +6,9 @@ mod domains;
 mod grants;
 mod graph;
 mod indexes;
+mod narrowing;
 mod objects;
+mod online;
 mod partitions;
 mod schemas;
 mod sequences;
@@ -19,7 +21,7 @@ use schemactl_model::{Catalog, Column, QualName};
 
 pub use objects::creates_routines;
 
-pub fn diff(from: &Catalog, to: &Catalog) -> Vec<Step> {
+pub fn diff(from: &Catalog, to: &Catalog, options: &crate::PlanOptions) -> Vec<Step> {
     let mut steps = Vec::new();
     schemas::diff_schemas(from, to, &mut steps);
     schemas::diff_extensions(from, to, &mut steps);
@@ -31,6 +33,9 @@ pub fn diff(from: &Catalog, to: &Catalog) -> Vec<Step> {
     graph::recreate_dependents(from, to, &mut steps);
     // After every creation and recreation is known: those objects start from default privileges.
     grants::diff_grants(from, to, &mut steps);
+    if options.online {
+        online::rewrite(from, to, &mut steps);
+    }
     graph::add_catalog_dependencies(from, to, &mut steps);
     steps
 }

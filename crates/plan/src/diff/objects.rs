@@ -3,7 +3,7 @@
 //! created again.
 
 use super::{comment_step, schema_key, table_key};
-use crate::step::{Action, ObjKey, Step};
+use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, DbObject, ObjectKind};
 
 pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
@@ -15,7 +15,14 @@ pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
             None => steps.push(create_object(new)),
             Some(old) if old.create != new.create && !in_place => {
                 if old.replace_signature.is_some() && old.replace_signature == new.replace_signature {
-                    steps.push(Step::new(Action::Alter, id.key(), new.create.clone()));
+                    let mut step = Step::new(Action::Alter, id.key(), new.create.clone());
+                    if is_routine(id.kind) {
+                        step = step.hazard(
+                            HazardKind::UntrackableDependencies,
+                            format!("{id} is replaced; function bodies that call it are not tracked and are not checked"),
+                        );
+                    }
+                    steps.push(step);
                 } else {
                     steps.push(drop_object(old));
                     steps.push(create_object(new));
@@ -43,8 +50,16 @@ pub fn create_object(object: &DbObject) -> Step {
     step
 }
 
+fn is_routine(kind: ObjectKind) -> bool {
+    matches!(kind, ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate)
+}
+
 pub fn drop_object(object: &DbObject) -> Step {
     let mut step = Step::new(Action::Drop, object.id.key(), object.drop.clone());
+    if is_routine(object.id.kind) {
+        let message = format!("{} is dropped; function bodies that call it are not tracked and fail when run", object.id);
+        step = step.hazard(HazardKind::UntrackableDependencies, message);
+    }
     if !object.id.schema.is_empty() {
         step = step.releases([schema_key(&object.id.schema)]);
     }

@@ -4,6 +4,7 @@ mod classify;
 mod errors;
 mod load;
 mod order;
+mod renames;
 mod split;
 
 use std::path::Path;

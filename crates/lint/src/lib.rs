@@ -1,0 +1,130 @@
+//! Hazards of hand-written SQL. Revisions written by hand (data migrations) and any SQL file
+//! get the analysis plans get: each statement is parsed with pg_query and checked by small
+//! rules, one per file in [`rules`], each a function over one parsed statement and what the
+//! script did before it (objects created earlier in the same script are new and empty, so
+//! statements on them carry no lock, scan or rewrite hazard).
+//!
+//! Lint reads SQL only: it cannot see the database, so messages say what a statement does to
+//! an existing table of any size, and name the online alternative where there is one.
+
+mod allowed;
+mod ast;
+mod context;
+mod error;
+mod rules;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use pg_query::NodeEnum;
+use schemactl_model::HazardKind;
+use schemactl_source::Statement;
+
+pub use allowed::{AllowedHazards, ALLOW_HINT};
+pub use error::{Error, Result};
+
+use context::Context;
+
+/// One hazard of one statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub file: PathBuf,
+    /// 1-based line and column (in characters) of the statement's start, in the file.
+    pub line: usize,
+    pub column: usize,
+    /// The rule that found it (`drop-object`, `create-index`...).
+    pub rule: &'static str,
+    pub hazard: HazardKind,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    /// `file:line:col: <hazard>: <message> [<rule>]`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}: {} [{}]",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.hazard,
+            self.message,
+            self.rule
+        )
+    }
+}
+
+/// What a rule reports: a hazard and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub hazard: HazardKind,
+    pub message: String,
+}
+
+pub(crate) fn hit(hazard: HazardKind, message: impl Into<String>) -> Hit {
+    Hit { hazard, message: message.into() }
+}
+
+/// One statement as rules see it.
+pub(crate) struct Input<'a> {
+    pub node: &'a NodeEnum,
+    pub statement: &'a Statement,
+}
+
+/// Lints a script. `file` is used for positions only.
+pub fn lint(file: &Path, text: &str) -> Result<Vec<Finding>> {
+    let statements = schemactl_source::split_script(file, text)?;
+    lint_statements(&statements)
+}
+
+/// Lints statements already split (a revision section: positions are those of the file), in
+/// order, as one script.
+pub fn lint_statements<'a>(statements: impl IntoIterator<Item = &'a Statement>) -> Result<Vec<Finding>> {
+    let mut context = Context::default();
+    let mut findings = Vec::new();
+    // A statement too deeply nested for pg_query.rs to decode is checked as a plain
+    // statement: only what `split_script` knew of it (whether it runs in a transaction).
+    let opaque = NodeEnum::SelectStmt(Box::default());
+    for statement in statements {
+        let parsed = parse(statement)?;
+        let node = parsed.as_ref().unwrap_or(&opaque);
+        let input = Input { node, statement };
+        for (rule, check) in rules::RULES {
+            for Hit { hazard, message } in check(&input, &context) {
+                findings.push(Finding {
+                    file: statement.file.clone(),
+                    line: statement.line,
+                    column: statement.column,
+                    rule,
+                    hazard,
+                    message,
+                });
+            }
+        }
+        context.observe(node);
+    }
+    Ok(findings)
+}
+
+/// The distinct hazard kinds of `findings`.
+pub fn kinds<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> BTreeSet<HazardKind> {
+    findings.into_iter().map(|f| f.hazard).collect()
+}
+
+fn parse(statement: &Statement) -> Result<Option<NodeEnum>> {
+    let failed = |message: String| Error::Parse {
+        file: statement.file.clone(),
+        line: statement.line,
+        column: statement.column,
+        message,
+    };
+    match pg_query::parse(&statement.sql, 0) {
+        Ok(parsed) => Ok(parsed.protobuf.stmts.into_iter().next().and_then(|s| s.stmt).and_then(|s| s.node)),
+        Err(pg_query::Error::Decode(_)) => Ok(None),
+        Err(e) => Err(failed(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests;

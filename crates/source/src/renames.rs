@@ -1,0 +1,578 @@
+//! `-- schemactl:renamed-from OLD` annotations.
+//!
+//! Schema files declare the desired state, so a renamed object looks like a dropped object
+//! plus a new one. The annotation, a line comment directly before what was renamed (only
+//! whitespace and other comments in between), names what it was called before:
+//!
+//! ```sql
+//! -- schemactl:renamed-from accounts
+//! CREATE TABLE app.users (
+//!   -- schemactl:renamed-from full_name
+//!   display_name text,
+//!   -- schemactl:renamed-from accounts_email_check
+//!   CONSTRAINT users_email_check CHECK (email LIKE '%@%')
+//! );
+//! CREATE TYPE app.mood AS ENUM (
+//!   -- schemactl:renamed-from meh
+//!   'neutral', 'happy');
+//! ```
+//!
+//! What follows the comment decides what is renamed: the first token of `CREATE SCHEMA`,
+//! `CREATE TABLE`, `CREATE [MATERIALIZED] VIEW`, `CREATE SEQUENCE`, `CREATE INDEX`, `CREATE
+//! TYPE` (enum, composite, range) or `CREATE DOMAIN`; a column definition or a named
+//! constraint inside `CREATE TABLE` or `ALTER TABLE ... ADD` (or the `ALTER TABLE` itself
+//! when it adds one column or constraint); an enum label. Positions come from the scanner
+//! (comments are tokens with byte offsets) and the parse tree (`ColumnDef.location`,
+//! `Constraint.location`); enum labels have no location, so the label is the n-th string
+//! literal of its statement.
+//!
+//! OLD is one unqualified name (renames stay in their schema, and columns in their table),
+//! folded to lower case unless double-quoted, as PostgreSQL folds identifiers. Enum labels are
+//! strings: taken exactly as written, with or without quotes.
+
+use std::path::{Path, PathBuf};
+
+use pg_query::protobuf::{AlterTableType, ConstrType, Node, ObjectType, RangeVar, ScanToken, Token};
+use pg_query::NodeEnum;
+
+use crate::error::{Error, Result};
+use crate::names::strings;
+use crate::parse::{explain, split_skipping_meta_commands, statement_end};
+use crate::text::{floor_char_boundary, LineIndex};
+
+/// The annotation keyword, after `--`.
+pub const ANNOTATION: &str = "schemactl:renamed-from";
+
+/// PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes.
+const MAX_NAME_BYTES: usize = 63;
+
+const NOT_BEFORE_RENAMABLE: &str = "`-- schemactl:renamed-from` must directly precede what was renamed: CREATE \
+     SCHEMA, TABLE, [MATERIALIZED] VIEW, SEQUENCE, INDEX, TYPE or DOMAIN, a column definition, a named \
+     constraint, or an enum label (only whitespace and comments in between)";
+
+/// What an annotation renames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RenameKind {
+    Schema,
+    Table,
+    View,
+    MaterializedView,
+    Sequence,
+    Index,
+    /// Enum, composite and range types.
+    Type,
+    Domain,
+    Column,
+    /// A table constraint (and the index behind a primary key, unique or exclusion constraint).
+    Constraint,
+    EnumValue,
+}
+
+impl RenameKind {
+    /// Lower-case words for messages: "materialized view", "enum value".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenameKind::Schema => "schema",
+            RenameKind::Table => "table",
+            RenameKind::View => "view",
+            RenameKind::MaterializedView => "materialized view",
+            RenameKind::Sequence => "sequence",
+            RenameKind::Index => "index",
+            RenameKind::Type => "type",
+            RenameKind::Domain => "domain",
+            RenameKind::Column => "column",
+            RenameKind::Constraint => "constraint",
+            RenameKind::EnumValue => "enum value",
+        }
+    }
+
+    /// Renames run by phase: schemas, then what lives in a schema, then what lives in a table
+    /// or type. Each names its container by its new name, so containers go first.
+    pub fn phase(self) -> u8 {
+        match self {
+            RenameKind::Schema => 0,
+            RenameKind::Column | RenameKind::Constraint | RenameKind::EnumValue => 2,
+            _ => 1,
+        }
+    }
+
+    /// Kinds whose names PostgreSQL keeps unique together (relations; types), so that two
+    /// annotations claiming one name are caught.
+    fn namespace(self) -> u8 {
+        match self {
+            RenameKind::Schema => 0,
+            RenameKind::Table
+            | RenameKind::View
+            | RenameKind::MaterializedView
+            | RenameKind::Sequence
+            | RenameKind::Index => 1,
+            RenameKind::Type | RenameKind::Domain => 2,
+            RenameKind::Column => 3,
+            RenameKind::Constraint => 4,
+            RenameKind::EnumValue => 5,
+        }
+    }
+}
+
+/// One `-- schemactl:renamed-from OLD` annotation, bound to what it precedes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rename {
+    pub kind: RenameKind,
+    /// The schema the object lives in, by its desired name; for [`RenameKind::Schema`], the
+    /// schema's own new name.
+    pub schema: String,
+    /// The table (columns, constraints) or enum type (values) the object belongs to, by its
+    /// desired name.
+    pub table_or_type: Option<String>,
+    /// The name before (an enum label for enum values), as stored in the catalog.
+    pub old: String,
+    /// The name in the schema files, as stored in the catalog.
+    pub new: String,
+    /// Where the annotation is.
+    pub file: PathBuf,
+    /// 1-based line of the annotation.
+    pub line: usize,
+    /// 1-based column of the annotation, in characters.
+    pub column: usize,
+}
+
+impl Rename {
+    /// `path:line:column` of the annotation.
+    pub fn location(&self) -> String {
+        format!("{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+
+    /// The object as it would be called under `name`, for messages: `column app.users.email`.
+    pub fn describe(&self, name: &str) -> String {
+        let container = self.table_or_type.as_deref().unwrap_or_default();
+        match self.kind {
+            RenameKind::Schema => format!("schema {name}"),
+            RenameKind::Column => format!("column {}.{container}.{name}", self.schema),
+            RenameKind::Constraint => format!("constraint {name} on {}.{container}", self.schema),
+            RenameKind::EnumValue => format!("value '{name}' of type {}.{container}", self.schema),
+            kind => format!("{} {}.{name}", kind.as_str(), self.schema),
+        }
+    }
+
+    /// Where the name must be unique: kind family, schema, container.
+    fn place(&self) -> (u8, &str, Option<&str>) {
+        let schema = if self.kind == RenameKind::Schema { "" } else { self.schema.as_str() };
+        (self.kind.namespace(), schema, self.table_or_type.as_deref())
+    }
+}
+
+/// The annotations of one file's text, in file order; see the module documentation. `file` is
+/// only used for positions.
+pub fn parse_renames(file: &Path, text: &str) -> Result<Vec<Rename>> {
+    let renames = extract(file, text)?;
+    check_conflicts(&renames)?;
+    Ok(renames)
+}
+
+/// Annotations of one file, without the cross-file checks of [`check_conflicts`].
+pub(crate) fn extract(file: &Path, text: &str) -> Result<Vec<Rename>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Files without the keyword (nearly all) cost one substring search.
+    if !text.contains(ANNOTATION) {
+        return Ok(Vec::new());
+    }
+    let index = LineIndex::new(text);
+    let at = |byte: usize, message: String| {
+        let (line, column) = index.position(byte);
+        Error::Annotation { file: file.to_path_buf(), line, column, message }
+    };
+    let (spans, parsed) = split_skipping_meta_commands(text).map_err(|(e, byte)| {
+        let (line, column) = index.position(byte);
+        Error::Syntax { file: file.to_path_buf(), line, column, message: explain(e.message) }
+    })?;
+    // The text holds the keyword, so the scanner has at least one token (see `parse_file`).
+    let tokens = pg_query::scan_tokens(&parsed).map_err(|e| at(0, format!("cannot scan the file: {e}")))?;
+    let statements: Vec<(usize, usize)> = spans
+        .iter()
+        .map(|s| {
+            let start = floor_char_boundary(&parsed, s.start);
+            (start, statement_end(&parsed, start, s.end, &tokens))
+        })
+        .collect();
+
+    let mut out = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let (start, end) = (offset(token.start), offset(token.end).min(parsed.len()));
+        let Some(comment) = parsed.get(start..end) else { continue };
+        if token.token == Token::CComment as i32 {
+            if comment.trim_start_matches("/*").trim_start().starts_with(ANNOTATION) {
+                return Err(at(start, format!("`{ANNOTATION}` must be a line comment: `-- {ANNOTATION} OLD_NAME`")));
+            }
+            continue;
+        }
+        if token.token != Token::SqlComment as i32 {
+            continue;
+        }
+        let Some(old) = parse_annotation(comment).map_err(|m| at(start, m))? else { continue };
+        let target = match tokens[i + 1..].iter().position(|t| !is_comment(t)) {
+            Some(p) => bind(&parsed, &statements, &tokens, i + 1 + p).map_err(|m| at(start, m))?,
+            None => None,
+        };
+        let Some(target) = target else { return Err(at(start, NOT_BEFORE_RENAMABLE.into())) };
+        let old = old.resolve(target.kind).map_err(|m| at(start, m))?;
+        let (line, column) = index.position(start);
+        let rename = Rename {
+            kind: target.kind,
+            schema: target.schema,
+            table_or_type: target.container,
+            old,
+            new: target.new,
+            file: file.to_path_buf(),
+            line,
+            column,
+        };
+        if rename.old == rename.new {
+            return Err(at(
+                start,
+                format!("{} is already called {}: nothing to rename", rename.describe(&rename.new), rename.old),
+            ));
+        }
+        out.push(rename);
+    }
+    Ok(out)
+}
+
+/// Refuses two annotations giving one object two old names, or one old name two new ones.
+pub(crate) fn check_conflicts(renames: &[Rename]) -> Result<()> {
+    for (i, r) in renames.iter().enumerate() {
+        for earlier in &renames[..i] {
+            if earlier.place() != r.place() {
+                continue;
+            }
+            let message = if earlier.new == r.new {
+                format!("a second `{ANNOTATION}` for {} (the first is at {})", r.describe(&r.new), earlier.location())
+            } else if earlier.old == r.old {
+                format!(
+                    "{} cannot be renamed twice (to {} here and to {} at {})",
+                    r.describe(&r.old),
+                    r.new,
+                    earlier.new,
+                    earlier.location()
+                )
+            } else {
+                continue;
+            };
+            return Err(Error::Annotation { file: r.file.clone(), line: r.line, column: r.column, message });
+        }
+    }
+    Ok(())
+}
+
+fn offset(position: i32) -> usize {
+    usize::try_from(position).unwrap_or(0)
+}
+
+fn is_comment(t: &ScanToken) -> bool {
+    t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32
+}
+
+fn is_string(t: &ScanToken) -> bool {
+    t.token == Token::Sconst as i32 || t.token == Token::Usconst as i32
+}
+
+/// OLD as written in the annotation.
+#[derive(Debug, PartialEq, Eq)]
+enum OldName {
+    Bare(String),
+    /// Between double or single quotes, quotes undoubled.
+    Quoted(String),
+}
+
+impl OldName {
+    /// The catalog name OLD stands for, once the kind of object is known.
+    fn resolve(self, kind: RenameKind) -> std::result::Result<String, String> {
+        match (self, kind) {
+            (OldName::Bare(s) | OldName::Quoted(s), RenameKind::EnumValue) => Ok(s),
+            (OldName::Quoted(s), _) => Ok(truncate(s)),
+            (OldName::Bare(s), _) => {
+                let plain = s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                    && s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+                if !plain {
+                    return Err(format!("{s} is not a plain identifier: write it in double quotes"));
+                }
+                // PostgreSQL folds unquoted identifiers in ASCII only.
+                Ok(truncate(s.to_ascii_lowercase()))
+            }
+        }
+    }
+}
+
+fn truncate(mut name: String) -> String {
+    if name.len() > MAX_NAME_BYTES {
+        let end = floor_char_boundary(&name, MAX_NAME_BYTES);
+        name.truncate(end);
+    }
+    name
+}
+
+/// `Ok(None)` when the comment is not an annotation; `Err` for a malformed one.
+fn parse_annotation(comment: &str) -> std::result::Result<Option<OldName>, String> {
+    let body = comment.strip_prefix("--").unwrap_or(comment).trim_start();
+    let Some(rest) = body.strip_prefix(ANNOTATION) else { return Ok(None) };
+    let usage = format!("expected `-- {ANNOTATION} OLD_NAME`");
+    if !rest.starts_with(char::is_whitespace) {
+        return Err(usage);
+    }
+    let rest = rest.trim();
+    let (old, after) = match rest.chars().next() {
+        None => return Err(format!("{usage}: the old name is missing")),
+        Some(quote @ ('"' | '\'')) => {
+            let (name, after) = unquote(rest, quote).ok_or_else(|| format!("{usage}: unterminated {quote}"))?;
+            (OldName::Quoted(name), after)
+        }
+        Some(_) => {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            (OldName::Bare(rest[..end].to_string()), &rest[end..])
+        }
+    };
+    if !after.trim().is_empty() {
+        return Err(format!("{usage}: one name only, found `{}` after it", after.trim()));
+    }
+    match &old {
+        OldName::Quoted(s) if s.is_empty() => Err(format!("{usage}: the old name is empty")),
+        OldName::Bare(s) if s.contains('.') => Err(format!(
+            "{usage}: the old name is unqualified (renames stay in their schema and table), here `{}`",
+            s.rsplit('.').next().unwrap_or_default()
+        )),
+        _ => Ok(Some(old)),
+    }
+}
+
+/// The text between `quote` at the start of `s` and its closing quote (doubled quotes stand
+/// for one), and what follows.
+fn unquote(s: &str, quote: char) -> Option<(String, &str)> {
+    let mut name = String::new();
+    let mut chars = s.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != quote {
+            name.push(c);
+        } else if chars.peek().is_some_and(|&(_, next)| next == quote) {
+            name.push(quote);
+            chars.next();
+        } else {
+            return Some((name, &s[i + c.len_utf8()..]));
+        }
+    }
+    None
+}
+
+/// What an annotation renames, by desired names.
+struct Target {
+    kind: RenameKind,
+    schema: String,
+    container: Option<String>,
+    new: String,
+}
+
+/// Binds an annotation to the token `next` that follows it. `Ok(None)`: nothing renamable
+/// starts there.
+fn bind(
+    text: &str,
+    statements: &[(usize, usize)],
+    tokens: &[ScanToken],
+    next: usize,
+) -> std::result::Result<Option<Target>, String> {
+    let at = offset(tokens[next].start);
+    let Some(&(start, end)) = statements.iter().find(|&&(s, e)| s <= at && at < e) else { return Ok(None) };
+    let node = match pg_query::parse(&text[start..end], 0) {
+        Ok(parsed) => parsed.protobuf.stmts.into_iter().next().and_then(|s| s.stmt).and_then(|s| s.node),
+        Err(_) => None,
+    };
+    let Some(node) = node else { return Err("cannot read the statement this annotation precedes".into()) };
+    let in_statement = |t: &ScanToken| offset(t.start) >= start && !is_comment(t);
+    if !tokens[..next].iter().any(in_statement) {
+        return statement_target(&node);
+    }
+    if is_string(&tokens[next]) {
+        let NodeEnum::CreateEnumStmt(e) = &node else { return Ok(None) };
+        let ordinal = tokens[..next].iter().filter(|t| in_statement(t) && is_string(t)).count();
+        let labels = strings(&e.vals);
+        let (Some(label), Some((schema, name))) = (labels.get(ordinal), qualified(&e.type_name)) else {
+            return Ok(None);
+        };
+        return Ok(Some(Target { kind: RenameKind::EnumValue, schema, container: Some(name), new: label.to_string() }));
+    }
+    // In `ALTER TABLE`, an annotation may also precede `ADD [COLUMN] [IF NOT EXISTS]`.
+    let mut element = next;
+    if matches!(node, NodeEnum::AlterTableStmt(_)) {
+        let lead = [Token::AddP, Token::Column, Token::IfP, Token::Not, Token::Exists].map(|t| t as i32);
+        while lead.contains(&tokens[element].token) {
+            match tokens[element + 1..].iter().position(|t| !is_comment(t)) {
+                Some(p) => element += 1 + p,
+                None => break,
+            }
+        }
+    }
+    element_target(&node, offset(tokens[element].start).saturating_sub(start))
+}
+
+/// The object a whole statement creates, when the annotation precedes the statement.
+fn statement_target(node: &NodeEnum) -> std::result::Result<Option<Target>, String> {
+    let named = |kind: RenameKind, (schema, new): (String, String)| Target { kind, schema, container: None, new };
+    Ok(match node {
+        NodeEnum::CreateSchemaStmt(s) if !s.schemaname.is_empty() => Some(Target {
+            kind: RenameKind::Schema,
+            schema: s.schemaname.clone(),
+            container: None,
+            new: s.schemaname.clone(),
+        }),
+        NodeEnum::CreateStmt(s) => s.relation.as_ref().map(|r| named(RenameKind::Table, relation(r))),
+        NodeEnum::ViewStmt(s) => s.view.as_ref().map(|r| named(RenameKind::View, relation(r))),
+        NodeEnum::CreateTableAsStmt(s) if s.objtype == ObjectType::ObjectMatview as i32 => {
+            s.into.as_ref().and_then(|i| i.rel.as_ref()).map(|r| named(RenameKind::MaterializedView, relation(r)))
+        }
+        NodeEnum::CreateSeqStmt(s) => s.sequence.as_ref().map(|r| named(RenameKind::Sequence, relation(r))),
+        NodeEnum::IndexStmt(s) => {
+            if s.idxname.is_empty() {
+                return Err("an index without a name cannot be the target of a rename: name it".into());
+            }
+            s.relation.as_ref().map(|r| named(RenameKind::Index, (relation(r).0, s.idxname.clone())))
+        }
+        NodeEnum::CreateEnumStmt(s) => qualified(&s.type_name).map(|n| named(RenameKind::Type, n)),
+        NodeEnum::CreateRangeStmt(s) => qualified(&s.type_name).map(|n| named(RenameKind::Type, n)),
+        NodeEnum::CompositeTypeStmt(s) => s.typevar.as_ref().map(|r| named(RenameKind::Type, relation(r))),
+        NodeEnum::CreateDomainStmt(s) => qualified(&s.domainname).map(|n| named(RenameKind::Domain, n)),
+        // `ALTER TABLE t ADD [COLUMN] c ...` / `ADD CONSTRAINT c ...`: the one thing it adds.
+        NodeEnum::AlterTableStmt(s) if s.objtype == ObjectType::ObjectTable as i32 && s.cmds.len() == 1 => {
+            let Some(table) = s.relation.as_ref().map(relation) else { return Ok(None) };
+            match added(&s.cmds[0]) {
+                Some(element) => element_of(&table, element)?,
+                None => None,
+            }
+        }
+        _ => None,
+    })
+}
+
+/// The column or named constraint of a table statement that starts at byte `rel` of it.
+fn element_target(node: &NodeEnum, rel: usize) -> std::result::Result<Option<Target>, String> {
+    let starts_here = |location: i32| usize::try_from(location).is_ok_and(|l| l == rel);
+    let (table, elements): (_, Vec<&NodeEnum>) = match node {
+        NodeEnum::CreateStmt(s) => {
+            (s.relation.as_ref().map(relation), s.table_elts.iter().filter_map(|e| e.node.as_ref()).collect())
+        }
+        NodeEnum::AlterTableStmt(s) if s.objtype == ObjectType::ObjectTable as i32 => {
+            (s.relation.as_ref().map(relation), s.cmds.iter().filter_map(added).collect())
+        }
+        _ => return Ok(None),
+    };
+    let Some(table) = table else { return Ok(None) };
+    for element in elements {
+        match element {
+            NodeEnum::ColumnDef(c) => {
+                if starts_here(c.location) {
+                    return element_of(&table, element);
+                }
+                // `CONSTRAINT name PRIMARY KEY` written on the column.
+                for constraint in c.constraints.iter().filter_map(|n| n.node.as_ref()) {
+                    if matches!(constraint, NodeEnum::Constraint(k) if starts_here(k.location)) {
+                        return element_of(&table, constraint);
+                    }
+                }
+            }
+            NodeEnum::Constraint(k) if starts_here(k.location) => return element_of(&table, element),
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+/// The column or constraint an `ALTER TABLE` subcommand adds.
+fn added(cmd: &Node) -> Option<&NodeEnum> {
+    match &cmd.node {
+        Some(NodeEnum::AlterTableCmd(c))
+            if c.subtype == AlterTableType::AtAddColumn as i32
+                || c.subtype == AlterTableType::AtAddConstraint as i32 =>
+        {
+            c.def.as_ref().and_then(|d| d.node.as_ref())
+        }
+        _ => None,
+    }
+}
+
+/// A column or named constraint of `table`.
+fn element_of((schema, table): &(String, String), element: &NodeEnum) -> std::result::Result<Option<Target>, String> {
+    let target =
+        |kind, new: &str| Target { kind, schema: schema.clone(), container: Some(table.clone()), new: new.into() };
+    match element {
+        NodeEnum::ColumnDef(c) => Ok(Some(target(RenameKind::Column, &c.colname))),
+        NodeEnum::Constraint(k) if !k.conname.is_empty() => Ok(Some(target(RenameKind::Constraint, &k.conname))),
+        NodeEnum::Constraint(k) if is_named_kind(k.contype) => {
+            Err("a constraint without a name cannot be the target of a rename: name it (`CONSTRAINT name ...`)".into())
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Constraint kinds that exist in the catalog under a name (not NULL/NOT NULL/DEFAULT...).
+fn is_named_kind(contype: i32) -> bool {
+    [
+        ConstrType::ConstrCheck,
+        ConstrType::ConstrPrimary,
+        ConstrType::ConstrUnique,
+        ConstrType::ConstrExclusion,
+        ConstrType::ConstrForeign,
+    ]
+    .iter()
+    .any(|&k| k as i32 == contype)
+}
+
+/// `(schema, name)` of a relation; unqualified names are created in `public`, the shadow
+/// database's creation schema.
+fn relation(r: &RangeVar) -> (String, String) {
+    let schema = if r.schemaname.is_empty() { "public" } else { r.schemaname.as_str() };
+    (schema.to_string(), r.relname.clone())
+}
+
+/// `(schema, name)` of a name list (`name`, `schema.name`, `db.schema.name`).
+fn qualified(parts: &[Node]) -> Option<(String, String)> {
+    let parts = strings(parts);
+    let (name, rest) = parts.split_last()?;
+    Some((rest.last().copied().unwrap_or("public").to_string(), name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotation_syntax() {
+        let bare = |s: &str| Ok(Some(OldName::Bare(s.into())));
+        assert_eq!(parse_annotation("-- schemactl:renamed-from old_name"), bare("old_name"));
+        assert_eq!(parse_annotation("--schemactl:renamed-from   Old  "), bare("Old"));
+        assert_eq!(
+            parse_annotation("-- schemactl:renamed-from \"A \"\"b\"\"\""),
+            Ok(Some(OldName::Quoted("A \"b\"".into())))
+        );
+        assert_eq!(parse_annotation("-- schemactl:renamed-from 'it''s'"), Ok(Some(OldName::Quoted("it's".into()))));
+        assert_eq!(parse_annotation("-- a plain comment"), Ok(None));
+        assert_eq!(parse_annotation("-- see schemactl:renamed-from"), Ok(None));
+        for bad in [
+            "-- schemactl:renamed-from",
+            "-- schemactl:renamed-fromx",
+            "-- schemactl:renamed-from a b",
+            "-- schemactl:renamed-from \"open",
+            "-- schemactl:renamed-from app.users",
+            "-- schemactl:renamed-from \"\"",
+        ] {
+            assert!(parse_annotation(bad).is_err(), "{bad}");
+        }
+        assert!(parse_annotation("-- schemactl:renamed-from app.users").unwrap_err().contains("`users`"));
+    }
+
+    #[test]
+    fn names_fold_like_postgres() {
+        assert_eq!(OldName::Bare("OldName".into()).resolve(RenameKind::Column), Ok("oldname".into()));
+        assert_eq!(OldName::Quoted("OldName".into()).resolve(RenameKind::Column), Ok("OldName".into()));
+        assert_eq!(OldName::Bare("Active".into()).resolve(RenameKind::EnumValue), Ok("Active".into()));
+        assert!(OldName::Bare("1abc".into()).resolve(RenameKind::Table).is_err());
+        assert!(OldName::Bare("a-b".into()).resolve(RenameKind::Table).is_err());
+        let long = "x".repeat(70);
+        assert_eq!(OldName::Bare(long).resolve(RenameKind::Table), Ok("x".repeat(63)));
+    }
+}
