@@ -55,7 +55,8 @@ async fn check_case(dir: &Path, outcome: &mut Outcome) -> Result<(), String> {
     if plan.steps.iter().all(|s| s.transactional) {
         client.batch_execute(&format!("BEGIN;\n{}\nCOMMIT;", outcome.sql)).await.map_err(failed)?;
     } else {
-        let statements = schemactl_source::split_script(Path::new("plan.sql"), &outcome.sql).map_err(|e| e.to_string())?;
+        let statements =
+            schemactl_source::split_script(Path::new("plan.sql"), &outcome.sql).map_err(|e| e.to_string())?;
         for statement in statements {
             client.batch_execute(&statement.sql).await.map_err(failed)?;
         }

@@ -70,18 +70,24 @@ impl Project {
         std::fs::read_to_string(files.last().expect("a revision")).expect("read revision")
     }
 
-    fn apply_args(&self) -> Vec<&str> {
-        vec!["apply", "--db", &self.db, "--allow-hazard", "all"]
+    fn apply_args<'a>(&'a self, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["apply", "--db", &self.db, "--allow-hazard", "all"];
+        args.extend(extra);
+        args
     }
 
-    fn apply(&self) -> Output {
-        self.run(&self.apply_args())
+    fn apply(&self, extra: &[&str]) -> Output {
+        self.run(&self.apply_args(extra))
     }
 
     /// Starts `apply`; its stderr lines arrive on the channel as they are printed.
-    fn spawn_apply(&self) -> (std::process::Child, tokio::sync::mpsc::UnboundedReceiver<String>) {
-        let mut child =
-            self.command(&self.apply_args()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start apply");
+    fn spawn_apply(&self, extra: &[&str]) -> (std::process::Child, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let mut child = self
+            .command(&self.apply_args(extra))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start apply");
         let stderr = child.stderr.take().expect("stderr");
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         std::thread::spawn(move || {
@@ -119,7 +125,7 @@ async fn scalar(db: &TestDb, sql: &str) -> String {
 async fn planned(db: &TestDb, v2: &str) -> (Project, String) {
     let project = Project::new(db, TOML, ITEMS_V1).await;
     project.plan("items");
-    ok(&project.apply());
+    ok(&project.apply(&[]));
     db.execute_script(ITEMS_ROWS).await;
     project.schema(v2);
     let revision = project.plan("change items");
@@ -127,11 +133,13 @@ async fn planned(db: &TestDb, v2: &str) -> (Project, String) {
 }
 
 /// Holds `LOCK TABLE items IN ACCESS EXCLUSIVE MODE` in another session while `apply` runs;
-/// releases it once apply reports a retry. Returns apply's stderr.
-async fn apply_through_a_held_lock(db: &TestDb, project: &Project) -> String {
+/// releases it once apply reports a retry. Returns apply's stderr. `--force` skips the drift
+/// check, whose catalog reads would otherwise be the first to wait for the lock: the
+/// revision's own statements meet it then.
+async fn apply_through_a_held_lock(db: &TestDb, project: &Project, extra: &[&str]) -> String {
     let locker = db.client().await;
     locker.batch_execute("BEGIN; LOCK TABLE public.items IN ACCESS EXCLUSIVE MODE").await.expect("lock");
-    let (child, mut lines) = project.spawn_apply();
+    let (child, mut lines) = project.spawn_apply(extra);
     let mut seen = Vec::new();
     loop {
         let line = tokio::time::timeout(Duration::from_secs(30), lines.recv())
@@ -140,6 +148,9 @@ async fn apply_through_a_held_lock(db: &TestDb, project: &Project) -> String {
         let Some(line) = line else { panic!("apply ended without a retry:\n{}", seen.join("\n")) };
         seen.push(line.clone());
         if line.contains("lock not granted") {
+            if extra.contains(&"--force") {
+                assert!(line.contains("_change_items.sql:"), "the retry names the statement: {line}");
+            }
             break;
         }
     }
@@ -162,9 +173,13 @@ async fn a_concurrent_index_build_waits_out_a_held_lock() {
     let (project, revision) = planned(&db, &v2).await;
     assert!(revision.contains("SET lock_timeout = '200ms';\nSET statement_timeout = '1min';"), "{revision}");
     assert!(revision.contains("SET statement_timeout = '1h';"), "{revision}");
-    assert!(revision.contains("CREATE INDEX CONCURRENTLY items_code_idx ON public.items USING btree (code);"), "{revision}");
-    apply_through_a_held_lock(&db, &project).await;
-    let valid = scalar(&db, "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'public.items_code_idx'::regclass").await;
+    assert!(
+        revision.contains("CREATE INDEX CONCURRENTLY items_code_idx ON public.items USING btree (code);"),
+        "{revision}"
+    );
+    apply_through_a_held_lock(&db, &project, &["--force"]).await;
+    let valid =
+        scalar(&db, "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'public.items_code_idx'::regclass").await;
     assert_eq!(valid, "true");
     project.assert_converged();
 }
@@ -174,11 +189,12 @@ async fn a_changed_index_is_swapped_in_while_a_lock_is_held() {
     let db = TestDb::new().await;
     let v2 = ITEMS_V1.replace("items (note)", "items (note, id)");
     let (project, revision) = planned(&db, &v2).await;
-    let create = revision.find("CREATE INDEX CONCURRENTLY items_note_idx_ccnew ON public.items USING btree (note, id);");
+    let create =
+        revision.find("CREATE INDEX CONCURRENTLY items_note_idx_ccnew ON public.items USING btree (note, id);");
     let drop = revision.find("DROP INDEX CONCURRENTLY public.items_note_idx;");
     let rename = revision.find("ALTER INDEX public.items_note_idx_ccnew RENAME TO items_note_idx;");
     assert!(create < drop && drop < rename && create.is_some(), "{revision}");
-    apply_through_a_held_lock(&db, &project).await;
+    apply_through_a_held_lock(&db, &project, &["--force"]).await;
     let definition = scalar(&db, "SELECT pg_get_indexdef('public.items_note_idx'::regclass)").await;
     assert!(definition.ends_with("(note, id)"), "{definition}");
     let left = scalar(&db, "SELECT count(*)::text FROM pg_class WHERE relname LIKE '%ccnew%'").await;
@@ -203,7 +219,7 @@ async fn foreign_keys_and_checks_are_validated_after_a_held_lock() {
     ] {
         assert!(revision.contains(expected), "{expected}\n{revision}");
     }
-    apply_through_a_held_lock(&db, &project).await;
+    apply_through_a_held_lock(&db, &project, &["--force"]).await;
     let validated = scalar(
         &db,
         "SELECT string_agg(conname || '=' || convalidated, ' ' ORDER BY conname) FROM pg_constraint \
@@ -227,10 +243,12 @@ async fn set_not_null_goes_through_a_check_after_a_held_lock() {
     ] {
         assert!(revision.contains(expected), "{expected}\n{revision}");
     }
-    apply_through_a_held_lock(&db, &project).await;
-    let not_null =
-        scalar(&db, "SELECT attnotnull::text FROM pg_attribute WHERE attrelid = 'public.items'::regclass AND attname = 'note'")
-            .await;
+    apply_through_a_held_lock(&db, &project, &["--force"]).await;
+    let not_null = scalar(
+        &db,
+        "SELECT attnotnull::text FROM pg_attribute WHERE attrelid = 'public.items'::regclass AND attname = 'note'",
+    )
+    .await;
     assert_eq!(not_null, "true");
     let checks = scalar(&db, "SELECT count(*)::text FROM pg_constraint WHERE conname LIKE '%nn_tmp'").await;
     assert_eq!(checks, "0");
@@ -247,7 +265,7 @@ async fn a_unique_key_is_made_from_an_index_built_after_a_held_lock() {
             && revision.contains("ADD CONSTRAINT items_code_key UNIQUE USING INDEX items_code_key;"),
         "{revision}"
     );
-    apply_through_a_held_lock(&db, &project).await;
+    apply_through_a_held_lock(&db, &project, &["--force"]).await;
     let kind = scalar(&db, "SELECT contype::text FROM pg_constraint WHERE conname = 'items_code_key'").await;
     assert_eq!(kind, "u");
     project.assert_converged();
@@ -262,14 +280,19 @@ async fn a_lock_never_released_fails_after_the_configured_attempts_at_a_revision
     let locker = db.client().await;
     locker.batch_execute("BEGIN; LOCK TABLE public.items IN ACCESS EXCLUSIVE MODE").await.expect("lock");
     let started = Instant::now();
-    let out = project.apply();
+    let out = project.apply(&["--force"]);
     let elapsed = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(stderr.matches("lock not granted").count(), 2, "two retries after the first attempt:\n{stderr}");
     let error = stderr.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
-    assert!(error.contains("_change_items.sql:"), "the error names the statement's file and position: {stderr}");
-    assert!(error.contains("the lock was not granted after 3 attempt(s)"), "{stderr}");
+    let (location, message) = error.split_once(": the lock was not granted after 3 attempt(s)").unwrap_or_default();
+    let position: Vec<&str> = location.rsplitn(3, ':').collect();
+    assert!(
+        location.contains("_change_items.sql:") && position[..2].iter().all(|p| p.parse::<u32>().is_ok()),
+        "the error names the statement as file:line:column: {stderr}"
+    );
+    assert!(message.contains("lock timeout"), "{stderr}");
     assert!(stderr.contains("lock timeout"), "{stderr}");
     // 3 x 200ms lock timeout + 0.5s + 1s of backoff.
     assert!(elapsed >= Duration::from_millis(2100), "{elapsed:?}");
@@ -281,7 +304,18 @@ async fn a_lock_never_released_fails_after_the_configured_attempts_at_a_revision
     let checks = scalar(&db, "SELECT count(*)::text FROM pg_constraint WHERE conname = 'items_note_check'").await;
     assert_eq!(checks, "0");
     // Once the lock is free, the same revision applies.
-    ok(&project.apply());
+    ok(&project.apply(&[]));
+    project.assert_converged();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_drift_check_waits_out_a_held_lock_too() {
+    let db = TestDb::new().await;
+    // The revision changes items_note_idx: the drift check reads its definition first.
+    let v2 = ITEMS_V1.replace("items (note)", "items (note, id)");
+    let (project, _) = planned(&db, &v2).await;
+    let stderr = apply_through_a_held_lock(&db, &project, &[]).await;
+    assert!(stderr.contains("checking for drift") || stderr.contains("fingerprinting objects"), "{stderr}");
     project.assert_converged();
 }
 
@@ -306,7 +340,7 @@ async fn apply_under_writes(db: &TestDb, project: &Project) -> Writes {
                 n += 1;
                 let started = Instant::now();
                 client
-                    .execute("INSERT INTO public.big (v, payload) VALUES ($1, md5($1::text))", &[&n])
+                    .execute("INSERT INTO public.big (v, payload) VALUES ($1::bigint, md5($1::bigint::text))", &[&n])
                     .await
                     .expect("insert");
                 samples.push((started, started.elapsed()));
@@ -316,7 +350,7 @@ async fn apply_under_writes(db: &TestDb, project: &Project) -> Writes {
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let args: Vec<String> = project.apply_args().into_iter().map(String::from).collect();
+    let args: Vec<String> = project.apply_args(&[]).into_iter().map(String::from).collect();
     let command = project.command(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let started = Instant::now();
     let out = tokio::task::spawn_blocking(move || {
@@ -341,11 +375,15 @@ async fn apply_under_writes(db: &TestDb, project: &Project) -> Writes {
 async fn a_concurrent_index_build_does_not_block_a_writer_and_a_plain_one_does() {
     let db = TestDb::new().await;
     let v1 = "CREATE TABLE public.big (id bigint GENERATED ALWAYS AS IDENTITY, v bigint, payload text);\n";
-    let project = Project::new(&db, TOML, v1).await;
+    // The default lock timeout: this test is about writes during the build, not retries.
+    let toml = "schema = \"schema\"\nrevisions = \"generated\"\n";
+    let project = Project::new(&db, toml, v1).await;
     project.plan("big");
-    ok(&project.apply());
+    ok(&project.apply(&[]));
+    // Autovacuum would wake up for 2M new rows and compete for the table's locks.
     db.execute_script(
-        "INSERT INTO public.big (v, payload) SELECT g, md5(g::text) FROM generate_series(1, 2000000) g; ANALYZE public.big;",
+        "ALTER TABLE public.big SET (autovacuum_enabled = false);\n\
+         INSERT INTO public.big (v, payload) SELECT g, md5(g::text) FROM generate_series(1, 2000000) g; ANALYZE public.big;",
     )
     .await;
 
@@ -354,7 +392,7 @@ async fn a_concurrent_index_build_does_not_block_a_writer_and_a_plain_one_does()
     assert!(revision.contains("CREATE INDEX CONCURRENTLY big_payload_idx"), "{revision}");
     let online = apply_under_writes(&db, &project).await;
 
-    project.toml(&format!("online = false\n{TOML}"));
+    project.toml(&format!("online = false\n{toml}"));
     project.schema(&format!(
         "{v1}CREATE INDEX big_payload_idx ON public.big (payload);\nCREATE INDEX big_payload_v_idx ON public.big (payload, v);\n"
     ));

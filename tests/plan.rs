@@ -81,7 +81,9 @@ async fn plan_writes_sealed_revisions_and_check_gates_ci() {
     assert_eq!(code(&check), 2, "unplanned schema: {}", text(&check));
     let out = run(dir, &dev, &["plan", "--dry-run", "--format", "sql"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("CREATE SCHEMA portal;"), "{}", text(&out));
+    // A planned script runs under the project's timeouts (defaults: 5s to get a lock, 1min a statement).
+    let script = "SET lock_timeout = '5s';\nSET statement_timeout = '1min';\n\nCREATE SCHEMA portal;";
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(script), "{}", text(&out));
     assert!(revision_files(dir).is_empty(), "--dry-run writes nothing");
     let missing_message = run(dir, &dev, &["plan"]);
     assert_eq!(code(&missing_message), 1);
@@ -95,7 +97,7 @@ async fn plan_writes_sealed_revisions_and_check_gates_ci() {
     assert!(name.ends_with("_create_users.sql"), "{name}");
     let body = std::fs::read_to_string(&files[0]).unwrap();
     assert!(body.contains("-- parent: none\n") && body.contains("-- message: Create users\n"), "{body}");
-    assert!(body.contains("-- schemactl:up\nCREATE SCHEMA portal;"), "{body}");
+    assert!(body.contains(&format!("-- schemactl:up\n{script}")), "{body}");
     assert!(body.contains("-- schemactl:down\n") && body.contains("DROP SCHEMA portal;"), "{body}");
     assert!(dir.join("generated/schemactl.sum").is_file() && dir.join("generated/state.sql").is_file());
     assert_eq!(code(&run(dir, &dev, &["plan", "--check"])), 0);
@@ -104,14 +106,23 @@ async fn plan_writes_sealed_revisions_and_check_gates_ci() {
     let check = run(dir, &dev, &["plan", "--check"]);
     assert_eq!(code(&check), 2, "{}", text(&check));
     assert!(text(&check).contains("ADD COLUMN display_name text"), "the gate shows what is missing: {}", text(&check));
-    let second = run(dir, &dev, &["plan", "-m", "display names", "--format", "sql"]);
+    // An index on an existing table: not written until its hazards are allowed.
+    let refused = run(dir, &dev, &["plan", "-m", "display names", "--format", "sql"]);
+    assert_eq!(code(&refused), 6, "{}", text(&refused));
+    assert!(text(&refused).contains("index-build: "), "{}", text(&refused));
+    assert_eq!(revision_files(dir).len(), 1, "nothing written");
+    let second = run(
+        dir,
+        &dev,
+        &["plan", "-m", "display names", "--format", "sql", "--allow-hazard", "index-build", "--allow-hazard", "non-transactional"],
+    );
     assert!(second.status.success(), "{}", text(&second));
     let files = revision_files(dir);
     assert_eq!(files.len(), 2);
     let body = std::fs::read_to_string(&files[1]).unwrap();
     let first_id = name.split('_').next().unwrap();
     assert!(body.contains(&format!("-- parent: {first_id}\n")), "chained to the first: {body}");
-    assert!(body.contains("-- hazards: index-build\n"), "{body}");
+    assert!(body.contains("-- hazards: index-build, non-transactional\n"), "{body}");
     assert!(body.contains("DROP COLUMN display_name"), "down section: {body}");
     assert_eq!(code(&run(dir, &dev, &["plan", "--check"])), 0);
     let verify = run(dir, &dev, &["verify"]);
@@ -163,7 +174,7 @@ async fn verify_names_a_down_section_that_does_not_undo_its_revision() {
     let dir = tmp.path();
     assert!(run(dir, &dev, &["plan", "-m", "users"]).status.success());
     std::fs::write(dir.join("schema/users.sql"), USERS_V2).unwrap();
-    assert!(run(dir, &dev, &["plan", "-m", "names"]).status.success());
+    assert!(run(dir, &dev, &["plan", "-m", "names", "--allow-hazard", "all"]).status.success());
     let second = revision_files(dir).pop().unwrap();
     let body = std::fs::read_to_string(&second).unwrap();
     let (up, _) = body.split_once("-- schemactl:down\n").unwrap();
@@ -218,7 +229,7 @@ async fn status_shows_current_pending_and_drift() {
     let dir = tmp.path();
     assert!(run(dir, &dev, &["plan", "-m", "users"]).status.success());
     std::fs::write(dir.join("schema/users.sql"), USERS_V2).unwrap();
-    assert!(run(dir, &dev, &["plan", "-m", "names"]).status.success());
+    assert!(run(dir, &dev, &["plan", "-m", "names", "--allow-hazard", "all"]).status.success());
     let files = revision_files(dir);
     let stem = |p: &PathBuf| p.file_stem().unwrap().to_string_lossy().to_string();
 

@@ -86,10 +86,15 @@ pub async fn fingerprints(client: &Client, objects: &[ObjectRef]) -> Result<Vec<
     let kinds: Vec<&str> = objects.iter().map(|o| o.0.as_str()).collect();
     let schemas: Vec<&str> = objects.iter().map(|o| o.1.as_str()).collect();
     let names: Vec<&str> = objects.iter().map(|o| o.2.as_str()).collect();
-    let rows = client
-        .query(FINGERPRINT_QUERY, &[&kinds, &schemas, &names])
-        .await
-        .map_err(|e| Error::Database { context: "fingerprinting objects".into(), message: e.to_string() })?;
+    let rows = client.query(FINGERPRINT_QUERY, &[&kinds, &schemas, &names]).await.map_err(|e| {
+        let context = "fingerprinting objects".into();
+        // Reading a definition waits for a table another session locked: retried by apply.
+        if crate::live::lock_not_granted(&e) {
+            Error::LockNotGranted { context, message: crate::error::describe(&e) }
+        } else {
+            Error::Database { context, message: e.to_string() }
+        }
+    })?;
     Ok(rows.iter().map(|r| r.get::<_, String>(1)).collect())
 }
 

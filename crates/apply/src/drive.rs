@@ -79,9 +79,14 @@ fn parsed(sql: &str) -> Option<NodeEnum> {
     pg_query::parse(sql, 0).ok()?.protobuf.stmts.into_iter().next()?.stmt?.node
 }
 
-/// `ALTER TABLE ... VALIDATE CONSTRAINT ...` and nothing else.
+/// `ALTER TABLE ... VALIDATE CONSTRAINT ...` and nothing else, or `ALTER DOMAIN ... VALIDATE
+/// CONSTRAINT ...`.
 fn validates(sql: &str) -> bool {
-    let Some(NodeEnum::AlterTableStmt(s)) = parsed(sql) else { return false };
+    let s = match parsed(sql) {
+        Some(NodeEnum::AlterTableStmt(s)) => s,
+        Some(NodeEnum::AlterDomainStmt(d)) => return d.subtype == "V",
+        _ => return false,
+    };
     !s.cmds.is_empty()
         && s.cmds.iter().all(|c| {
             matches!(&c.node, Some(NodeEnum::AlterTableCmd(cmd)) if cmd.subtype == AlterTableType::AtValidateConstraint as i32)
@@ -94,9 +99,10 @@ fn sets_session(sql: &str) -> bool {
 }
 
 /// Runs `section` of `revision` (already split into `segments`), skipping the segments in
-/// `done`. A section without non-transactional statements is a single segment: one
-/// transaction together with its history change, so a crash leaves the revision either
-/// wholly applied or not at all. Otherwise every segment is a recorded step and a rerun resumes.
+/// `done`. A section without non-transactional statements (nor, planned, validations: see
+/// [`segments`]) is a single segment: one transaction together with its history change, so a
+/// crash leaves the revision either wholly applied or not at all. Otherwise every segment is a
+/// recorded step and a rerun resumes, with the settings (`SET`) of the skipped ones restored.
 pub(crate) async fn run_revision<R: Runner>(
     runner: &mut R,
     revision: &Revision,
@@ -132,4 +138,75 @@ pub(crate) async fn run_revision<R: Runner>(
         runner.step(&step).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemactl_revision::format::{build, Draft};
+    use std::path::Path;
+
+    fn revision(kind: RevisionKind, up: &str) -> Revision {
+        build(Draft {
+            id: "20261126014500".into(),
+            slug: "s".into(),
+            parent: None,
+            message: "m".into(),
+            kind,
+            before: "b".into(),
+            after: "a".into(),
+            hazards: Vec::new(),
+            expects: Vec::new(),
+            up: up.into(),
+            down: String::new(),
+        })
+    }
+
+    fn shape(kind: RevisionKind, up: &str) -> Vec<(Vec<String>, bool)> {
+        let r = revision(kind, up);
+        let split = r.up_segments(Path::new(".")).unwrap();
+        segments(&r, &split)
+            .into_iter()
+            .map(|s| (s.statements.iter().map(|st| st.sql.clone()).collect(), s.transactional))
+            .collect()
+    }
+
+    #[test]
+    fn a_planned_validation_runs_in_a_transaction_of_its_own() {
+        let up = "SET lock_timeout = '5s';\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n\
+                  SET statement_timeout = '1h';\nALTER TABLE t VALIDATE CONSTRAINT c;\n\
+                  SET statement_timeout = '1min';\nCREATE INDEX CONCURRENTLY i ON t (a);\nALTER TABLE t ADD COLUMN b int;";
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            shape(RevisionKind::Planned, up),
+            [
+                (
+                    owned(&[
+                        "SET lock_timeout = '5s'",
+                        "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID",
+                        "SET statement_timeout = '1h'"
+                    ]),
+                    true
+                ),
+                (owned(&["ALTER TABLE t VALIDATE CONSTRAINT c"]), true),
+                (owned(&["SET statement_timeout = '1min'"]), true),
+                (owned(&["CREATE INDEX CONCURRENTLY i ON t (a)"]), false),
+                (owned(&["ALTER TABLE t ADD COLUMN b int"]), true),
+            ]
+        );
+        // Hand-written revisions keep their statements together, as written.
+        assert_eq!(shape(RevisionKind::Manual, up).len(), 3);
+    }
+
+    #[test]
+    fn settings_and_validations_are_recognised_by_the_parser() {
+        assert!(validates("alter table only \"T\" validate constraint c"));
+        assert!(!validates("ALTER TABLE t VALIDATE CONSTRAINT c, ADD COLUMN x int"));
+        assert!(validates("ALTER DOMAIN d VALIDATE CONSTRAINT c"));
+        assert!(!validates("ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID"));
+        assert!(sets_session("SET statement_timeout = '1h'"));
+        assert!(sets_session("set lock_timeout to 5000"));
+        assert!(!sets_session("SET LOCAL statement_timeout = '1h'"));
+        assert!(!sets_session("SELECT set_config('a.b', 'c', false)"));
+    }
 }

@@ -54,6 +54,10 @@ pub enum Error {
     /// A query schemactl issues itself (bookkeeping, the lock) failed.
     #[error("{context}: {message}")]
     Database { context: String, message: String },
+    /// A lock schemactl's own query needed (the drift check reads definitions, which waits for
+    /// a table another session locked) was not granted within `lock_timeout`, after retries.
+    #[error("{context}: {message}")]
+    LockNotGranted { context: String, message: String },
 }
 
 /// A revision that would run with hazards that are not allowed.

@@ -142,7 +142,19 @@ pub async fn apply(
     for (revision, segments) in plans {
         let resuming = state.partial(Section::Up).contains(revision.id.as_str());
         if !options.force && !resuming {
-            let objects = drift::differences(&session.client, revision).await?;
+            // Reading definitions waits for tables other sessions locked: not forever.
+            session.revision_defaults(options.statement_lock_timeout).await?;
+            let objects = live::retry_locks(options.lock_retries, &stem(revision), on, || {
+                drift::differences(&session.client, revision)
+            })
+            .await
+            .map_err(|e| match e {
+                Error::LockNotGranted { context, message } => Error::LockNotGranted {
+                    context: format!("{}: checking for drift ({context})", revision.file_name),
+                    message,
+                },
+                other => other,
+            })?;
             if !objects.is_empty() {
                 session.unlock().await;
                 return Err(Error::Drift { file: revision.file_name.clone(), objects });

@@ -231,8 +231,43 @@ impl From<Error> for Failure<'_> {
     }
 }
 
-fn lock_not_granted(e: &tokio_postgres::Error) -> bool {
+pub(crate) fn lock_not_granted(e: &tokio_postgres::Error) -> bool {
     matches!(e.code(), Some(c) if *c == SqlState::LOCK_NOT_AVAILABLE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+}
+
+/// Runs `run` again, after a pause, while it fails with [`Error::LockNotGranted`]: up to
+/// `attempts` times in all, each retry reported as a [`Event::LockRetry`] of `name`.
+pub(crate) async fn retry_locks<T, F, Fut>(
+    attempts: u32,
+    name: &str,
+    on: &mut dyn FnMut(Event),
+    mut run: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let attempts = attempts.max(1);
+    let mut attempt = 1;
+    loop {
+        match run().await {
+            Err(Error::LockNotGranted { context, message }) if attempt < attempts => {
+                attempt += 1;
+                on(Event::LockRetry {
+                    name: name.to_string(),
+                    attempt,
+                    of: attempts,
+                    reason: format!("{context}: {message}"),
+                });
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            Err(Error::LockNotGranted { context, message }) => {
+                let message = format!("the lock was not granted after {attempts} attempt(s): {message}");
+                return Err(Error::LockNotGranted { context, message });
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The wait before attempt `attempt` (2, 3, ...): 0.5s, 1s, 2s, ... at most 10s.
@@ -425,4 +460,17 @@ fn statement_error(statement: &Statement, e: &tokio_postgres::Error, step: &Step
         )
     };
     Error::Statement { location: format!("{}:{line}:{column}", statement.file.display()), message: describe(e), note }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_ten_seconds() {
+        let waits: Vec<Duration> = (2..=9).map(backoff).collect();
+        let ms: Vec<u128> = waits.iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, [500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+    }
 }

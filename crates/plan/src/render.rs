@@ -1,7 +1,7 @@
 //! The three faces of a plan: an executable script, a review summary, and data.
 
-use crate::step::{Action, HazardKind};
 use crate::options::setting;
+use crate::step::{Action, HazardKind};
 use crate::Plan;
 use std::collections::BTreeMap;
 use std::fmt::Write;

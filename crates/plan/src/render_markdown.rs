@@ -225,8 +225,11 @@ mod tests {
     fn the_sql_fence_outgrows_backtick_runs_in_the_script() {
         let md = render_markdown(&sample());
         assert!(md.contains("\n````sql\n") && md.contains("\n````\n\n</details>"), "{md}");
-        let plain =
-            Plan { steps: vec![Step::new(Action::Create, table("t"), "CREATE TABLE public.t ()")], unmanaged: vec![], timeouts: None };
+        let plain = Plan {
+            steps: vec![Step::new(Action::Create, table("t"), "CREATE TABLE public.t ()")],
+            unmanaged: vec![],
+            timeouts: None,
+        };
         let md = render_markdown(&plain);
         assert!(md.contains("\n```sql\nCREATE TABLE public.t ();\n```\n"), "{md}");
         assert!(md.contains("**1 step**: 1 create, 0 alter, 0 drop.\n"), "{md}");

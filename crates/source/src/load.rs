@@ -76,8 +76,8 @@ fn load(path: &Path, with_renames: bool, formats: &[&dyn Format]) -> Result<(Vec
         let text = decode(&file, bytes)?;
         if let Some(format) = formats.iter().find(|f| f.accepts(&file)) {
             let output = format.read(&file, &text).map_err(Error::Format)?;
-            for statement in output.statements {
-                if let Some(d) = classify_generated(&statement)? {
+            for mut statement in output.statements {
+                if let Some(d) = classify_generated(&mut statement)? {
                     statements.push(statement);
                     deps.push(d);
                 }
@@ -97,9 +97,10 @@ fn load(path: &Path, with_renames: bool, formats: &[&dyn Format]) -> Result<(Vec
     Ok((order_with_deps(statements, deps), renames))
 }
 
-/// Holds a statement another format generated to the rules of schema files, and returns
-/// its dependency facts (`None` for a statement that is skipped, such as `SET`).
-fn classify_generated(statement: &Statement) -> Result<Option<crate::deps::Deps>> {
+/// Holds a statement another format generated to the rules of schema files, sets its kind
+/// and whether it runs in a transaction, and returns its dependency facts (`None` for a
+/// statement that is skipped, such as `SET`).
+fn classify_generated(statement: &mut Statement) -> Result<Option<crate::deps::Deps>> {
     let (file, line, column) = (statement.file.clone(), statement.line, statement.column);
     let analysis = analyze(&statement.sql).map_err(|message| Error::Syntax {
         file: file.clone(),
@@ -108,7 +109,11 @@ fn classify_generated(statement: &Statement) -> Result<Option<crate::deps::Deps>
         message: crate::parse::explain(message),
     })?;
     match analysis.verdict {
-        Verdict::Keep { .. } => Ok(Some(analysis.deps)),
+        Verdict::Keep { transactional } => {
+            statement.kind = analysis.kind;
+            statement.transactional = transactional;
+            Ok(Some(analysis.deps))
+        }
         Verdict::Skip => Ok(None),
         Verdict::NotSchema(statement) => Err(Error::NotSchema { file, line, column, statement }),
         Verdict::Unsupported { statement, reason } => {

@@ -111,8 +111,8 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -199,7 +199,9 @@ pub(crate) struct De<'a> {
 impl De<'_> {
     fn locate(&self, mut e: DeError) -> DeError {
         if e.at.is_none() {
-            let pos = if e.at_key { self.key_pos.unwrap_or(self.node.pos) } else { self.node.pos };
+            // A missing value (`type:` and nothing) is best shown at its key.
+            let empty = matches!(&self.node.value, Value::Scalar(s) if s.is_null() && s.text.is_empty());
+            let pos = if e.at_key || empty { self.key_pos.unwrap_or(self.node.pos) } else { self.node.pos };
             e.at = Some((pos, self.path.to_string()));
         }
         e
@@ -359,11 +361,7 @@ impl<'de> de::Deserializer<'de> for De<'_> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self).map_err(|e| self.locate(e))
     }
 

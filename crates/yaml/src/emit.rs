@@ -200,7 +200,8 @@ fn plain_ok(s: &str, flow: bool) -> bool {
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
         return false;
     }
-    if flow && s.contains([',', '[', ']', '{', '}']) {
+    // In a flow list, only what reads the same in every parser: names, words, calls.
+    if flow && !s.chars().all(|c| c.is_alphanumeric() || "_.() $".contains(c)) {
         return false;
     }
     !looks_like_other_type(s)
@@ -218,27 +219,34 @@ fn looks_like_other_type(s: &str) -> bool {
         || matches!(body, ".inf" | ".nan")
 }
 
-/// A literal block keeps the text exactly when no line starts or ends in a way the block
-/// would change: no tabs or carriage returns, no trailing spaces (editors strip them).
+/// A literal block keeps the text exactly when it has a line of content and no line the
+/// block would change: no tabs or carriage returns, no trailing spaces (editors strip them).
 fn literal_ok(s: &str) -> bool {
-    !s.chars().any(|c| (c.is_control() && c != '\n') || is_break(c)) && !s.lines().any(|l| l.ends_with(' '))
+    // Several final line breaks would need `|+`, which would also keep the blank lines that
+    // separate what follows.
+    !s.trim().is_empty()
+        && !s.ends_with("\n\n")
+        && !s.chars().any(|c| (c.is_control() && c != '\n') || is_break(c))
+        && !s.split('\n').any(|l| l.ends_with(' '))
 }
 
 /// `|` and the text's lines indented to `level`.
 fn literal_block(text: &mut String, level: usize, s: &str) {
     text.push('|');
-    // An explicit indentation when the first line starts with a space.
-    if s.starts_with(' ') || s.starts_with('\n') {
+    // An explicit indentation when the first line of content starts with a space (the
+    // block's indentation is otherwise taken from it).
+    if s.split('\n').find(|l| !l.is_empty()).is_some_and(|l| l.starts_with(' ')) {
         text.push('2');
     }
-    let trailing = s.len() - s.trim_end_matches('\n').len();
-    match trailing {
-        0 => text.push('-'),
-        1 => {}
-        _ => text.push('+'),
-    }
+    // `|` keeps one final line break, `|-` none (see `literal_ok`).
+    let body = match s.strip_suffix('\n') {
+        Some(body) => body,
+        None => {
+            text.push('-');
+            s
+        }
+    };
     text.push('\n');
-    let body = if trailing > 0 { &s[..s.len() - 1] } else { s };
     for line in body.split('\n') {
         if !line.is_empty() {
             indent(text, level);

@@ -37,9 +37,9 @@ impl Error {
     /// The 1-based line and column.
     pub fn position(&self) -> (usize, usize) {
         match self {
-            Error::Syntax { line, column, .. } | Error::Structure { line, column, .. } | Error::Sql { line, column, .. } => {
-                (*line, *column)
-            }
+            Error::Syntax { line, column, .. }
+            | Error::Structure { line, column, .. }
+            | Error::Sql { line, column, .. } => (*line, *column),
         }
     }
 

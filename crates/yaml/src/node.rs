@@ -121,7 +121,9 @@ impl Scalar {
         }
         let t = self.text.as_str();
         match t.trim_start_matches(['-', '+']) {
-            ".inf" | ".Inf" | ".INF" => return Some(if t.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY }),
+            ".inf" | ".Inf" | ".INF" => {
+                return Some(if t.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY })
+            }
             ".nan" | ".NaN" | ".NAN" if t.starts_with('.') => return Some(f64::NAN),
             _ => {}
         }
@@ -204,7 +206,11 @@ impl Builder {
                 if self.stack.len() >= MAX_DEPTH {
                     return Err(error(format!("nested more than {MAX_DEPTH} levels deep")));
                 }
-                let value = if matches!(event, Event::SequenceStart(..)) { Value::Seq(Vec::new()) } else { Value::Map(Vec::new()) };
+                let value = if matches!(event, Event::SequenceStart(..)) {
+                    Value::Seq(Vec::new())
+                } else {
+                    Value::Map(Vec::new())
+                };
                 self.stack.push(Frame { node: Node { pos, value }, anchor, key: None });
             }
             Event::SequenceEnd | Event::MappingEnd => {

@@ -179,7 +179,10 @@ pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: 
         if !super::narrowing::keeps_values(old, new) {
             hazards.push((
                 HazardKind::DataLoss,
-                format!("{} -> {} is not a widening: values may be refused, cut or rounded", old.data_type, new.data_type),
+                format!(
+                    "{} -> {} is not a widening: values may be refused, cut or rounded",
+                    old.data_type, new.data_type
+                ),
             ));
         }
     }

@@ -19,7 +19,9 @@ pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
                     if is_routine(id.kind) {
                         step = step.hazard(
                             HazardKind::UntrackableDependencies,
-                            format!("{id} is replaced; function bodies that call it are not tracked and are not checked"),
+                            format!(
+                                "{id} is replaced; function bodies that call it are not tracked and are not checked"
+                            ),
                         );
                     }
                     steps.push(step);
@@ -57,7 +59,8 @@ fn is_routine(kind: ObjectKind) -> bool {
 pub fn drop_object(object: &DbObject) -> Step {
     let mut step = Step::new(Action::Drop, object.id.key(), object.drop.clone());
     if is_routine(object.id.kind) {
-        let message = format!("{} is dropped; function bodies that call it are not tracked and fail when run", object.id);
+        let message =
+            format!("{} is dropped; function bodies that call it are not tracked and fail when run", object.id);
         step = step.hazard(HazardKind::UntrackableDependencies, message);
     }
     if !object.id.schema.is_empty() {

@@ -31,7 +31,8 @@ const BUILD_OUTSIDE: &str =
     "CREATE INDEX CONCURRENTLY runs outside a transaction; an interrupted build leaves an invalid index, \
      which apply drops and builds again";
 const DROP_OUTSIDE: &str = "DROP INDEX CONCURRENTLY runs outside a transaction";
-const VALIDATE: &str = "VALIDATE CONSTRAINT reads every row under a SHARE UPDATE EXCLUSIVE lock: reads and writes continue";
+const VALIDATE: &str =
+    "VALIDATE CONSTRAINT reads every row under a SHARE UPDATE EXCLUSIVE lock: reads and writes continue";
 
 pub fn rewrite(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     let online = Online::new(from, to, steps);
@@ -89,10 +90,8 @@ impl<'a> Online<'a> {
                 let waits = self.from.dependencies.iter().any(|(d, r)| *d == key && self.removed.contains(r));
                 // The old index goes before its table's columns are retyped or dropped, and
                 // the new one is built after: it cannot stay until its replacement is ready.
-                let columns_change = self
-                    .removed
-                    .iter()
-                    .any(|k| matches!(k, ObjKey::Column { table: t, .. } if *t == table.name));
+                let columns_change =
+                    self.removed.iter().any(|k| matches!(k, ObjKey::Column { table: t, .. } if *t == table.name));
                 old.valid && self.live(&table.name) && !waits && !columns_change && index_of(self.to, name).is_some()
             })
             .cloned()
@@ -129,9 +128,13 @@ impl<'a> Online<'a> {
                 let (table, name) = (table.clone(), name.clone());
                 let wanted = self.to.tables.get(&table).and_then(|t| t.constraints.get(&name));
                 match wanted {
-                    Some(c) if self.live(&table) && c.validated && !c.inherited && !step.sql.ends_with(" NOT VALID") => {
+                    Some(c)
+                        if self.live(&table) && c.validated && !c.inherited && !step.sql.ends_with(" NOT VALID") =>
+                    {
                         match c.kind {
-                            ConstraintKind::Check | ConstraintKind::ForeignKey => not_valid_then_validate(step, &table, &name),
+                            ConstraintKind::Check | ConstraintKind::ForeignKey => {
+                                not_valid_then_validate(step, &table, &name)
+                            }
                             ConstraintKind::PrimaryKey | ConstraintKind::Unique => {
                                 key_using_index(step, &table, &name, &c.definition)
                             }
@@ -146,7 +149,8 @@ impl<'a> Online<'a> {
                 let col = ident(&column);
                 let set = format!("ALTER COLUMN {col} SET NOT NULL");
                 let retyped = step.sql.contains(&format!("ALTER COLUMN {col} TYPE "));
-                let was_nullable = self.from.tables.get(&table).and_then(|t| t.column(&column)).is_some_and(|c| !c.not_null);
+                let was_nullable =
+                    self.from.tables.get(&table).and_then(|t| t.column(&column)).is_some_and(|c| !c.not_null);
                 if self.live(&table) && was_nullable && !retyped && has_clause(&step.sql, &set) {
                     not_null_through_check(step, &table, &column, names)
                 } else {
@@ -239,12 +243,8 @@ fn key_using_index(step: Step, table: &QualName, name: &str, definition: &str) -
     let Some(key) = KeyDefinition::parse(definition) else { return vec![step] };
     let index_name = QualName::new(&table.schema, name);
     let index_key = ObjKey::Index { name: index_name.clone() };
-    let mut sql = format!(
-        "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} USING btree {}",
-        ident(name),
-        qualified(table),
-        key.columns
-    );
+    let mut sql =
+        format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} USING btree {}", ident(name), qualified(table), key.columns);
     if let Some(include) = key.include {
         sql.push_str(&format!(" INCLUDE {include}"));
     }
@@ -351,10 +351,12 @@ fn not_null_through_check(step: Step, table: &QualName, column: &str, names: &mu
         format!("ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", ident(&tmp), ident(column)),
     )
     .requires([table_key(table)]);
-    let validate = Step::new(Action::Alter, key.clone(), format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", ident(&tmp)))
-        .requires([key.clone()])
-        .hazard(HazardKind::ValidationScan, VALIDATE);
-    let set = without_hazards(step, &[HazardKind::ValidationScan, HazardKind::AccessExclusiveLock]).requires([key.clone()]);
+    let validate =
+        Step::new(Action::Alter, key.clone(), format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", ident(&tmp)))
+            .requires([key.clone()])
+            .hazard(HazardKind::ValidationScan, VALIDATE);
+    let set =
+        without_hazards(step, &[HazardKind::ValidationScan, HazardKind::AccessExclusiveLock]).requires([key.clone()]);
     let mut drop = Step::new(Action::Drop, key.clone(), format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(&tmp)));
     // Not a removal in the graph's sense: the name is not taken over by anything, and a
     // removal would have to run before the steps that create it.

@@ -41,7 +41,10 @@ fn table(name: &str, columns: Vec<Column>) -> Table {
 }
 
 fn items(note_not_null: bool) -> Table {
-    table("items", vec![column("id", "bigint", true), column("note", "text", note_not_null), column("code", "text", false)])
+    table(
+        "items",
+        vec![column("id", "bigint", true), column("note", "text", note_not_null), column("code", "text", false)],
+    )
 }
 
 fn index(table: &str, name: &str, columns: &str) -> Index {
@@ -150,10 +153,15 @@ fn a_changed_index_is_built_anew_then_swapped() {
 #[test]
 fn the_temporary_name_avoids_names_in_use() {
     let taken = index("items", "items_note_idx_ccnew", "code");
-    let from = catalog(vec![with_index(with_index(items(false), index("items", "items_note_idx", "note")), taken.clone())]);
+    let from =
+        catalog(vec![with_index(with_index(items(false), index("items", "items_note_idx", "note")), taken.clone())]);
     let to = catalog(vec![with_index(with_index(items(false), index("items", "items_note_idx", "note, id")), taken)]);
     let plan = online(&from, &to);
-    assert!(plan.steps[0].sql.starts_with("CREATE INDEX CONCURRENTLY items_note_idx_ccnew2 ON"), "{:?}", statements(&plan));
+    assert!(
+        plan.steps[0].sql.starts_with("CREATE INDEX CONCURRENTLY items_note_idx_ccnew2 ON"),
+        "{:?}",
+        statements(&plan)
+    );
 }
 
 #[test]
@@ -175,8 +183,14 @@ fn an_invalid_index_is_dropped_and_built_again() {
 #[test]
 fn foreign_keys_and_checks_are_added_not_valid_then_validated() {
     let users = table("users", vec![column("id", "bigint", true)]);
-    let users = with_constraint(users, constraint("users_pkey", ConstraintKind::PrimaryKey, "PRIMARY KEY (id)", &["id"]));
-    let mut fk = constraint("items_id_fkey", ConstraintKind::ForeignKey, "FOREIGN KEY (id) REFERENCES public.users(id)", &["id"]);
+    let users =
+        with_constraint(users, constraint("users_pkey", ConstraintKind::PrimaryKey, "PRIMARY KEY (id)", &["id"]));
+    let mut fk = constraint(
+        "items_id_fkey",
+        ConstraintKind::ForeignKey,
+        "FOREIGN KEY (id) REFERENCES public.users(id)",
+        &["id"],
+    );
     fk.foreign = Some(ForeignKeyTarget {
         table: QualName::new("public", "users"),
         columns: vec!["id".into()],
@@ -219,7 +233,8 @@ fn set_not_null_goes_through_a_validated_check() {
     assert_eq!(kinds(&plan, 1), [HazardKind::ValidationScan]);
     assert_eq!(kinds(&plan, 2), [], "the scan is skipped thanks to the validated check");
 
-    let offline = plan_with(&catalog(vec![items(false)]), &catalog(vec![items(true)]), &PlanOptions::offline()).unwrap();
+    let offline =
+        plan_with(&catalog(vec![items(false)]), &catalog(vec![items(true)]), &PlanOptions::offline()).unwrap();
     assert_eq!(statements(&offline), ["ALTER TABLE public.items ALTER COLUMN note SET NOT NULL"]);
     assert_eq!(kinds(&offline, 0), [HazardKind::ValidationScan, HazardKind::AccessExclusiveLock]);
 }
@@ -245,15 +260,20 @@ fn unique_and_primary_keys_are_made_from_an_index_built_concurrently() {
     let pkey = constraint("items_pkey", ConstraintKind::PrimaryKey, "PRIMARY KEY (id) DEFERRABLE", &["id"]);
     let plan = online(&catalog(vec![before]), &catalog(vec![with_constraint(items(false), pkey)]));
     let sql = statements(&plan);
-    let position = |needle: &str| sql.iter().position(|s| s.contains(needle)).unwrap_or_else(|| panic!("{needle}: {sql:?}"));
-    assert!(position("SET NOT NULL") < position("ADD CONSTRAINT items_pkey PRIMARY KEY USING INDEX items_pkey DEFERRABLE"));
+    let position =
+        |needle: &str| sql.iter().position(|s| s.contains(needle)).unwrap_or_else(|| panic!("{needle}: {sql:?}"));
+    assert!(
+        position("SET NOT NULL") < position("ADD CONSTRAINT items_pkey PRIMARY KEY USING INDEX items_pkey DEFERRABLE")
+    );
     assert!(position("CREATE UNIQUE INDEX CONCURRENTLY items_pkey") < position("USING INDEX items_pkey"));
 }
 
 #[test]
 fn key_definitions_are_read_exactly_or_left_alone() {
-    let key = KeyDefinition::parse("UNIQUE NULLS NOT DISTINCT (a, \"b)\") INCLUDE (c) WITH (fillfactor='70') DEFERRABLE INITIALLY DEFERRED")
-        .unwrap();
+    let key = KeyDefinition::parse(
+        "UNIQUE NULLS NOT DISTINCT (a, \"b)\") INCLUDE (c) WITH (fillfactor='70') DEFERRABLE INITIALLY DEFERRED",
+    )
+    .unwrap();
     assert_eq!(
         (key.kind, key.nulls_not_distinct, key.columns, key.include, key.with, key.deferrable),
         ("UNIQUE", true, "(a, \"b)\")", Some("(c)"), Some("(fillfactor='70')"), " DEFERRABLE INITIALLY DEFERRED")
@@ -266,7 +286,10 @@ fn key_definitions_are_read_exactly_or_left_alone() {
 fn partitioned_tables_keep_plain_ddl() {
     let mut parent = items(false);
     parent.partition_by = Some("RANGE (id)".into());
-    let plan = online(&catalog(vec![parent.clone()]), &catalog(vec![with_index(parent, index("items", "items_note_idx", "note"))]));
+    let plan = online(
+        &catalog(vec![parent.clone()]),
+        &catalog(vec![with_index(parent, index("items", "items_note_idx", "note"))]),
+    );
     assert_eq!(statements(&plan), ["CREATE INDEX items_note_idx ON public.items USING btree (note)"]);
 }
 

@@ -2,6 +2,7 @@
 
 mod classify;
 mod errors;
+mod formats;
 mod load;
 mod order;
 mod renames;

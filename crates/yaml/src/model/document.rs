@@ -15,7 +15,7 @@ use super::types::{CompositeType, Domain, EnumType, RangeType};
 /// puts them in the schema named by `schema` (default `public`). Names are taken exactly as
 /// written (never folded to lower case, never SQL-quoted); types, expressions, queries and
 /// bodies are SQL text and follow SQL's rules.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "schemactl desired state")]
 pub struct Document {

@@ -89,7 +89,8 @@ pub struct Column {
     /// A generated column: its SQL expression (`STORED`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<Generated>,
-    /// The collation (`COLLATE`), e.g. `"C"`.
+    /// The collation's name (`COLLATE`), taken as one name: `C`, `en_US.utf8`, `und-x-icu`
+    /// (found on the search path, which always includes pg_catalog's collations).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
     /// This column alone is the primary key (named by PostgreSQL: `<table>_pkey`).
@@ -121,13 +122,9 @@ impl Column {
     }
 }
 
-shorthand!(
-    Column,
-    "a type name or a mapping",
-    str,
-    |t| Ok(Column::of_type(t)),
-    |c| (*c == Column::of_type(c.data_type.clone())).then(|| c.data_type.clone())
-);
+shorthand!(Column, "a type name or a mapping", str, |t| Ok(Column::of_type(t)), |c| (*c
+    == Column::of_type(c.data_type.clone()))
+.then(|| c.data_type.clone()));
 
 fn column_schema(schema: &mut schemars::Schema) {
     any_of(schema, string_short("The column's SQL type; the column is nullable and has nothing else."));
@@ -443,13 +440,9 @@ pub struct Index {
     pub renamed_from: Option<String>,
 }
 
-shorthand!(
-    Index,
-    "a list of columns or a mapping",
-    seq,
-    |columns| Ok(Index { columns, ..Default::default() }),
-    |i| (*i == Index { columns: i.columns.clone(), ..Default::default() }).then(|| i.columns.clone())
-);
+shorthand!(Index, "a list of columns or a mapping", seq, |columns| Ok(Index { columns, ..Default::default() }), |i| {
+    (*i == Index { columns: i.columns.clone(), ..Default::default() }).then(|| i.columns.clone())
+});
 
 fn index_schema(schema: &mut schemars::Schema) {
     any_of(schema, list_short("The index's keys as SQL."));

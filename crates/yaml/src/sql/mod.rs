@@ -97,17 +97,27 @@ impl<'a> Spans<'a> {
         }
     }
 
-    /// The position of the key at `path`, or of the closest ancestor written in the file
-    /// (a short form such as `email: citext` has no `type` key).
+    /// The position of the key at `path` (see [`Spans::resolve`]).
     pub fn key_pos(&self, path: &KeyPath) -> Pos {
+        let path = self.resolve(path);
+        self.by_path.get(&path).map_or(self.root, |(pos, _)| *pos)
+    }
+
+    /// `path` as written in the file: itself, its short form (`idx[0]` for `idx.columns[0]`
+    /// when the index was written `idx: [a]`), or its closest ancestor written in the file (a
+    /// short form such as `email: citext` has no `type` key).
+    pub fn resolve(&self, path: &KeyPath) -> KeyPath {
         let mut path = Some(path.clone());
         while let Some(p) = path {
-            if let Some((pos, _)) = self.by_path.get(&p) {
-                return *pos;
+            if self.by_path.contains_key(&p) {
+                return p;
+            }
+            if let Some(short) = short_form(&p).filter(|s| self.by_path.contains_key(s)) {
+                return short;
             }
             path = p.parent();
         }
-        self.root
+        KeyPath::default()
     }
 
     /// The scalar node holding `text` for `path`: the node at `path`, or the short form that
@@ -120,20 +130,21 @@ impl<'a> Spans<'a> {
                 .map(|(_, n)| *n)
                 .filter(|n| matches!(&n.value, Value::Scalar(s) if s.text.starts_with(text)))
         };
-        if let Some(node) = is_it(path) {
-            return Some(node);
+        is_it(path)
+            .or_else(|| short_form(path).and_then(|p| is_it(&p)))
+            .or_else(|| path.parent().and_then(|p| is_it(&p)))
+    }
+}
+
+/// `x.field[i]` -> `x[i]`: a list item of a long form, in its short form.
+fn short_form(path: &KeyPath) -> Option<KeyPath> {
+    match path.0.as_slice() {
+        [head @ .., _field, last] if KeyPath::is_index(last) => {
+            let mut short = head.to_vec();
+            short.push(last.clone());
+            Some(KeyPath(short))
         }
-        let segments = &path.0;
-        if let [head @ .., _field, last] = segments.as_slice() {
-            if KeyPath::is_index(last) {
-                let mut short = head.to_vec();
-                short.push(last.clone());
-                if let Some(node) = is_it(&KeyPath(short)) {
-                    return Some(node);
-                }
-            }
-        }
-        path.parent().and_then(|p| is_it(&p))
+        _ => None,
     }
 }
 
@@ -165,7 +176,12 @@ impl<'g> Sql<'g> {
     }
 
     fn mark(&mut self, pos: Pos, verbatim: bool, path: KeyPath) {
-        let mark = Mark { offset: self.chars, pos, verbatim, path };
+        self.mark_at(self.chars, pos, verbatim, path);
+    }
+
+    /// A mark at a character offset at or after the last one.
+    fn mark_at(&mut self, offset: usize, pos: Pos, verbatim: bool, path: KeyPath) {
+        let mark = Mark { offset, pos, verbatim, path };
         match self.marks.last_mut() {
             Some(last) if last.offset == mark.offset => *last = mark,
             _ => self.marks.push(mark),
@@ -234,14 +250,11 @@ impl<'g> Sql<'g> {
             }
             // A literal block keeps its lines, each at the block's indentation.
             Style::Literal => {
-                let start = self.chars;
-                let mut offset = 0;
+                let mut offset = self.chars;
                 for (i, line) in text.split_inclusive('\n').enumerate() {
-                    self.chars = start + offset;
-                    self.mark(Pos { line: pos.line + i, column: pos.column }, true, path.clone());
+                    self.mark_at(offset, Pos { line: pos.line + i, column: pos.column }, true, path.clone());
                     offset += line.chars().count();
                 }
-                self.chars = start;
             }
             _ => self.mark(pos, false, path.clone()),
         }
@@ -335,6 +348,7 @@ impl<'a> Gen<'a> {
 
     fn structure(&self, path: &KeyPath, message: impl Into<String>) -> Error {
         let pos = self.spans.key_pos(path);
+        let path = self.spans.resolve(path);
         Error::Structure {
             file: self.file.to_path_buf(),
             line: pos.line,
@@ -350,10 +364,9 @@ impl<'a> Gen<'a> {
             return Err(self.structure(path, "empty name"));
         }
         if name.len() > MAX_NAME_BYTES {
-            return Err(self.structure(
-                path,
-                format!("name longer than {MAX_NAME_BYTES} bytes (PostgreSQL would truncate it)"),
-            ));
+            return Err(
+                self.structure(path, format!("name longer than {MAX_NAME_BYTES} bytes (PostgreSQL would truncate it)"))
+            );
         }
         Ok(())
     }
@@ -382,7 +395,14 @@ impl<'a> Gen<'a> {
     fn checked(&self, sql: Sql<'_>) -> Result<Statement> {
         let sql_error = |offset: usize, message: String| {
             let (pos, path) = sql.locate(offset);
-            Error::Sql { file: self.file.to_path_buf(), line: pos.line, column: pos.column, path: path.to_string(), message }
+            let path = self.spans.resolve(&path);
+            Error::Sql {
+                file: self.file.to_path_buf(),
+                line: pos.line,
+                column: pos.column,
+                path: path.to_string(),
+                message,
+            }
         };
         let parsed = schemactl_source::parse_source(Path::new(""), &sql.text).map_err(|e| {
             let (offset, message) = source_error(&sql.text, &e);
@@ -395,10 +415,17 @@ impl<'a> Gen<'a> {
         if let Some(second) = rest.first() {
             let offset = char_offset(&sql.text, second.line, second.column);
             // Point at the `;` that ended the first statement, inside the text that held it.
-            let semicolon = sql.text.chars().take(offset).collect::<String>().rfind(';').map_or(offset, |b| {
-                sql.text[..b].chars().count()
-            });
-            return Err(sql_error(semicolon, "`;` ends the statement here: SQL texts hold one expression, type or query".into()));
+            let semicolon = sql
+                .text
+                .chars()
+                .take(offset)
+                .collect::<String>()
+                .rfind(';')
+                .map_or(offset, |b| sql.text[..b].chars().count());
+            return Err(sql_error(
+                semicolon,
+                "`;` ends the statement here: SQL texts hold one expression, type or query".into(),
+            ));
         }
         let start = sql.marks.first().map_or(sql.context.0, |m| m.pos);
         Ok(Statement {
@@ -430,7 +457,13 @@ impl<'a> Gen<'a> {
 
     /// One `GRANT` per role of `grants` (at `path`), on `target` (`TABLE "s"."t"`), with
     /// `columns` for column privileges.
-    fn grants(&mut self, path: &KeyPath, grants: &Grants, target: &dyn Fn(&mut Sql<'_>), columns: Option<&str>) -> Result<()> {
+    fn grants(
+        &mut self,
+        path: &KeyPath,
+        grants: &Grants,
+        target: &dyn Fn(&mut Sql<'_>),
+        columns: Option<&str>,
+    ) -> Result<()> {
         for (role, grant) in grants {
             let at = path.key(role);
             if grant.privileges.is_empty() {

@@ -23,9 +23,13 @@ pub(super) fn extensions(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
             sql.at(&p.key("version")).kw(" VERSION ").literal(version);
         }
         g.finish(sql)?;
-        g.comment(&p.key("comment"), |s| {
-            s.kw("EXTENSION ").ident(name);
-        }, &e.comment)?;
+        g.comment(
+            &p.key("comment"),
+            |s| {
+                s.kw("EXTENSION ").ident(name);
+            },
+            &e.comment,
+        )?;
     }
     Ok(())
 }
@@ -40,12 +44,21 @@ pub(super) fn schemas(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
             sql.kw("CREATE SCHEMA ").ident(name);
             g.finish(sql)?;
         }
-        g.comment(&p.key("comment"), |sql| {
-            sql.kw("SCHEMA ").ident(name);
-        }, &s.comment)?;
-        g.grants(&p.key("grants"), &s.grants, &|sql| {
-            sql.kw("SCHEMA ").ident(name);
-        }, None)?;
+        g.comment(
+            &p.key("comment"),
+            |sql| {
+                sql.kw("SCHEMA ").ident(name);
+            },
+            &s.comment,
+        )?;
+        g.grants(
+            &p.key("grants"),
+            &s.grants,
+            &|sql| {
+                sql.kw("SCHEMA ").ident(name);
+            },
+            None,
+        )?;
         g.rename(&p, RenameKind::Schema, name, None, name, &s.renamed_from)?;
     }
     Ok(())
@@ -57,7 +70,8 @@ pub(super) fn sequences(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
         let (schema, name) = g.qualify(&p, key)?;
         let mut sql = g.sql(&p);
         sql.kw("CREATE SEQUENCE ").qname(&schema, &name);
-        let options = sequence_options(&s.data_type, [s.increment, s.min_value, s.max_value, s.start, s.cache], s.cycle);
+        let options =
+            sequence_options(&s.data_type, [s.increment, s.min_value, s.max_value, s.start, s.cache], s.cycle);
         if !options.is_empty() {
             sql.kw(" ").kw(&options);
         }
@@ -68,12 +82,21 @@ pub(super) fn sequences(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
             sql.kw("ALTER SEQUENCE ").qname(&schema, &name).kw(" OWNED BY ").user(&op, owner);
             g.finish(sql)?;
         }
-        g.comment(&p.key("comment"), |sql| {
-            sql.kw("SEQUENCE ").qname(&schema, &name);
-        }, &s.comment)?;
-        g.grants(&p.key("grants"), &s.grants, &|sql| {
-            sql.kw("SEQUENCE ").qname(&schema, &name);
-        }, None)?;
+        g.comment(
+            &p.key("comment"),
+            |sql| {
+                sql.kw("SEQUENCE ").qname(&schema, &name);
+            },
+            &s.comment,
+        )?;
+        g.grants(
+            &p.key("grants"),
+            &s.grants,
+            &|sql| {
+                sql.kw("SEQUENCE ").qname(&schema, &name);
+            },
+            None,
+        )?;
         g.rename(&p, RenameKind::Sequence, &schema, None, &name, &s.renamed_from)?;
     }
     Ok(())
@@ -148,19 +171,32 @@ fn relation_extras(
     column_comments: &IndexMap<String, String>,
     grants: &Grants,
 ) -> Result<()> {
-    g.comment(&p.key("comment"), |s| {
-        s.kw(kind).kw(" ").qname(schema, name);
-    }, comment)?;
+    g.comment(
+        &p.key("comment"),
+        |s| {
+            s.kw(kind).kw(" ").qname(schema, name);
+        },
+        comment,
+    )?;
     for (column, text) in column_comments {
         let cp = p.key("column_comments").key(column);
         g.check_name(&cp, column)?;
-        g.comment(&cp, |s| {
-            s.kw("COLUMN ").qname(schema, name).kw(".").ident(column);
-        }, &Some(text.clone()))?;
+        g.comment(
+            &cp,
+            |s| {
+                s.kw("COLUMN ").qname(schema, name).kw(".").ident(column);
+            },
+            &Some(text.clone()),
+        )?;
     }
-    g.grants(&p.key("grants"), grants, &|s| {
-        s.kw("TABLE ").qname(schema, name);
-    }, None)
+    g.grants(
+        &p.key("grants"),
+        grants,
+        &|s| {
+            s.kw("TABLE ").qname(schema, name);
+        },
+        None,
+    )
 }
 
 /// A routine's name and argument list from its key (`f` or `f(integer)`) and `arguments`.

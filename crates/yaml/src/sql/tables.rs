@@ -6,7 +6,7 @@ use schemactl_source::RenameKind;
 
 use super::{role_name, Gen, KeyPath, Sql, MAX_NAME_BYTES};
 use crate::error::Result;
-use crate::model::{Action, ColumnReference, Column, ForEach, ForeignKey, Generation, Index, Match, Table, Timing};
+use crate::model::{Action, Column, ColumnReference, ForEach, ForeignKey, Generation, Index, Match, Table, Timing};
 
 pub(super) fn table(g: &mut Gen<'_>, p: &KeyPath, key: &str, t: &Table) -> Result<()> {
     let (schema, name) = g.qualify(p, key)?;
@@ -20,7 +20,7 @@ pub(super) fn table(g: &mut Gen<'_>, p: &KeyPath, key: &str, t: &Table) -> Resul
         sql.at(&p.key("unlogged")).kw("UNLOGGED ").at(p);
     }
     sql.kw("TABLE ").qname(&schema, &name);
-    let elements = elements(g, p, key, t)?;
+    let elements = elements(g, p, t)?;
     if let Some(partition) = &t.partition_of {
         if !t.columns.is_empty() {
             return Err(g.structure(&p.key("columns"), "a partition takes its columns from `partition_of.parent`"));
@@ -60,12 +60,21 @@ pub(super) fn table(g: &mut Gen<'_>, p: &KeyPath, key: &str, t: &Table) -> Resul
         if let Some(reference) = &c.references {
             column_foreign_key(g, &cp.key("references"), (&schema, &name), column, reference)?;
         }
-        g.comment(&cp.key("comment"), |s| {
-            s.kw("COLUMN ").qname(&schema, &name).kw(".").ident(column);
-        }, &c.comment)?;
-        g.grants(&cp.key("grants"), &c.grants, &|s| {
-            s.kw("TABLE ").qname(&schema, &name);
-        }, Some(column))?;
+        g.comment(
+            &cp.key("comment"),
+            |s| {
+                s.kw("COLUMN ").qname(&schema, &name).kw(".").ident(column);
+            },
+            &c.comment,
+        )?;
+        g.grants(
+            &cp.key("grants"),
+            &c.grants,
+            &|s| {
+                s.kw("TABLE ").qname(&schema, &name);
+            },
+            Some(column),
+        )?;
         g.rename(&cp, RenameKind::Column, &schema, Some(&name), column, &c.renamed_from)?;
     }
     constraints_after(g, p, (&schema, &name), t)?;
@@ -101,9 +110,13 @@ pub(super) fn table(g: &mut Gen<'_>, p: &KeyPath, key: &str, t: &Table) -> Resul
         }
         sql.kw(" EXECUTE FUNCTION ").user(&tp.key("execute"), &tr.execute);
         g.finish(sql)?;
-        g.comment(&tp.key("comment"), |s| {
-            s.kw("TRIGGER ").ident(trigger).kw(" ON ").qname(&schema, &name);
-        }, &tr.comment)?;
+        g.comment(
+            &tp.key("comment"),
+            |s| {
+                s.kw("TRIGGER ").ident(trigger).kw(" ON ").qname(&schema, &name);
+            },
+            &tr.comment,
+        )?;
     }
     if t.row_security {
         let mut sql = g.sql(&p.key("row_security"));
@@ -147,14 +160,23 @@ pub(super) fn table(g: &mut Gen<'_>, p: &KeyPath, key: &str, t: &Table) -> Resul
             sql.kw(" WITH CHECK (").user(&pp.key("with_check"), check).kw(")");
         }
         g.finish(sql)?;
-        g.comment(&pp.key("comment"), |s| {
-            s.kw("POLICY ").ident(policy).kw(" ON ").qname(&schema, &name);
-        }, &po.comment)?;
+        g.comment(
+            &pp.key("comment"),
+            |s| {
+                s.kw("POLICY ").ident(policy).kw(" ON ").qname(&schema, &name);
+            },
+            &po.comment,
+        )?;
     }
     g.comment(&p.key("comment"), target, &t.comment)?;
-    g.grants(&p.key("grants"), &t.grants, &|s| {
-        s.kw("TABLE ").qname(&schema, &name);
-    }, None)?;
+    g.grants(
+        &p.key("grants"),
+        &t.grants,
+        &|s| {
+            s.kw("TABLE ").qname(&schema, &name);
+        },
+        None,
+    )?;
     Ok(())
 }
 
@@ -177,7 +199,7 @@ fn write_elements(sql: &mut Sql<'_>, table: &KeyPath, elements: &[Element]) {
 }
 
 /// Columns, then the primary key, unique, check and exclusion constraints.
-fn elements(g: &Gen<'_>, p: &KeyPath, key: &str, t: &Table) -> Result<Vec<Element>> {
+fn elements(g: &Gen<'_>, p: &KeyPath, t: &Table) -> Result<Vec<Element>> {
     let mut out = Vec::new();
     for (name, c) in &t.columns {
         let cp = p.key("columns").key(name);
@@ -188,10 +210,11 @@ fn elements(g: &Gen<'_>, p: &KeyPath, key: &str, t: &Table) -> Result<Vec<Elemen
         let (name, c, path) = (name.clone(), c.clone(), cp.clone());
         out.push(Element { path: cp, write: Box::new(move |sql| column(sql, &path, &name, &c)) });
     }
-    let table = key.rsplit('.').next().unwrap_or(key).to_string();
     if let Some(pk) = &t.primary_key {
         let pp = p.key("primary_key");
-        let name = constraint_name(g, &pp, pk.name.as_deref(), pk.comment.is_some(), &format!("{table}_pkey"))?;
+        if let Some(name) = &pk.name {
+            g.check_name(&pp.key("name"), name)?;
+        }
         let pk = pk.clone();
         let path = pp.clone();
         out.push(Element {
@@ -207,7 +230,6 @@ fn elements(g: &Gen<'_>, p: &KeyPath, key: &str, t: &Table) -> Result<Vec<Elemen
                 deferrable(sql, pk.deferrable, pk.initially_deferred);
             }),
         });
-        let _ = name;
     }
     for (name, u) in &t.unique {
         let up = p.key("unique").key(name);
@@ -322,7 +344,9 @@ pub(super) fn sequence_options(data_type: &Option<String>, numbers: [Option<i64>
         parts.push(format!("AS {t}"));
     }
     let [increment, min, max, start, cache] = numbers;
-    for (word, value) in [("INCREMENT BY", increment), ("MINVALUE", min), ("MAXVALUE", max), ("START WITH", start), ("CACHE", cache)] {
+    for (word, value) in
+        [("INCREMENT BY", increment), ("MINVALUE", min), ("MAXVALUE", max), ("START WITH", start), ("CACHE", cache)]
+    {
         if let Some(v) = value {
             parts.push(format!("{word} {v}"));
         }
@@ -398,11 +422,15 @@ fn column_foreign_key(
 
 /// Foreign keys, and checks that are `NOT VALID` (which only `ALTER TABLE` can add).
 fn constraints_after(g: &mut Gen<'_>, p: &KeyPath, (schema, table): (&str, &str), t: &Table) -> Result<()> {
-    let table_key = p.0.last().map(String::as_str).unwrap_or_default();
-    let _ = table_key;
     if let Some(pk) = &t.primary_key {
         let pp = p.key("primary_key");
-        let name = constraint_name(g, &pp, pk.name.as_deref(), pk.comment.is_some() || pk.renamed_from.is_some(), &format!("{table}_pkey"))?;
+        let name = constraint_name(
+            g,
+            &pp,
+            pk.name.as_deref(),
+            pk.comment.is_some() || pk.renamed_from.is_some(),
+            &format!("{table}_pkey"),
+        )?;
         constraint_comment(g, &pp, (schema, table), &name, &pk.comment)?;
         g.rename(&pp, RenameKind::Constraint, schema, Some(table), &name, &pk.renamed_from)?;
     }
@@ -437,10 +465,20 @@ fn constraints_after(g: &mut Gen<'_>, p: &KeyPath, (schema, table): (&str, &str)
     Ok(())
 }
 
-fn constraint_comment(g: &mut Gen<'_>, p: &KeyPath, (schema, table): (&str, &str), name: &str, comment: &Option<String>) -> Result<()> {
-    g.comment(&p.key("comment"), |s| {
-        s.kw("CONSTRAINT ").ident(name).kw(" ON ").qname(schema, table);
-    }, comment)
+fn constraint_comment(
+    g: &mut Gen<'_>,
+    p: &KeyPath,
+    (schema, table): (&str, &str),
+    name: &str,
+    comment: &Option<String>,
+) -> Result<()> {
+    g.comment(
+        &p.key("comment"),
+        |s| {
+            s.kw("CONSTRAINT ").ident(name).kw(" ON ").qname(schema, table);
+        },
+        comment,
+    )
 }
 
 fn foreign_key(g: &mut Gen<'_>, p: &KeyPath, (schema, table): (&str, &str), name: &str, fk: &ForeignKey) -> Result<()> {
@@ -491,9 +529,13 @@ pub(super) fn index(g: &mut Gen<'_>, p: &KeyPath, (schema, table): (&str, &str),
         sql.kw(" WHERE ").user(&p.key("where"), predicate);
     }
     g.finish(sql)?;
-    g.comment(&p.key("comment"), |s| {
-        s.kw("INDEX ").qname(schema, name);
-    }, &i.comment)?;
+    g.comment(
+        &p.key("comment"),
+        |s| {
+            s.kw("INDEX ").qname(schema, name);
+        },
+        &i.comment,
+    )?;
     g.rename(p, RenameKind::Index, schema, None, name, &i.renamed_from)
 }
 

@@ -40,9 +40,13 @@ pub(super) fn all(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
         sql.at(&p).kw(")");
         g.finish(sql)?;
         for (attribute, a) in &c.attributes {
-            g.comment(&p.key("attributes").key(attribute).key("comment"), |s| {
-                s.kw("COLUMN ").qname(&schema, &name).kw(".").ident(attribute);
-            }, &a.comment)?;
+            g.comment(
+                &p.key("attributes").key(attribute).key("comment"),
+                |s| {
+                    s.kw("COLUMN ").qname(&schema, &name).kw(".").ident(attribute);
+                },
+                &a.comment,
+            )?;
         }
         usage(g, &p, "TYPE", (&schema, &name), &c.comment, &c.grants)?;
         g.rename(&p, RenameKind::Type, &schema, None, &name, &c.renamed_from)?;
@@ -76,9 +80,13 @@ pub(super) fn all(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
             g.finish(sql)?;
         }
         for (check, c) in &d.checks {
-            g.comment(&p.key("checks").key(check).key("comment"), |s| {
-                s.kw("CONSTRAINT ").ident(check).kw(" ON DOMAIN ").qname(&schema, &name);
-            }, &c.comment)?;
+            g.comment(
+                &p.key("checks").key(check).key("comment"),
+                |s| {
+                    s.kw("CONSTRAINT ").ident(check).kw(" ON DOMAIN ").qname(&schema, &name);
+                },
+                &c.comment,
+            )?;
         }
         usage(g, &p, "DOMAIN", (&schema, &name), &d.comment, &d.grants)?;
         g.rename(&p, RenameKind::Domain, &schema, None, &name, &d.renamed_from)?;
@@ -127,10 +135,19 @@ fn usage(
     comment: &Option<String>,
     grants: &crate::model::Grants,
 ) -> Result<()> {
-    g.comment(&p.key("comment"), |s| {
-        s.kw(kind).kw(" ").qname(schema, name);
-    }, comment)?;
-    g.grants(&p.key("grants"), grants, &|s| {
-        s.kw(kind).kw(" ").qname(schema, name);
-    }, None)
+    g.comment(
+        &p.key("comment"),
+        |s| {
+            s.kw(kind).kw(" ").qname(schema, name);
+        },
+        comment,
+    )?;
+    g.grants(
+        &p.key("grants"),
+        grants,
+        &|s| {
+            s.kw(kind).kw(" ").qname(schema, name);
+        },
+        None,
+    )
 }
