@@ -1,4 +1,4 @@
--- The schema after revision 20261126015447: a cache that spares `schemactl plan` replaying every revision.
+-- The schema after revision 20261126030254: a cache that spares `schemactl plan` replaying every revision.
 -- Written by schemactl and sealed in schemactl.sum; `schemactl verify` checks it against a full replay.
 
 CREATE SCHEMA portal;

@@ -106,8 +106,7 @@ async fn an_adopted_table_in_another_column_order_is_not_drift() {
     let first = std::fs::read_dir(dir.join("generated"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .filter(|n| n.ends_with("_items.sql"))
-        .next()
+        .find(|n| n.ends_with("_items.sql"))
         .unwrap();
     let out = run(dir, &dev, &["stamp", "--db", &url, &first[..14]]);
     assert!(out.status.success(), "{}", text(&out));

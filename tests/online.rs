@@ -418,3 +418,43 @@ async fn a_concurrent_index_build_does_not_block_a_writer_and_a_plain_one_does()
     assert!(offline.max_latency * 2 >= offline.build, "max latency {:?} of {:?}", offline.max_latency, offline.build);
     assert!(offline.during * 4 < online.during, "offline {} vs online {}", offline.during, online.during);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_index_left_by_an_interrupted_build_is_dropped_and_built_again() {
+    let db = TestDb::new().await;
+    let schema = "CREATE TABLE public.t (a int);\nCREATE UNIQUE INDEX t_a_key ON public.t (a);\n";
+    db.execute_script("CREATE TABLE public.t (a int); INSERT INTO public.t VALUES (1), (1);").await;
+    // A concurrent build that fails (duplicates) leaves its index behind, marked invalid.
+    let client = db.client().await;
+    let failed = client.batch_execute("CREATE UNIQUE INDEX CONCURRENTLY t_a_key ON public.t (a)").await;
+    assert!(failed.is_err());
+    let valid =
+        scalar(&db, "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'public.t_a_key'::regclass").await;
+    assert_eq!(valid, "false");
+    db.execute_script("DELETE FROM public.t WHERE ctid = (SELECT max(ctid) FROM public.t)").await;
+
+    let project = Project::new(&db, TOML, schema).await;
+    let script = ok(&project.run(&["diff", "--from", &project.db, "--to", "schema"]));
+    let statements: Vec<&str> = script.lines().filter(|l| !l.is_empty() && !l.starts_with("--")).collect();
+    assert_eq!(
+        statements,
+        [
+            "DROP INDEX CONCURRENTLY public.t_a_key;",
+            "CREATE UNIQUE INDEX CONCURRENTLY t_a_key ON public.t USING btree (a);"
+        ]
+    );
+    for statement in statements {
+        client.batch_execute(statement).await.expect(statement);
+    }
+    let valid =
+        scalar(&db, "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'public.t_a_key'::regclass").await;
+    assert_eq!(valid, "true");
+    project.assert_converged();
+    // --offline plans the same repair as plain DDL.
+    db.execute_script("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'public.t_a_key'::regclass").await;
+    let script = ok(&project.run(&["diff", "--offline", "--from", &project.db, "--to", "schema"]));
+    assert!(
+        script.contains("DROP INDEX public.t_a_key;\n") && script.contains("CREATE UNIQUE INDEX t_a_key"),
+        "{script}"
+    );
+}

@@ -114,7 +114,17 @@ async fn plan_writes_sealed_revisions_and_check_gates_ci() {
     let second = run(
         dir,
         &dev,
-        &["plan", "-m", "display names", "--format", "sql", "--allow-hazard", "index-build", "--allow-hazard", "non-transactional"],
+        &[
+            "plan",
+            "-m",
+            "display names",
+            "--format",
+            "sql",
+            "--allow-hazard",
+            "index-build",
+            "--allow-hazard",
+            "non-transactional",
+        ],
     );
     assert!(second.status.success(), "{}", text(&second));
     let files = revision_files(dir);

@@ -1,5 +1,5 @@
--- schemactl revision 20261126015445
--- parent: 20261126015444
+-- schemactl revision 20261126030252
+-- parent: 20261126030251
 -- kind: manual
 -- message: Backfill display names from email addresses
 -- schema-before: e3e5b5c462ab16ff00d87ec0064b7c105fe28ca0896a4353459e0933dc2e170b

@@ -1,13 +1,27 @@
--- schemactl revision 20261126015440
+-- schemactl revision 20261126030248
 -- parent: none
 -- kind: planned
 -- message: Portal users, dashboards and widgets
 -- schema-before: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 -- schema-after: e6b842c320f105785dc8fd90b5abbd7d1313ea9a1a0b1b37e3f4001f6e0461f5
 -- hazards: none
+-- expects: relation "portal"."dashboards" absent
+-- expects: relation "portal"."dashboards_public_idx" absent
+-- expects: relation "portal"."user_number_seq" absent
+-- expects: relation "portal"."users" absent
+-- expects: relation "portal"."users_created_at_idx" absent
+-- expects: relation "portal"."widgets" absent
+-- expects: relation "portal"."widgets_kind_idx" absent
+-- expects: schema "portal" absent
+-- expects: type "portal"."audit_action" absent
+-- expects: type "portal"."user_role" absent
+-- expects: type "portal"."widget_kind" absent
 -- Sealed in schemactl.sum. Edit only before it is applied anywhere, then run `schemactl reseal`.
 
 -- schemactl:up
+SET lock_timeout = '5s';
+SET statement_timeout = '1min';
+
 CREATE SCHEMA portal;
 
 CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public VERSION '1.6';
@@ -83,6 +97,9 @@ COMMENT ON COLUMN portal.users.password_hash IS 'NULL for single-sign-on account
 COMMENT ON COLUMN portal.widgets."position" IS 'Zero-based slot in the dashboard grid';
 
 -- schemactl:down
+SET lock_timeout = '5s';
+SET statement_timeout = '1min';
+
 ALTER TABLE portal.dashboards DROP CONSTRAINT dashboards_owner_id_fkey;
 
 ALTER TABLE portal.widgets DROP CONSTRAINT widgets_dashboard_id_fkey;
