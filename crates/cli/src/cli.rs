@@ -40,6 +40,30 @@ pub enum Command {
     Verify(ShadowArgs),
     /// Find the hazards of SQL files (default: the up and down sections of every revision).
     Lint(LintArgs),
+    /// Write desired-state files from an existing database (adoption: dump into schema/, plan a baseline, stamp it).
+    Dump(DumpArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// `sql`, or `yaml` (with `.sql` files next to the YAML for what YAML cannot express).
+    #[arg(long, value_enum, default_value_t = DumpFormat::Sql)]
+    pub format: DumpFormat,
+    /// One file per object (`portal/tables/users.sql`) instead of one per schema (`portal.sql`).
+    #[arg(long, requires = "out")]
+    pub split: bool,
+    /// The directory to write (created if missing; it must hold no schema files yet). Without it, the
+    /// dump is printed.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DumpFormat {
+    Sql,
+    Yaml,
 }
 
 #[derive(Args, Debug)]

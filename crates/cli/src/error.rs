@@ -43,6 +43,9 @@ pub enum CliError {
     /// SQL given to `lint` does not parse (the message has file:line:column).
     #[error("{0}")]
     Lint(#[from] schemactl_lint::Error),
+    /// The dump's statements could not be ordered.
+    #[error("{0}")]
+    Dump(#[from] schemactl_dump::Error),
     /// A file could not be written.
     #[error("{}: {source}", path.display())]
     Io { path: std::path::PathBuf, source: std::io::Error },

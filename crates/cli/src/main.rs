@@ -5,6 +5,7 @@ mod apply_cmd;
 mod cli;
 mod diff;
 mod drift;
+mod dump;
 mod error;
 mod hazards;
 mod init;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
             cli::Command::History(a) => apply_cmd::history(config, a).await,
             cli::Command::Stamp(a) => apply_cmd::stamp(config, a).await,
             cli::Command::Lint(a) => lint_cmd::run(config, a),
+            cli::Command::Dump(a) => dump::run(config, a).await,
         }
     });
     match result {

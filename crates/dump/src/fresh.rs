@@ -9,10 +9,9 @@ use schemactl_model::{Catalog, Extension, Grant, GrantTarget, ObjKey, Schema};
 /// objects a dump creates are created by whoever loads it.
 pub fn fresh_catalog(source: &Catalog, server_version_num: i32) -> Catalog {
     let mut fresh = Catalog { session_role: source.session_role.clone(), ..Catalog::default() };
-    fresh.schemas.insert(
-        "public".into(),
-        Schema { name: "public".into(), comment: Some("standard public schema".into()) },
-    );
+    fresh
+        .schemas
+        .insert("public".into(), Schema { name: "public".into(), comment: Some("standard public schema".into()) });
     fresh.extensions.insert(
         "plpgsql".into(),
         Extension {

@@ -92,15 +92,18 @@ impl Place {
     }
 }
 
+/// The file that lists what a dump leaves out, and holds the objects of no schema.
+pub(crate) fn database_file(layout: Layout) -> PathBuf {
+    Place::database(Section::Database, "").path(layout, "sql")
+}
+
 /// A name usable as a file name everywhere: path separators, characters Windows refuses,
 /// control characters and a leading dot become `_`; routine arguments are left out (overloads
 /// share a file).
 fn file_name(name: &str) -> String {
     let name = name.split('(').next().unwrap_or(name).trim_end();
-    let mut out: String = name
-        .chars()
-        .map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c })
-        .collect();
+    let mut out: String =
+        name.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c }).collect();
     if out.is_empty() || out.starts_with('.') {
         out.insert(0, '_');
     }

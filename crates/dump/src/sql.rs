@@ -1,6 +1,7 @@
 //! Plan steps -> SQL files: each statement filed under the object it is about, objects in
 //! section order (schema, types, sequences, tables, views, functions...), each object's
-//! statements in the plan's order (a table, then its indexes, keys, comments, grants).
+//! statements in reading order (a table, then its indexes, keys, triggers, policies, comments,
+//! grants), in the plan's order within each kind.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -38,7 +39,12 @@ pub(crate) fn file_steps(steps: &[Step], places: &Places, layout: Layout, files:
             continue;
         }
         let place = places.of(&step.object);
-        files.entry(place.path(layout, "sql")).or_default().entry(Order::of(&place)).or_default().push(step.sql.clone());
+        files
+            .entry(place.path(layout, "sql"))
+            .or_default()
+            .entry(Order::of(&place))
+            .or_default()
+            .push(step.sql.clone());
     }
     undeclarable
 }
@@ -50,9 +56,37 @@ pub(crate) fn render(header: &str, objects: &BTreeMap<Order, Vec<String>>) -> St
         if !out.is_empty() {
             out.push('\n');
         }
-        out.push_str(&statements_text(statements));
+        let mut statements = statements.clone();
+        // Files load in dependency order whatever the order inside them: this one is for
+        // reading (the object, its indexes, keys, triggers, policies, comments, grants).
+        statements.sort_by_key(|s| reading_rank(s));
+        out.push_str(&statements_text(&statements));
     }
     out
+}
+
+/// Where a statement goes among those about one object.
+fn reading_rank(statement: &str) -> u8 {
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| statement.starts_with(p));
+    if starts(&["COMMENT ON "]) {
+        7
+    } else if starts(&["GRANT ", "REVOKE "]) {
+        8
+    } else if starts(&["CREATE INDEX ", "CREATE UNIQUE INDEX "]) {
+        2
+    } else if starts(&["ALTER TABLE "]) && statement.contains(" FOREIGN KEY ") {
+        3
+    } else if starts(&["CREATE TRIGGER ", "CREATE CONSTRAINT TRIGGER "]) {
+        4
+    } else if starts(&["CREATE POLICY "]) {
+        5
+    } else if starts(&["CREATE RULE ", "CREATE OR REPLACE RULE ", "CREATE STATISTICS "]) {
+        6
+    } else if starts(&["CREATE "]) {
+        0
+    } else {
+        1
+    }
 }
 
 /// Statements as a person writes them: a blank line around multi-line statements and
@@ -83,6 +117,26 @@ fn kind(statement: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_object_reads_from_its_creation_to_its_grants() {
+        let mut objects = BTreeMap::new();
+        let statements = [
+            "GRANT SELECT ON TABLE t TO r",
+            "COMMENT ON TABLE t IS 'x'",
+            "CREATE TRIGGER g AFTER DELETE ON t FOR EACH STATEMENT EXECUTE FUNCTION f()",
+            "CREATE INDEX i ON t USING btree (a)",
+            "ALTER TABLE t ADD CONSTRAINT k FOREIGN KEY (a) REFERENCES u(a)",
+            "ALTER TABLE t ENABLE ROW LEVEL SECURITY",
+            "CREATE TABLE t (\n    a integer\n)",
+        ];
+        objects.insert(Order(1, Some("s".into()), Section::Tables, "t".into()), statements.map(String::from).to_vec());
+        let text = render("", &objects);
+        let order: Vec<&str> = text.split(";\n").map(|s| s.trim_start().split(' ').next().unwrap_or("")).collect();
+        assert_eq!(order, ["CREATE", "ALTER", "CREATE", "ALTER", "CREATE", "COMMENT", "GRANT", ""]);
+        assert!(text.starts_with("CREATE TABLE t"), "{text}");
+        assert!(text.contains("ENABLE ROW LEVEL SECURITY;\n\nCREATE INDEX"), "{text}");
+    }
 
     #[test]
     fn statements_read_like_hand_written_ones() {

@@ -1,9 +1,26 @@
 //! Writes the tree of [`crate::ser`] as block-style YAML, the way a person would: two-space
-//! indentation, short lists of names inline (`columns: [owner_id, slug]`), multi-line SQL as
+//! indentation, short lists of names inline (`columns: [owner_id, slug]`), short mappings of
+//! scalars inline (`id: {type: bigint, primary_key: true}`), multi-line SQL as
 //! literal blocks (`body: |`), quotes only where YAML needs them, and a blank line between
 //! the sections of the document and between the objects in them.
 
 use crate::ser::Out;
+
+/// Keys of mappings from names to objects, which read best one object per line even when
+/// the objects are short (`indexes:`, `checks:`...); the document's sections are such too.
+const NAMED_OBJECTS: &[&str] = &[
+    "columns",
+    "unique",
+    "checks",
+    "foreign_keys",
+    "exclusions",
+    "indexes",
+    "triggers",
+    "policies",
+    "statistics",
+    "attributes",
+    "column_comments",
+];
 
 /// Inline lists longer than this (with their key) are written one item per line.
 const MAX_INLINE: usize = 100;
@@ -29,7 +46,7 @@ pub(crate) fn document(out: &Out) -> String {
 
 fn multi_line(out: &Out) -> bool {
     match out {
-        Out::Map(entries) => !entries.is_empty(),
+        Out::Map(entries) => !entries.is_empty() && inline_map(entries).is_none(),
         Out::Seq(items) => inline_seq(items).is_none(),
         Out::Str(s) => s.contains('\n'),
         _ => false,
@@ -46,15 +63,24 @@ fn entry(text: &mut String, level: usize, key: &str, value: &Out, spaced: bool) 
     text.push_str(&scalar(key, false).unwrap_or_else(|| double_quoted(key)));
     text.push(':');
     match value {
-        Out::Map(entries) if !entries.is_empty() => {
-            text.push('\n');
-            for (i, (k, v)) in entries.iter().enumerate() {
-                if spaced && i > 0 {
-                    text.push('\n');
-                }
-                entry(text, level + 2, k, v, false);
+        Out::Map(entries) if !entries.is_empty() => match inline_map(entries) {
+            Some(inline)
+                if level > 0 && !NAMED_OBJECTS.contains(&key) && level + key.len() + 2 + inline.len() <= MAX_INLINE =>
+            {
+                text.push(' ');
+                text.push_str(&inline);
+                text.push('\n');
             }
-        }
+            _ => {
+                text.push('\n');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if spaced && i > 0 {
+                        text.push('\n');
+                    }
+                    entry(text, level + 2, k, v, false);
+                }
+            }
+        },
         Out::Seq(items) if !items.is_empty() => match inline_seq(items) {
             Some(inline) if level + key.len() + 2 + inline.len() <= MAX_INLINE => {
                 text.push(' ');
@@ -144,6 +170,26 @@ fn inline_seq(items: &[Out]) -> Option<String> {
         })
         .collect();
     Some(format!("[{}]", parts?.join(", ")))
+}
+
+/// `{type: bigint, nullable: false}` when every value is a one-line scalar or an inline list
+/// (as people write columns, references and short objects).
+fn inline_map(entries: &[(String, Out)]) -> Option<String> {
+    let parts: Option<Vec<String>> = entries
+        .iter()
+        .map(|(key, value)| {
+            let value = match value {
+                Out::Str(s) if !s.contains('\n') => scalar(s, true)?,
+                Out::Int(n) => n.to_string(),
+                Out::Bool(b) => b.to_string(),
+                Out::Seq(items) if items.is_empty() => "[]".to_string(),
+                Out::Seq(items) => inline_seq(items)?,
+                _ => return None,
+            };
+            Some(format!("{}: {value}", scalar(key, true)?))
+        })
+        .collect();
+    Some(format!("{{{}}}", parts?.join(", ")))
 }
 
 /// A string on one line: plain when YAML reads it back as the same string, else quoted;

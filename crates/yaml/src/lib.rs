@@ -30,9 +30,10 @@
 //!
 //! # The format
 //!
-//! - Sections by kind (`extensions`, `schemas`, `enums`, `composite_types`, `domains`,
-//!   `range_types`, `sequences`, `tables`, `views`, `materialized_views`, `functions`,
-//!   `procedures`), each a mapping from the object's name to its definition. A name is
+//! - Sections by kind (`extensions`, `schemas`, `collations`, `enums`, `composite_types`,
+//!   `domains`, `range_types`, `sequences`, `tables`, `views`, `materialized_views`,
+//!   `functions`, `procedures`), each a mapping from the object's name to its definition, and
+//!   `default_privileges` (database-wide; per schema under `schemas`). A name is
 //!   `schema.name`, or a bare `name` in the schema named by the top-level `schema` key
 //!   (default `public`), which only names the schema: `schemas` declares it.
 //! - Names (keys, and column lists of constraints) are exact: never folded to lower case,
@@ -44,7 +45,8 @@
 //! - Short forms where one field says it all: `email: citext` (a column of that type),
 //!   `user_role: [a, b]` (an enum's values), `users_email_key: [email]` (a unique
 //!   constraint's or index's columns), `identity: always`, `check: price > 0`,
-//!   `references: portal.users (id)`, `app_reader: [select]` (a grant).
+//!   `references: portal.users (id)`, `app_reader: [select]` (a grant). A role granted
+//!   nothing (`public: []`) loses what a new object gives it: `REVOKE ALL ... FROM PUBLIC`.
 //! - Unknown keys are errors, with "did you mean" for typos; so are wrong types, missing
 //!   required keys, duplicate keys, YAML tags and several documents in one file. Errors read
 //!   `schema/app.yaml:12:9: tables.users.columns.email.type: missing required key` and are

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::shorthand::{any_of, list_short, shorthand};
 
-/// Privileges by role: `app_reader: [select]`. The role `public` is PostgreSQL's `PUBLIC`.
+/// Privileges by role: `app_reader: [select]`. The role `public` is PostgreSQL's `PUBLIC`. An
+/// empty list takes every privilege away from the role: `public: []` on a function revokes
+/// the `EXECUTE` PostgreSQL gives everyone on new functions (`USAGE` on types).
 pub type Grants = IndexMap<String, Grant>;
 
 /// The privileges one role is granted on an object.
@@ -31,6 +33,45 @@ shorthand!(
 
 fn grant_schema(schema: &mut schemars::Schema) {
     any_of(schema, list_short("The privileges, e.g. [select, insert]."));
+}
+
+/// `ALTER DEFAULT PRIVILEGES`: the privileges objects receive when the role that applies the
+/// schema creates them later, by kind of object: `tables: {reader: [select]}`. A role listed
+/// with none loses what it would get: `functions: {public: []}` takes away the `EXECUTE`
+/// PostgreSQL gives everyone on new functions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultPrivileges {
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tables: Grants,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub sequences: Grants,
+    /// Functions and procedures.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub functions: Grants,
+    /// Types and domains.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub types: Grants,
+    /// Schemas (database-wide default privileges only).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub schemas: Grants,
+}
+
+impl DefaultPrivileges {
+    pub fn is_empty(&self) -> bool {
+        *self == DefaultPrivileges::default()
+    }
+
+    /// Each kind of object with its SQL name (`TABLES`...) and its grants.
+    pub fn by_kind(&self) -> [(&'static str, &'static str, &Grants); 5] {
+        [
+            ("tables", "TABLES", &self.tables),
+            ("sequences", "SEQUENCES", &self.sequences),
+            ("functions", "FUNCTIONS", &self.functions),
+            ("types", "TYPES", &self.types),
+            ("schemas", "SCHEMAS", &self.schemas),
+        ]
+    }
 }
 
 /// What a foreign key does when the referenced row is deleted or its key updated.

@@ -4,10 +4,10 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::Grants;
+use super::common::{DefaultPrivileges, Grants};
 use super::objects::{Function, MaterializedView, Procedure, Sequence, View};
 use super::table::Table;
-use super::types::{CompositeType, Domain, EnumType, RangeType};
+use super::types::{Collation, CompositeType, Domain, EnumType, RangeType};
 
 /// A schemactl desired-state file: the objects it declares, by kind, keyed by name.
 ///
@@ -23,6 +23,9 @@ pub struct Document {
     /// schema: declare the schema itself under `schemas` (in this file or another).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// What objects created anywhere later receive (`ALTER DEFAULT PRIVILEGES`).
+    #[serde(default, skip_serializing_if = "DefaultPrivileges::is_empty")]
+    pub default_privileges: DefaultPrivileges,
     /// Extensions by name: `citext: {schema: public}`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub extensions: IndexMap<String, Extension>,
@@ -30,6 +33,9 @@ pub struct Document {
     /// commented and granted on.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub schemas: IndexMap<String, SchemaDef>,
+    /// Collations: `ci: {provider: icu, locale: und-u-ks-level2, deterministic: false}`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub collations: IndexMap<String, Collation>,
     /// Enum types: `mood: [sad, ok, happy]`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub enums: IndexMap<String, EnumType>,
@@ -45,7 +51,7 @@ pub struct Document {
     /// Sequences.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub sequences: IndexMap<String, Sequence>,
-    /// Tables, with their columns, constraints, indexes, triggers and policies.
+    /// Tables, with their columns, constraints, indexes, triggers, policies and statistics.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub tables: IndexMap<String, Table>,
     /// Views.
@@ -55,7 +61,9 @@ pub struct Document {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub materialized_views: IndexMap<String, MaterializedView>,
     /// Functions, keyed by name (`arguments` gives the signature) or by name and signature
-    /// (`area(integer, integer)`), so that overloads can sit side by side.
+    /// (`area(integer, integer)`), so that overloads can sit side by side. With both, the key's
+    /// signature names the function in comments and grants, and `arguments` declares it (with
+    /// argument names and defaults, which those refuse).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub functions: IndexMap<String, Function>,
     /// Procedures, keyed like functions.
@@ -86,6 +94,9 @@ pub struct SchemaDef {
     /// Privileges by role (`usage`, `create`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
+    /// What objects created in this schema later receive (`ALTER DEFAULT PRIVILEGES IN SCHEMA`).
+    #[serde(default, skip_serializing_if = "DefaultPrivileges::is_empty")]
+    pub default_privileges: DefaultPrivileges,
     /// The schema's previous name, when it was renamed (see the README on renames).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,

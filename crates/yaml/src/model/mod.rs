@@ -11,12 +11,12 @@ pub(crate) mod shorthand;
 mod table;
 mod types;
 
-pub use common::{Action, Grant, Grants, Match};
+pub use common::{Action, DefaultPrivileges, Grant, Grants, Match};
 pub use document::{Document, Extension, SchemaDef};
 pub use indexmap::IndexMap;
 pub use objects::{CheckOption, Function, MaterializedView, Parallel, Procedure, Sequence, View, Volatility};
 pub use table::{
     Check, Column, ColumnReference, Command, Exclusion, ForEach, ForeignKey, Generated, Generation, Identity, Index,
-    PartitionOf, Policy, PrimaryKey, Table, Timing, Trigger, Unique,
+    PartitionOf, Policy, PrimaryKey, Statistics, Table, Timing, Trigger, Unique,
 };
-pub use types::{Attribute, CompositeType, Domain, EnumType, RangeType};
+pub use types::{Attribute, Collation, CollationProvider, CompositeType, Domain, EnumType, RangeType};

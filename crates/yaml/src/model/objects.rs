@@ -135,8 +135,6 @@ pub struct Function {
     pub returns: String,
     /// `sql`, `plpgsql`...
     pub language: String,
-    /// The body, as text (written between dollar quotes).
-    pub body: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volatility: Option<Volatility>,
     /// `STRICT`: NULL arguments give NULL without a call.
@@ -166,6 +164,8 @@ pub struct Function {
     /// Privileges by role (`execute`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
+    /// The body, as text (written between dollar quotes). Last, as in SQL.
+    pub body: String,
 }
 
 /// A procedure.
@@ -177,8 +177,6 @@ pub struct Procedure {
     pub arguments: Option<String>,
     /// `sql`, `plpgsql`...
     pub language: String,
-    /// The body, as text (written between dollar quotes).
-    pub body: String,
     /// `SECURITY DEFINER`: runs with its owner's privileges.
     #[serde(default, skip_serializing_if = "is_false")]
     pub security_definer: bool,
@@ -191,4 +189,6 @@ pub struct Procedure {
     /// Privileges by role (`execute`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
+    /// The body, as text (written between dollar quotes). Last, as in SQL.
+    pub body: String,
 }

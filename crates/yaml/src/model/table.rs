@@ -39,6 +39,9 @@ pub struct Table {
     /// Row-level security policies by name (see also `row_security`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub policies: IndexMap<String, Policy>,
+    /// Extended statistics by name (in the table's schema): `city_zip: [city, zip]`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub statistics: IndexMap<String, Statistics>,
     /// `UNLOGGED`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub unlogged: bool,
@@ -90,7 +93,8 @@ pub struct Column {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<Generated>,
     /// The collation's name (`COLLATE`), taken as one name: `C`, `en_US.utf8`, `und-x-icu`
-    /// (found on the search path, which always includes pg_catalog's collations).
+    /// (found on the search path, which always includes pg_catalog's collations); or, written
+    /// with double quotes, as SQL: `"app"."case_insensitive"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
     /// This column alone is the primary key (named by PostgreSQL: `<table>_pkey`).
@@ -539,4 +543,33 @@ pub struct PartitionOf {
     /// The SQL bound: `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`, `FOR VALUES IN
     /// ('eu')`, `FOR VALUES WITH (MODULUS 4, REMAINDER 0)` or `DEFAULT`.
     pub bound: String,
+}
+
+/// Extended statistics (`CREATE STATISTICS`) on columns or expressions of the table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(transform = statistics_schema)]
+pub struct Statistics {
+    /// The columns, or expressions in parentheses, they are about: `[city, zip]`, `[(lower(name)), zip]`.
+    pub columns: Vec<String>,
+    /// `ndistinct`, `dependencies`, `mcv` (every kind when omitted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
+    /// The statistics target (`ALTER STATISTICS ... SET STATISTICS`); the columns' when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+shorthand!(
+    Statistics,
+    "a list of columns or a mapping",
+    seq,
+    |columns| Ok(Statistics { columns, ..Default::default() }),
+    |st| (*st == Statistics { columns: st.columns.clone(), ..Default::default() }).then(|| st.columns.clone())
+);
+
+fn statistics_schema(schema: &mut schemars::Schema) {
+    any_of(schema, list_short("The columns or expressions."));
 }

@@ -1,4 +1,4 @@
-//! Enum, composite, domain and range types.
+//! Collations; enum, composite, domain and range types.
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -59,6 +59,7 @@ pub struct Attribute {
     /// The SQL type.
     #[serde(rename = "type")]
     pub data_type: String,
+    /// The collation: one name (`C`), or SQL when written with double quotes (`"app"."ci"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,6 +92,7 @@ pub struct Domain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "super::shorthand::optional_sql_scalar")]
     pub default: Option<String>,
+    /// The collation: one name (`C`), or SQL when written with double quotes (`"app"."ci"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
     /// Checks by name, SQL conditions over `VALUE`: `email_has_at: VALUE LIKE '%@%'`.
@@ -131,4 +133,37 @@ pub struct RangeType {
     pub grants: Grants,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+}
+
+/// Where a collation's rules come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CollationProvider {
+    Icu,
+    Libc,
+}
+
+/// A collation. Omitted options take PostgreSQL's defaults (provider `libc`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Collation {
+    /// `icu` or `libc` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<CollationProvider>,
+    /// The locale: an ICU locale (`und-u-ks-level2`) or a libc one (`C`, `en_US.utf8`), for both
+    /// `lc_collate` and `lc_ctype`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The libc locale of the sort order, when it differs from `lc_ctype`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lc_collate: Option<String>,
+    /// The libc locale of character classes, when it differs from `lc_collate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lc_ctype: Option<String>,
+    /// False for a nondeterministic collation (strings that compare equal may differ, e.g.
+    /// case-insensitive ones).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub deterministic: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }

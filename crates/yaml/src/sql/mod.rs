@@ -209,6 +209,16 @@ impl<'g> Sql<'g> {
         self.kw(&quoted)
     }
 
+    /// A collation: one name, quoted (`C`, `en_US.utf8`), unless written as SQL with its
+    /// double quotes (`"app"."ci"`), which no collation name holds.
+    pub fn collation(&mut self, path: &KeyPath, name: &str) -> &mut Self {
+        if name.contains('"') {
+            self.user(path, name)
+        } else {
+            self.ident(name)
+        }
+    }
+
     /// `"schema"."name"`.
     pub fn qname(&mut self, schema: &str, name: &str) -> &mut Self {
         self.ident(schema).kw(".").ident(name)
@@ -332,6 +342,7 @@ impl<'a> Gen<'a> {
         }
         objects::extensions(self, doc)?;
         objects::schemas(self, doc)?;
+        self.default_privileges(&root.key("default_privileges"), None, &doc.default_privileges)?;
         types::all(self, doc)?;
         objects::sequences(self, doc)?;
         for (key, table) in &doc.tables {
@@ -456,7 +467,7 @@ impl<'a> Gen<'a> {
     }
 
     /// One `GRANT` per role of `grants` (at `path`), on `target` (`TABLE "s"."t"`), with
-    /// `columns` for column privileges.
+    /// `columns` for column privileges; a role with no privileges gets `REVOKE ALL` instead.
     fn grants(
         &mut self,
         path: &KeyPath,
@@ -464,12 +475,74 @@ impl<'a> Gen<'a> {
         target: &dyn Fn(&mut Sql<'_>),
         columns: Option<&str>,
     ) -> Result<()> {
+        self.grants_after(path, grants, &|_| {}, target, columns)
+    }
+
+    /// `ALTER DEFAULT PRIVILEGES [IN SCHEMA "s"] GRANT ... ON TABLES TO ...`, kind by kind, for
+    /// `schema` or (`None`) the whole database.
+    fn default_privileges(
+        &mut self,
+        path: &KeyPath,
+        schema: Option<&str>,
+        defaults: &crate::model::DefaultPrivileges,
+    ) -> Result<()> {
+        for (field, kind, grants) in defaults.by_kind() {
+            let at = path.key(field);
+            if schema.is_some() && kind == "SCHEMAS" && !grants.is_empty() {
+                return Err(self
+                    .structure(&at, "default privileges on schemas are database-wide: declare them at the top level"));
+            }
+            let prefix = |sql: &mut Sql<'_>| {
+                sql.kw("ALTER DEFAULT PRIVILEGES ");
+                if let Some(schema) = schema {
+                    sql.kw("IN SCHEMA ").ident(schema).kw(" ");
+                }
+            };
+            self.grants_after(
+                &at,
+                grants,
+                &prefix,
+                &|sql| {
+                    sql.kw(kind);
+                },
+                None,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// [`Gen::grants`], each statement starting with `prefix`.
+    fn grants_after(
+        &mut self,
+        path: &KeyPath,
+        grants: &Grants,
+        prefix: &dyn Fn(&mut Sql<'_>),
+        target: &dyn Fn(&mut Sql<'_>),
+        columns: Option<&str>,
+    ) -> Result<()> {
         for (role, grant) in grants {
             let at = path.key(role);
             if grant.privileges.is_empty() {
-                return Err(self.structure(&at, "no privileges listed"));
+                // The role holds nothing: what a new object gives it (PUBLIC's EXECUTE on
+                // functions, USAGE on types, default privileges) is taken away.
+                if grant.with_grant_option {
+                    return Err(self.structure(&at.key("with_grant_option"), "no privileges listed to grant"));
+                }
+                let mut sql = self.sql(&at);
+                prefix(&mut sql);
+                sql.kw("REVOKE ALL");
+                if let Some(column) = columns {
+                    sql.kw(" (").ident(column).kw(")");
+                }
+                sql.kw(" ON ");
+                target(&mut sql);
+                sql.kw(" FROM ");
+                role_name(&mut sql, role);
+                self.finish(sql)?;
+                continue;
             }
             let mut sql = self.sql(&at);
+            prefix(&mut sql);
             sql.kw("GRANT ");
             for (i, privilege) in grant.privileges.iter().enumerate() {
                 let item = at.key("privileges").index(i);

@@ -59,6 +59,7 @@ pub(super) fn schemas(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
             },
             None,
         )?;
+        g.default_privileges(&p.key("default_privileges"), Some(name), &s.default_privileges)?;
         g.rename(&p, RenameKind::Schema, name, None, name, &s.renamed_from)?;
     }
     Ok(())
@@ -206,6 +207,9 @@ struct Signature {
     arguments: String,
     /// Where the arguments were written: the key, or the `arguments` key.
     arguments_path: KeyPath,
+    /// The signature the key gives alongside `arguments` (which may name arguments and give
+    /// defaults): what `COMMENT` and `GRANT` name an overload by.
+    identity: Option<String>,
 }
 
 fn signature(g: &Gen<'_>, p: &KeyPath, key: &str, arguments: &Option<String>) -> Result<Signature> {
@@ -217,15 +221,17 @@ fn signature(g: &Gen<'_>, p: &KeyPath, key: &str, arguments: &Option<String>) ->
         None => (key, None),
     };
     let (schema, name) = g.qualify(p, name_part)?;
+    let mut identity = None;
     let (arguments, arguments_path) = match (from_key, arguments) {
-        (Some(_), Some(_)) => {
-            return Err(g.structure(&p.key("arguments"), "the arguments are already given in the key"));
+        (Some(key_args), Some(args)) => {
+            identity = Some(key_args);
+            (args.clone(), p.key("arguments"))
         }
         (Some(args), None) => (args, p.clone()),
         (None, Some(args)) => (args.clone(), p.key("arguments")),
         (None, None) => (String::new(), p.clone()),
     };
-    Ok(Signature { schema, name, arguments, arguments_path })
+    Ok(Signature { schema, name, arguments, arguments_path, identity })
 }
 
 pub(super) fn routines(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
@@ -341,8 +347,14 @@ fn routine_extras(
 ) -> Result<()> {
     let target = |sql: &mut Sql<'_>| {
         sql.kw(kind).kw(" ").qname(&s.schema, &s.name);
-        if !bare {
-            sql.kw("(").user(&s.arguments_path, &s.arguments).kw(")");
+        match (&s.identity, bare) {
+            (Some(identity), _) => {
+                sql.kw("(").user(p, identity).kw(")");
+            }
+            (None, false) => {
+                sql.kw("(").user(&s.arguments_path, &s.arguments).kw(")");
+            }
+            (None, true) => {}
         }
     };
     g.comment(&p.key("comment"), target, comment)?;

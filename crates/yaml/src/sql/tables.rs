@@ -168,6 +168,9 @@ pub(super) fn table(g: &mut Gen<'_>, p: &KeyPath, key: &str, t: &Table) -> Resul
             &po.comment,
         )?;
     }
+    for (stat, st) in &t.statistics {
+        statistics(g, &p.key("statistics").key(stat), (&schema, &name), stat, st)?;
+    }
     g.comment(&p.key("comment"), target, &t.comment)?;
     g.grants(
         &p.key("grants"),
@@ -297,7 +300,7 @@ fn constraint_name(g: &Gen<'_>, p: &KeyPath, name: Option<&str>, needs_name: boo
 fn column(sql: &mut Sql<'_>, p: &KeyPath, name: &str, c: &Column) {
     sql.ident(name).kw(" ").user(&p.key("type"), &c.data_type);
     if let Some(collation) = &c.collation {
-        sql.at(&p.key("collation")).kw(" COLLATE ").ident(collation).at(p);
+        sql.at(&p.key("collation")).kw(" COLLATE ").collation(&p.key("collation"), collation).at(p);
     }
     if let Some(identity) = &c.identity {
         let ip = p.key("identity");
@@ -555,4 +558,54 @@ pub(super) fn with_options(sql: &mut Sql<'_>, p: &KeyPath, options: &crate::mode
     if let Some(parent) = p.parent() {
         sql.at(&parent);
     }
+}
+
+/// `CREATE STATISTICS` in the table's schema, its target and comment.
+fn statistics(
+    g: &mut Gen<'_>,
+    p: &KeyPath,
+    (schema, table): (&str, &str),
+    name: &str,
+    st: &crate::model::Statistics,
+) -> Result<()> {
+    g.check_name(p, name)?;
+    if st.columns.is_empty() {
+        return Err(g.structure(&p.key("columns"), "no columns listed"));
+    }
+    let mut sql = g.sql(p);
+    sql.kw("CREATE STATISTICS ").qname(schema, name);
+    if !st.kinds.is_empty() {
+        sql.at(&p.key("kinds")).kw(" (");
+        for (i, kind) in st.kinds.iter().enumerate() {
+            let item = p.key("kinds").index(i);
+            if !matches!(kind.as_str(), "ndistinct" | "dependencies" | "mcv") {
+                return Err(
+                    g.structure(&item, format!("`{kind}` is not a kind of statistics (ndistinct, dependencies, mcv)"))
+                );
+            }
+            sql.kw(if i == 0 { "" } else { ", " }).at(&item).kw(kind);
+        }
+        sql.kw(")").at(p);
+    }
+    sql.kw(" ON ");
+    for (i, column) in st.columns.iter().enumerate() {
+        if i > 0 {
+            sql.kw(", ");
+        }
+        sql.user(&p.key("columns").index(i), column);
+    }
+    sql.kw(" FROM ").qname(schema, table);
+    g.finish(sql)?;
+    if let Some(target) = st.target {
+        let mut sql = g.sql(&p.key("target"));
+        sql.kw("ALTER STATISTICS ").qname(schema, name).kw(&format!(" SET STATISTICS {target}"));
+        g.finish(sql)?;
+    }
+    g.comment(
+        &p.key("comment"),
+        |s| {
+            s.kw("STATISTICS ").qname(schema, name);
+        },
+        &st.comment,
+    )
 }

@@ -4,10 +4,50 @@ use schemactl_source::RenameKind;
 
 use super::{Gen, KeyPath, Sql};
 use crate::error::Result;
-use crate::model::Document;
+use crate::model::{CollationProvider, Document};
 
 pub(super) fn all(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
     let root = KeyPath::default();
+    for (key, c) in &doc.collations {
+        let p = root.key("collations").key(key);
+        let (schema, name) = g.qualify(&p, key)?;
+        if c.locale.is_none() && c.lc_collate.is_none() && c.lc_ctype.is_none() {
+            return Err(g.structure(&p, "a collation needs a `locale` (or `lc_collate` and `lc_ctype`)"));
+        }
+        let mut sql = g.sql(&p);
+        sql.kw("CREATE COLLATION ").qname(&schema, &name).kw(" (");
+        let mut first = true;
+        let mut option = |sql: &mut Sql<'_>, field: &str, word: &str| {
+            sql.at(&p.key(field)).kw(if first { "" } else { ", " }).kw(word).kw(" = ");
+            first = false;
+        };
+        if let Some(provider) = c.provider {
+            option(&mut sql, "provider", "provider");
+            sql.kw(match provider {
+                CollationProvider::Icu => "icu",
+                CollationProvider::Libc => "libc",
+            });
+        }
+        for (field, value) in [("locale", &c.locale), ("lc_collate", &c.lc_collate), ("lc_ctype", &c.lc_ctype)] {
+            if let Some(value) = value {
+                option(&mut sql, field, field);
+                sql.literal(value);
+            }
+        }
+        if !c.deterministic {
+            option(&mut sql, "deterministic", "deterministic");
+            sql.kw("false");
+        }
+        sql.at(&p).kw(")");
+        g.finish(sql)?;
+        g.comment(
+            &p.key("comment"),
+            |s| {
+                s.kw("COLLATION ").qname(&schema, &name);
+            },
+            &c.comment,
+        )?;
+    }
     for (key, e) in &doc.enums {
         let p = root.key("enums").key(key);
         let (schema, name) = g.qualify(&p, key)?;
@@ -34,7 +74,7 @@ pub(super) fn all(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
             g.check_name(&ap, attribute)?;
             sql.kw(if i == 0 { "" } else { ", " }).at(&ap).ident(attribute).kw(" ").user(&ap.key("type"), &a.data_type);
             if let Some(collation) = &a.collation {
-                sql.at(&ap.key("collation")).kw(" COLLATE ").ident(collation);
+                sql.at(&ap.key("collation")).kw(" COLLATE ").collation(&ap.key("collation"), collation);
             }
         }
         sql.at(&p).kw(")");
@@ -57,7 +97,7 @@ pub(super) fn all(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
         let mut sql = g.sql(&p);
         sql.kw("CREATE DOMAIN ").qname(&schema, &name).kw(" AS ").user(&p.key("type"), &d.data_type);
         if let Some(collation) = &d.collation {
-            sql.at(&p.key("collation")).kw(" COLLATE ").ident(collation).at(&p);
+            sql.at(&p.key("collation")).kw(" COLLATE ").collation(&p.key("collation"), collation).at(&p);
         }
         if let Some(default) = &d.default {
             sql.kw(" DEFAULT ").user(&p.key("default"), default);

@@ -140,14 +140,13 @@ fn names_postgresql_would_change_are_refused() {
 #[test]
 fn contradictions_are_structure_errors() {
     assert_eq!(
-        error("functions:\n  f(int):\n    arguments: a int\n    returns: int\n    language: sql\n    body: SELECT 1\n"),
-        "3:5: functions.f(int).arguments: the arguments are already given in the key"
-    );
-    assert_eq!(
         error("tables:\n  p:\n    partition_of: {parent: t, bound: DEFAULT}\n    columns: {a: int}\n"),
         "4:5: tables.p.columns: a partition takes its columns from `partition_of.parent`"
     );
-    assert_eq!(error("tables:\n  t:\n    grants:\n      app: []\n"), "4:7: tables.t.grants.app: no privileges listed");
+    assert_eq!(
+        error("tables:\n  t:\n    grants:\n      app: {privileges: [], with_grant_option: true}\n"),
+        "4:29: tables.t.grants.app.with_grant_option: no privileges listed to grant"
+    );
     assert_eq!(
         error("tables:\n  t:\n    grants:\n      app: [select; drop]\n"),
         "4:13: tables.t.grants.app[0]: `select; drop` is not a privilege"

@@ -1,6 +1,6 @@
 //! Schemas, extensions, types, sequences, views and routines.
 
-use super::sql;
+use super::{error, sql};
 
 #[test]
 fn schemas_and_extensions() {
@@ -64,6 +64,133 @@ range_types:
             r#"COMMENT ON CONSTRAINT "short" ON DOMAIN "app"."email" IS 'Long enough'"#,
             r#"GRANT usage ON DOMAIN "app"."email" TO "app""#,
             r#"CREATE TYPE "app"."floatrange" AS RANGE (SUBTYPE = float8, SUBTYPE_DIFF = float8mi, MULTIRANGE_TYPE_NAME = floatmultirange)"#,
+        ]
+    );
+}
+
+#[test]
+fn default_privileges_database_wide_and_per_schema() {
+    let text = r#"
+default_privileges:
+  functions: {public: []}
+  tables: {reader: [select]}
+schemas:
+  app:
+    default_privileges:
+      sequences: {app: [usage, select]}
+      tables: {app: {privileges: [insert], with_grant_option: true}}
+"#;
+    assert_eq!(
+        sql(text),
+        [
+            r#"CREATE SCHEMA "app""#,
+            r#"ALTER DEFAULT PRIVILEGES IN SCHEMA "app" GRANT insert ON TABLES TO "app" WITH GRANT OPTION"#,
+            r#"ALTER DEFAULT PRIVILEGES IN SCHEMA "app" GRANT usage, select ON SEQUENCES TO "app""#,
+            r#"ALTER DEFAULT PRIVILEGES GRANT select ON TABLES TO "reader""#,
+            r#"ALTER DEFAULT PRIVILEGES REVOKE ALL ON FUNCTIONS FROM PUBLIC"#,
+        ]
+    );
+    assert_eq!(
+        error("schemas:\n  app:\n    default_privileges:\n      schemas: {app: [usage]}\n"),
+        "4:7: schemas.app.default_privileges.schemas: default privileges on schemas are database-wide: declare them at the top level"
+    );
+}
+
+#[test]
+fn statistics_hang_on_their_table() {
+    let text = r#"
+tables:
+  app.t:
+    columns: {a: int, b: int}
+    statistics:
+      t_ab: [a, b]
+      t_expr: {columns: [(a + b), b], kinds: [ndistinct, mcv], target: 500, comment: Sums}
+"#;
+    assert_eq!(
+        sql(text)[1..],
+        [
+            r#"CREATE STATISTICS "app"."t_ab" ON a, b FROM "app"."t""#,
+            r#"CREATE STATISTICS "app"."t_expr" (ndistinct, mcv) ON (a + b), b FROM "app"."t""#,
+            r#"ALTER STATISTICS "app"."t_expr" SET STATISTICS 500"#,
+            r#"COMMENT ON STATISTICS "app"."t_expr" IS 'Sums'"#,
+        ]
+    );
+    assert_eq!(
+        error("tables:\n  t:\n    statistics:\n      s: {columns: [a], kinds: [all]}\n"),
+        "4:33: tables.t.statistics.s.kinds[0]: `all` is not a kind of statistics (ndistinct, dependencies, mcv)"
+    );
+}
+
+#[test]
+fn collations() {
+    let text = r#"
+collations:
+  app.ci: {provider: icu, locale: und-u-ks-level2, deterministic: false, comment: Case-insensitive}
+  c_like: {locale: C}
+  split: {provider: libc, lc_collate: C, lc_ctype: en_US.utf8}
+"#;
+    assert_eq!(
+        sql(text),
+        [
+            r#"CREATE COLLATION "app"."ci" (provider = icu, locale = 'und-u-ks-level2', deterministic = false)"#,
+            r#"COMMENT ON COLLATION "app"."ci" IS 'Case-insensitive'"#,
+            r#"CREATE COLLATION "public"."c_like" (locale = 'C')"#,
+            r#"CREATE COLLATION "public"."split" (provider = libc, lc_collate = 'C', lc_ctype = 'en_US.utf8')"#,
+        ]
+    );
+    assert_eq!(
+        error("collations:\n  c: {provider: icu}\n"),
+        "2:3: collations.c: a collation needs a `locale` (or `lc_collate` and `lc_ctype`)"
+    );
+}
+
+#[test]
+fn collations_are_one_name_or_sql_in_double_quotes() {
+    let text = r#"
+tables:
+  t:
+    columns:
+      a: {type: text, collation: en_US.utf8}
+      b: {type: text, collation: '"app"."ci"'}
+composite_types:
+  pair:
+    attributes:
+      x: {type: text, collation: 'pg_catalog."C"'}
+domains:
+  code: {type: text, collation: '"app"."ci"'}
+"#;
+    assert_eq!(
+        sql(text),
+        [
+            r#"CREATE TYPE "public"."pair" AS ("x" text COLLATE pg_catalog."C")"#,
+            r#"CREATE DOMAIN "public"."code" AS text COLLATE "app"."ci""#,
+            "CREATE TABLE \"public\".\"t\" (\n  \"a\" text COLLATE \"en_US.utf8\",\n  \"b\" text COLLATE \"app\".\"ci\"\n)",
+        ]
+    );
+}
+
+#[test]
+fn an_empty_privilege_list_revokes_everything() {
+    let text = r#"
+functions:
+  internal_only: {returns: integer, language: sql, body: SELECT 1, grants: {public: [], app: [execute]}}
+enums:
+  mood: {values: [ok], grants: {public: []}}
+tables:
+  t:
+    columns:
+      a: {type: int, grants: {reader: []}}
+"#;
+    assert_eq!(
+        sql(text),
+        [
+            r#"CREATE TYPE "public"."mood" AS ENUM ('ok')"#,
+            r#"REVOKE ALL ON TYPE "public"."mood" FROM PUBLIC"#,
+            "CREATE TABLE \"public\".\"t\" (\n  \"a\" int\n)",
+            r#"REVOKE ALL ("a") ON TABLE "public"."t" FROM "reader""#,
+            r#"CREATE FUNCTION "public"."internal_only"() RETURNS integer LANGUAGE "sql" AS $body$SELECT 1$body$"#,
+            r#"REVOKE ALL ON FUNCTION "public"."internal_only" FROM PUBLIC"#,
+            r#"GRANT execute ON FUNCTION "public"."internal_only" TO "app""#,
         ]
     );
 }
@@ -154,9 +281,11 @@ functions:
     body: SELECT $1 * $1
     comment: Square
   area(integer, integer):
+    arguments: w integer, h integer DEFAULT 1
     returns: integer
     language: sql
-    body: SELECT $1 * $2
+    body: SELECT w * h
+    comment: Rectangle
   touch:
     returns: trigger
     language: plpgsql
@@ -184,7 +313,8 @@ procedures:
             r#"CREATE FUNCTION "app"."area"(integer) RETURNS integer LANGUAGE "sql" AS $body$SELECT $1 * $1$body$"#,
             // Overloaded: named with the arguments.
             r#"COMMENT ON FUNCTION "app"."area"(integer) IS 'Square'"#,
-            r#"CREATE FUNCTION "app"."area"(integer, integer) RETURNS integer LANGUAGE "sql" AS $body$SELECT $1 * $2$body$"#,
+            r#"CREATE FUNCTION "app"."area"(w integer, h integer DEFAULT 1) RETURNS integer LANGUAGE "sql" AS $body$SELECT w * h$body$"#,
+            r#"COMMENT ON FUNCTION "app"."area"(integer, integer) IS 'Rectangle'"#,
             "CREATE FUNCTION \"app\".\"touch\"() RETURNS trigger LANGUAGE \"plpgsql\" SECURITY DEFINER LEAKPROOF ROWS 1 SET \"search_path\" TO pg_catalog, pg_temp AS $body1$BEGIN\n  NEW.at := now(); -- $body$ is not the end\n  RETURN NEW;\nEND\n$body1$",
             r#"CREATE PROCEDURE "app"."cleanup"() LANGUAGE "sql" AS $body$DELETE FROM app.t$body$"#,
             r#"COMMENT ON PROCEDURE "app"."cleanup" IS 'Cleans'"#,

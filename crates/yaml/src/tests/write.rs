@@ -63,13 +63,8 @@ tables:
   users:
     columns:
       id: bigint
-      settings:
-        type: jsonb
-        nullable: false
-        default: "'{}'::jsonb"
-      'on':
-        type: boolean
-        default: 'true'
+      settings: {type: jsonb, nullable: false, default: "'{}'::jsonb"}
+      'on': {type: boolean, default: 'true'}
     indexes:
       users_id_idx: [id DESC]
     comment: 'People: the users'
@@ -86,6 +81,23 @@ functions:
       END
 "#
     );
+}
+
+#[test]
+fn short_mappings_are_inline_and_long_ones_are_not() {
+    let mut doc = Document::default();
+    let mut t = Table::default();
+    t.columns.insert("a".into(), Column { nullable: false, ..Column::of_type("bigint") });
+    let long = "a_rather_long_default_expression_that_does_not_fit_on_one_line_with_everything_else()";
+    t.columns.insert("b".into(), Column { default: Some(long.into()), ..Column::of_type("text") });
+    t.grants.insert("public".into(), crate::model::Grant { privileges: vec![], with_grant_option: false });
+    doc.tables.insert("t".into(), t);
+    let written = to_yaml_string(&doc);
+    assert_eq!(
+        written,
+        format!("tables:\n  t:\n    columns:\n      a: {{type: bigint, nullable: false}}\n      b:\n        type: text\n        default: {long}\n    grants: {{public: []}}\n")
+    );
+    assert_eq!(parse_document(Path::new("t.yaml"), &written).unwrap(), doc);
 }
 
 /// Strings of the characters that make YAML quoting hard.

@@ -1,0 +1,93 @@
+//! `schemactl dump`: desired-state files written from an existing database (the first step
+//! of adopting it: dump into `schema/`, plan the baseline revision, stamp it).
+
+use crate::cli::{DumpArgs, DumpFormat};
+use crate::error::{CliError, CliResult};
+use crate::project;
+use schemactl_dump::{Format, Layout};
+use std::path::{Path, PathBuf};
+
+pub async fn run(config: Option<&Path>, args: DumpArgs) -> CliResult<()> {
+    if let Some(dir) = &args.out {
+        // Files of an earlier dump or of hand-written schema would declare objects twice.
+        if let Some(existing) = schema_files(dir).first() {
+            return Err(CliError::Usage(format!(
+                "{} already holds schema files ({}): dump into an empty directory",
+                dir.display(),
+                existing.display()
+            )));
+        }
+    }
+    let project = project::load(config)?;
+    let url = project::database(&project, &args.db)?;
+    let client = url.connect_waiting(args.db.wait).await?;
+    // One snapshot: the catalog is read in a single read-only transaction.
+    let catalog = schemactl_introspect::introspect(&client).await?;
+    let version: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .await
+        .map(|row| row.get(0))
+        .map_err(|e| CliError::Database {
+            context: format!("reading the server version of {url}"),
+            message: e.to_string(),
+        })?;
+    let format = match args.format {
+        DumpFormat::Sql => Format::Sql,
+        DumpFormat::Yaml => Format::Yaml,
+    };
+    let layout = match (&args.out, args.split) {
+        (None, _) => Layout::Single,
+        (Some(_), false) => Layout::PerSchema,
+        (Some(_), true) => Layout::PerObject,
+    };
+    let dump = schemactl_dump::dump(&catalog, version, format, layout)?;
+    for u in &dump.unmanaged {
+        eprintln!("warning: unmanaged object, not dumped: {u}");
+    }
+    for u in &dump.undeclarable {
+        eprintln!("warning: not dumped: a new database has {u}, this one does not (schema files cannot drop it)");
+    }
+    let Some(dir) = &args.out else {
+        print!("{}", dump.stream());
+        if dump.sql_fallbacks > 0 {
+            eprintln!(
+                "warning: {} statement(s) YAML cannot express are printed as YAML comments; with --out they are \
+                 written as .sql files next to the YAML",
+                dump.sql_fallbacks
+            );
+        }
+        return Ok(());
+    };
+    for file in &dump.files {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| CliError::Io { path: parent.to_path_buf(), source })?;
+        }
+        std::fs::write(&path, &file.text).map_err(|source| CliError::Io { path: path.clone(), source })?;
+    }
+    let mut summary = format!("wrote {} file(s) to {}", dump.files.len(), project::shown(dir));
+    if dump.sql_fallbacks > 0 {
+        summary.push_str(&format!(" ({} statement(s) YAML cannot express are in .sql files)", dump.sql_fallbacks));
+    }
+    eprintln!("{summary}");
+    Ok(())
+}
+
+/// The `*.sql`, `*.yaml` and `*.yml` files below `dir` (none when it does not exist).
+fn schema_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "sql") || schemactl_yaml::is_yaml(&path) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
