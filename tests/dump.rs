@@ -461,3 +461,12 @@ async fn what_a_dump_cannot_hold_is_reported_not_dropped() {
         "{text}"
     );
 }
+
+#[test]
+fn a_dump_never_prints_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["dump", "--db", "postgresql://me:hunter2@/app?host=/nonexistent"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.starts_with("error: ") && !err.contains("hunter2"), "{err}");
+}
