@@ -3,24 +3,8 @@
 
 mod common;
 
-use common::schemactl_bin;
+use common::{output_text as text, run_in_project as run};
 use schemactl_testkit::TestDb;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn run(dir: &Path, dev: &str, args: &[&str]) -> Output {
-    Command::new(schemactl_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("SCHEMACTL_DEV_URL", dev)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run schemactl")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 /// A project with two planned revisions: create `app.items`, then add a column to it.
 async fn two_revisions() -> (tempfile::TempDir, String) {

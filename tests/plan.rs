@@ -3,37 +3,12 @@
 
 mod common;
 
-use common::schemactl_bin;
+use common::{output_text as text, revision_files, run_in_project as run, schemactl_bin};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Runs schemactl in `dir` with the test server as the shadow (no embedded cluster per test).
-fn run(dir: &Path, dev: &str, args: &[&str]) -> Output {
-    Command::new(schemactl_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("SCHEMACTL_DEV_URL", dev)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run schemactl")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
-}
-
-fn revision_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("generated"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql") && !p.ends_with("state.sql"))
-        .collect();
-    files.sort();
-    files
 }
 
 async fn dev() -> String {

@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::schemactl_bin;
+use common::{output_text as text, revision_files, schemactl_bin};
 use schemactl_testkit::TestDb;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A project in a temporary directory, with the test server as its shadow.
@@ -81,20 +80,6 @@ impl Project {
         let verify = self.run(&["verify"]);
         assert!(verify.status.success(), "{}", text(&verify));
     }
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn revision_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("generated"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql") && !p.ends_with("state.sql"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// The first column of every row, as text.

@@ -53,3 +53,31 @@ pub fn schemactl_bin() -> PathBuf {
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
+
+/// Runs schemactl in a project directory, with `dev` (the test server) as the shadow so no
+/// embedded cluster starts per test, and without the caller's `DATABASE_URL`.
+pub fn run_in_project(dir: &Path, dev: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(schemactl_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("SCHEMACTL_DEV_URL", dev)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run schemactl")
+}
+
+/// stdout then stderr of a finished command, for assertions and failure messages.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// The revision files of a project (not the state cache), sorted.
+pub fn revision_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("generated"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql") && !p.ends_with("state.sql"))
+        .collect();
+    files.sort();
+    files
+}

@@ -106,15 +106,7 @@ pub async fn plan_from_with(
 /// The options `plan` writes revisions with: the project's `online` (unless `offline`) and
 /// its `[timeouts]`, set at the top of every planned script.
 pub fn plan_options(settings: &schemactl_config::Settings, offline: bool) -> schemactl_plan::PlanOptions {
-    let t = settings.timeouts;
-    schemactl_plan::PlanOptions {
-        online: settings.online && !offline,
-        timeouts: Some(schemactl_plan::Timeouts {
-            lock: t.lock,
-            statement: t.statement,
-            long_statement: t.long_statement,
-        }),
-    }
+    schemactl_plan::PlanOptions { online: settings.online && !offline, timeouts: Some(settings.timeouts) }
 }
 
 /// Starts the shadow `--dev-url` names, or an embedded one.

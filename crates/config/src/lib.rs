@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use schemactl_model::HazardKind;
+pub use schemactl_model::{HazardKind, Timeouts};
 use serde::Deserialize;
 
 pub const FILE_NAME: &str = "schemactl.toml";
@@ -81,27 +81,6 @@ struct TimeoutsFile {
     lock: Option<String>,
     statement: Option<String>,
     long_statement: Option<String>,
-}
-
-/// Timeouts written into plans: every step runs with `lock_timeout` and `statement_timeout`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Timeouts {
-    /// How long a step may wait for its lock before giving up (and being retried).
-    pub lock: Duration,
-    /// How long an ordinary step may run.
-    pub statement: Duration,
-    /// How long index builds and constraint validations may run.
-    pub long_statement: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Timeouts {
-        Timeouts {
-            lock: Duration::from_secs(5),
-            statement: Duration::from_secs(60),
-            long_statement: Duration::from_secs(3600),
-        }
-    }
 }
 
 /// The settings in force for one command: the project's, overridden by the environment's.

@@ -13,6 +13,7 @@ mod hazard;
 mod key;
 mod name;
 mod objects;
+mod timeouts;
 
 pub use catalog::*;
 pub use domain::{DomainConstraint, DomainDef};
@@ -21,3 +22,4 @@ pub use hazard::HazardKind;
 pub use key::ObjKey;
 pub use name::QualName;
 pub use objects::{DbObject, ObjectId, ObjectKind};
+pub use timeouts::Timeouts;

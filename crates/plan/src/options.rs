@@ -1,26 +1,7 @@
 //! How a plan is made and written: online DDL or plain DDL, and the timeouts its script sets.
 
+pub use schemactl_model::Timeouts;
 use std::time::Duration;
-
-/// The timeouts a plan's script runs under: every statement waits at most `lock` for its
-/// locks, and runs at most `statement` (`long_statement` for index builds, validations and
-/// table rewrites, whose time grows with the table).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Timeouts {
-    pub lock: Duration,
-    pub statement: Duration,
-    pub long_statement: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Timeouts {
-        Timeouts {
-            lock: Duration::from_secs(5),
-            statement: Duration::from_secs(60),
-            long_statement: Duration::from_secs(3600),
-        }
-    }
-}
 
 /// Choices that shape a plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
