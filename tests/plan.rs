@@ -219,7 +219,7 @@ async fn status_shows_current_pending_and_drift() {
     let stem = |p: &PathBuf| p.file_stem().unwrap().to_string_lossy().to_string();
 
     let out = run(dir, &dev, &["status", "--db", &db]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(8), "pending revisions: {}", text(&out));
     assert!(text(&out).contains("current:  base") && text(&out).contains("pending:  2 revision(s)"), "{}", text(&out));
     let out = run(dir, &dev, &["apply", "--db", &db, "--to", "+1"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -231,7 +231,7 @@ async fn status_shows_current_pending_and_drift() {
     // A change made by hand, outside the revisions, is reported with what would undo it.
     target.execute_script("ALTER TABLE portal.users ADD COLUMN nickname text;").await;
     let out = run(dir, &dev, &["status", "--db", &db]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(7), "drift: {}", text(&out));
     assert!(text(&out).contains("drift:    the schema differs"), "{}", text(&out));
     assert!(text(&out).contains("DROP COLUMN nickname"), "{}", text(&out));
     assert!(password_free(&text(&out), &db));

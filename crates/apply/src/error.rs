@@ -16,6 +16,17 @@ pub enum Error {
     /// Another session held the schemactl advisory lock for longer than `--lock-timeout`.
     #[error("could not obtain the schemactl lock on {address} within {}: {holder}", seconds(*timeout))]
     Locked { address: String, timeout: Duration, holder: String },
+    /// The address leads to a connection pooler that hands out server sessions per transaction
+    /// (PgBouncer's `pool_mode = transaction`); nothing was run.
+    #[error(
+        "refusing to run through {address}: it is a connection pooler in transaction mode ({evidence}).\n\
+         Behind it the schemactl lock serialises nothing, and session settings (lock_timeout, statement_timeout) \
+         and statements that run outside a transaction (CREATE INDEX CONCURRENTLY) do not stay in one server \
+         session; nothing was run.\n\
+         Give schemactl a direct connection to PostgreSQL (or a pool in session mode): `direct_url` or \
+         `direct_url_env` for the environment in schemactl.toml, or --direct-url URL."
+    )]
+    Pooler { address: String, evidence: String },
     /// The database's history does not agree with the revision files; nothing was run.
     #[error(
         "refusing to run: the database's history does not match the revision files:\n  {}",
@@ -117,13 +128,14 @@ fn waited_note(waited: Duration) -> String {
     }
 }
 
-/// `1.5s`, `300s`: durations as a user typed them.
+/// `1.5s`, `300s`: durations as a user typed them, to a tenth of a second (a time measured
+/// as 2.03 s reads `2s`).
 pub(crate) fn seconds(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{}s", s as u64)
+    let tenths = (d.as_secs_f64() * 10.0).round() as u64;
+    if tenths.is_multiple_of(10) {
+        format!("{}s", tenths / 10)
     } else {
-        format!("{s:.1}s")
+        format!("{}.{}s", tenths / 10, tenths % 10)
     }
 }
 

@@ -4,7 +4,8 @@
 use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
-use crate::sql::ident;
+// Always quoted: the names come from the parser, case preserved.
+use schemactl_sqltext::quoted_ident as ident;
 
 /// What a concurrent index statement works on, with names quoted for SQL.
 #[derive(Clone, Debug, PartialEq, Eq)]

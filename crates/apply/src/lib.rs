@@ -7,7 +7,9 @@
 //! revision, with the checksum of its file), `steps` (progress inside a revision that has
 //! non-transactional statements, so a rerun resumes) and `log` (append-only: every up, down
 //! and stamp). Every command that changes anything holds a session advisory lock
-//! ([`LOCK_KEY`]) and verifies the history against the files before running anything.
+//! ([`LOCK_KEY`]) and verifies the history against the files before running anything. A
+//! session lock needs a session: an address that leads to a pooler in transaction mode is
+//! refused ([`Error::Pooler`]); the CLI then takes a direct address (`direct_url`).
 
 mod drift;
 mod drive;
@@ -112,9 +114,12 @@ pub async fn read_state(url: &DbUrl, wait: Duration, on: &mut dyn FnMut(Event)) 
     session.read_state().await
 }
 
-/// Connects, takes the lock, makes sure the bookkeeping exists, and reads the history.
+/// Connects, refuses a pooler in transaction mode (the lock and the session settings would
+/// mean nothing behind it), takes the lock, makes sure the bookkeeping exists, and reads the
+/// history.
 async fn locked_session(url: &DbUrl, options: Options, on: &mut dyn FnMut(Event)) -> Result<(Session, State)> {
     let session = Session::connect(url, options.wait, on).await?;
+    session.refuse_transaction_pooler().await?;
     session.lock(options.lock_timeout, on).await?;
     session.ensure_bookkeeping().await?;
     let state = session.read_state().await?;

@@ -8,7 +8,7 @@ use schemactl_connect::DbUrl;
 use schemactl_revision::format::Section;
 use schemactl_source::Statement;
 use tokio_postgres::error::{ErrorPosition, SqlState};
-use tokio_postgres::Client;
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::drive::{Runner, Step};
 use crate::error::{describe, Error, Result};
@@ -22,28 +22,34 @@ pub(crate) struct Session {
     pub client: Client,
     /// The redacted address, for messages.
     pub address: String,
+    url: DbUrl,
 }
 
+/// The longest pause between two connection attempts while waiting for a server.
+const CONNECT_PAUSE_MAX: Duration = Duration::from_secs(2);
+/// The first and longest pauses between two tries for the advisory lock.
+const LOCK_POLL_FIRST: Duration = Duration::from_millis(50);
+const LOCK_POLL_MAX: Duration = Duration::from_secs(1);
+
 impl Session {
-    /// Connects, retrying with backoff for up to `wait` while the server is not there yet.
+    /// Connects, retrying with backoff for the whole of `wait` while the server is not there
+    /// yet: the last pause is cut to what is left and a last attempt made at the deadline.
     pub async fn connect(url: &DbUrl, wait: Duration, on: &mut dyn FnMut(Event)) -> Result<Session> {
         let address = url.to_string();
         let started = Instant::now();
         let client = match url.connect().await {
             Ok(client) => client,
-            Err(source) if wait.is_zero() => return Err(Error::Unreachable { source, waited: wait }),
+            Err(source) if wait.is_zero() => return Err(Error::Unreachable { source, waited: Duration::ZERO }),
             Err(first) => {
                 on(Event::Waiting { address: address.clone(), reason: first.to_string(), wait });
-                let remaining = wait.saturating_sub(started.elapsed());
-                let client = url
-                    .connect_waiting(remaining)
+                let client = connect_until(url, started + wait)
                     .await
-                    .map_err(|source| Error::Unreachable { source, waited: wait })?;
+                    .map_err(|source| Error::Unreachable { source, waited: started.elapsed() })?;
                 on(Event::Connected { address: address.clone(), waited: started.elapsed() });
                 client
             }
         };
-        let session = Session { client, address };
+        let session = Session { client, address, url: url.clone() };
         session.execute("identifying the session", "SET application_name = 'schemactl'").await?;
         // When this process dies, the server notices within a second and rolls back, instead of
         // finishing (or sleeping through) the statement and holding the lock meanwhile.
@@ -56,31 +62,67 @@ impl Session {
         self.client.batch_execute(sql).await.map_err(|e| database(context, &e))
     }
 
-    /// Takes the session-level advisory lock, waiting at most `timeout` (zero: not at all).
-    pub async fn lock(&self, timeout: Duration, on: &mut dyn FnMut(Event)) -> Result<()> {
-        let context = "taking the schemactl lock";
-        let row = self
-            .client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+    /// Refuses a connection pooler in transaction mode (PgBouncer's `pool_mode = transaction`,
+    /// and the like): behind one, each transaction may run in another server session, so the
+    /// session advisory lock serialises nothing, session settings (`SET lock_timeout`) land in
+    /// whichever server session ran them, and statements that run outside a transaction lose
+    /// them. See [`pooled`] for how it is told apart.
+    pub async fn refuse_transaction_pooler(&self) -> Result<()> {
+        let context = "checking for a connection pooler";
+        let second = self
+            .url
+            .connect()
             .await
-            .map_err(|e| database(context, &e))?;
-        if row.get::<_, bool>(0) {
+            .map_err(|e| Error::Database { context: context.into(), message: e.to_string() })?;
+        match pooled(&self.client, &second).await {
+            Ok(None) => Ok(()),
+            Ok(Some(evidence)) => Err(Error::Pooler { address: self.address.clone(), evidence }),
+            Err(e) => Err(database(context, &e)),
+        }
+    }
+
+    /// Takes the session-level advisory lock, waiting at most `timeout` (zero: not at all).
+    ///
+    /// Waiting polls `pg_try_advisory_lock` with growing, jittered pauses rather than blocking in
+    /// `pg_advisory_lock`: a blocked call keeps a snapshot open for as long as it waits, and the
+    /// holder's `CREATE INDEX CONCURRENTLY` waits for every snapshot older than its build, so
+    /// holder and waiter would wait for each other (PostgreSQL reports a deadlock and the holder
+    /// fails). Each poll is one autocommit statement that never waits: between polls this
+    /// session holds no transaction and no snapshot. The last pause is cut to the time left and
+    /// a last try made at the deadline.
+    pub async fn lock(&self, timeout: Duration, on: &mut dyn FnMut(Event)) -> Result<()> {
+        let started = Instant::now();
+        if self.try_lock().await? {
             return Ok(());
         }
         let holder = self.lock_holder().await;
-        let locked = |holder: String| Error::Locked { address: self.address.clone(), timeout, holder };
         if timeout.is_zero() {
-            return Err(locked(holder));
+            return Err(Error::Locked { address: self.address.clone(), timeout, holder });
         }
-        on(Event::LockWait { holder: holder.clone(), timeout });
-        self.execute(context, &format!("SET lock_timeout = '{}ms'", timeout.as_millis().max(1))).await?;
-        let result = self.client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]).await;
-        self.execute(context, "RESET lock_timeout").await?;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(locked(holder)),
-            Err(e) => Err(database(context, &e)),
+        on(Event::LockWait { holder, timeout });
+        let deadline = started + timeout;
+        let mut jitter = Jitter::new();
+        let mut pause = LOCK_POLL_FIRST;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let holder = self.lock_holder().await;
+                return Err(Error::Locked { address: self.address.clone(), timeout, holder });
+            }
+            tokio::time::sleep(jitter.spread(pause).min(left)).await;
+            if self.try_lock().await? {
+                return Ok(());
+            }
+            pause = (pause * 2).min(LOCK_POLL_MAX);
         }
+    }
+
+    /// One try for the lock: a single statement in the simple protocol (one round trip, its own
+    /// implicit transaction), so the snapshot it takes lasts only while the function runs.
+    async fn try_lock(&self) -> Result<bool> {
+        let sql = format!("SELECT pg_try_advisory_lock({LOCK_KEY})");
+        let rows = self.client.simple_query(&sql).await.map_err(|e| database("taking the schemactl lock", &e))?;
+        Ok(rows.iter().any(|m| matches!(m, SimpleQueryMessage::Row(row) if row.get(0) == Some("t"))))
     }
 
     /// Who holds the lock, for the message of whoever waits for it.
@@ -117,7 +159,7 @@ impl Session {
 
     pub async fn unlock(&self) {
         // The lock also ends with the session; this just releases it early.
-        let _ = self.client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await;
+        let _ = self.client.simple_query(&format!("SELECT pg_advisory_unlock({LOCK_KEY})")).await;
     }
 
     /// Creates the bookkeeping tables when missing. Called under the lock, so two appliers never
@@ -205,6 +247,122 @@ impl Session {
 
 pub(crate) fn database(context: &str, e: &tokio_postgres::Error) -> Error {
     Error::Database { context: context.to_string(), message: describe(e) }
+}
+
+/// Connects before `deadline`, retrying while the server is not there; the last pause is cut to
+/// the time left and a last attempt made at the deadline.
+async fn connect_until(url: &DbUrl, deadline: Instant) -> std::result::Result<Client, schemactl_connect::Error> {
+    // `connect_waiting` retries what waiting can fix and returns at once on what it cannot (TLS
+    // settings, a certificate). It also gives up as soon as its next pause (at most
+    // CONNECT_PAUSE_MAX) would pass the deadline: returning with more than that left means the
+    // failure was one waiting cannot fix; returning earlier, the rest is tried here.
+    let left = deadline.saturating_duration_since(Instant::now());
+    let mut last = match url.connect_waiting(left).await {
+        Ok(client) => return Ok(client),
+        Err(e) => e,
+    };
+    if deadline.saturating_duration_since(Instant::now()) > CONNECT_PAUSE_MAX {
+        return Err(last);
+    }
+    let mut pause = Duration::from_millis(250);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(last);
+        }
+        tokio::time::sleep(pause.min(left)).await;
+        match url.connect().await {
+            Ok(client) => return Ok(client),
+            Err(e) => last = e,
+        }
+        pause = (pause * 2).min(CONNECT_PAUSE_MAX);
+    }
+}
+
+/// The backend process serving `client` for one statement (simple protocol: through a pooler,
+/// an extended-protocol query may be split over two server sessions).
+async fn backend_pid(client: &Client, sql: &str) -> std::result::Result<i32, tokio_postgres::Error> {
+    let messages = client.simple_query(sql).await?;
+    let pid = messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+        _ => None,
+    });
+    Ok(pid.unwrap_or(0))
+}
+
+/// How long a statement on one connection may wait while another connection holds a
+/// transaction before they are taken to share a server session (directly, it runs at once).
+const POOL_PROBE_WAIT: Duration = Duration::from_secs(2);
+
+/// Whether `first` and `second`, two connections to one address, reach PostgreSQL through a
+/// pooler that hands out server sessions per transaction; `Some` says what showed it.
+///
+/// Directly, or through a pool in session mode, a connection keeps one server process for its
+/// whole life and two connections never share one. So one connection seeing two backend pids,
+/// or two connections seeing the same pid, prove a transaction pool, and there are no false
+/// alarms. The sequence makes the usual hand-out policies show themselves: last-in-first-out
+/// (PgBouncer's default) gives `second` the process `first` has just released; round robin
+/// moves `first` to another process at its next statement; a pool of one server process makes
+/// `first` wait while `second` holds a transaction open.
+async fn pooled(first: &Client, second: &Client) -> std::result::Result<Option<String>, tokio_postgres::Error> {
+    const PID: &str = "SELECT pg_backend_pid()";
+    let a = backend_pid(first, PID).await?;
+    let b = backend_pid(second, &format!("BEGIN; {PID}")).await?;
+    if a == b {
+        let _ = second.batch_execute("COMMIT").await;
+        return Ok(Some(format!("a second connection ran in the server process (pid {a}) the first had just used")));
+    }
+    // `second` now holds its server process until it commits.
+    let mut probe = std::pin::pin!(backend_pid(first, PID));
+    let during = match tokio::time::timeout(POOL_PROBE_WAIT, probe.as_mut()).await {
+        Ok(pid) => pid?,
+        Err(_) => {
+            second.batch_execute("COMMIT").await?;
+            let _ = probe.await;
+            return Ok(Some(format!(
+                "a statement on one connection waited {}s for another connection's transaction to end",
+                POOL_PROBE_WAIT.as_secs()
+            )));
+        }
+    };
+    second.batch_execute("COMMIT").await?;
+    let mut seen = vec![(a, 'a'), (b, 'b'), (during, 'a')];
+    for (client, name) in [(first, 'a'), (first, 'a'), (second, 'b'), (second, 'b'), (first, 'a')] {
+        seen.push((backend_pid(client, PID).await?, name));
+    }
+    let pids = |name: char| seen.iter().filter(|(_, n)| *n == name).map(|(p, _)| *p).collect::<BTreeSet<i32>>();
+    let (of_a, of_b) = (pids('a'), pids('b'));
+    let list = |set: &BTreeSet<i32>| set.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    if of_a.len() > 1 {
+        return Ok(Some(format!("consecutive statements on one connection ran in server processes {}", list(&of_a))));
+    }
+    if of_b.len() > 1 {
+        return Ok(Some(format!("consecutive statements on one connection ran in server processes {}", list(&of_b))));
+    }
+    if !of_a.is_disjoint(&of_b) {
+        return Ok(Some(format!("two connections ran in the same server process ({})", list(&of_a))));
+    }
+    Ok(None)
+}
+
+/// Spreads pauses so that appliers started together do not poll in step.
+struct Jitter(u64);
+
+impl Jitter {
+    fn new() -> Jitter {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        Jitter((nanos as u64) ^ (u64::from(std::process::id()) << 32) | 1)
+    }
+
+    /// `pause` times a factor drawn from [0.5, 1).
+    fn spread(&mut self, pause: Duration) -> Duration {
+        // xorshift64: plenty for spreading pauses.
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        let unit = (self.0 >> 11) as f64 / (1u64 << 53) as f64;
+        pause.mul_f64(0.5 + unit / 2.0)
+    }
 }
 
 /// Executes steps on the session.
@@ -464,8 +622,25 @@ fn statement_error(statement: &Statement, e: &tokio_postgres::Error, step: &Step
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::{backoff, Jitter};
+    use std::collections::BTreeSet;
     use std::time::Duration;
+
+    #[test]
+    fn lock_polls_are_spread_between_half_and_all_of_the_pause() {
+        let mut jitter = Jitter::new();
+        let pause = Duration::from_secs(1);
+        let spread: Vec<Duration> = (0..1000).map(|_| jitter.spread(pause)).collect();
+        assert!(spread.iter().all(|d| *d >= pause / 2 && *d < pause), "{spread:?}");
+        assert!(spread.iter().collect::<BTreeSet<_>>().len() > 900);
+    }
+
+    #[test]
+    fn durations_read_as_typed_to_a_tenth_of_a_second() {
+        let shown: Vec<String> =
+            [2.0, 2.03, 2.06, 0.5, 300.0].map(|s| crate::error::seconds(Duration::from_secs_f64(s))).to_vec();
+        assert_eq!(shown, ["2s", "2s", "2.1s", "0.5s", "300s"]);
+    }
 
     #[test]
     fn retries_back_off_exponentially_up_to_ten_seconds() {

@@ -7,7 +7,7 @@ use std::ops::Range;
 use schemactl_lint::{AllowedHazards, Finding};
 use schemactl_model::HazardKind;
 use schemactl_revision::format::Section;
-use schemactl_revision::{Revision, Segment};
+use schemactl_revision::{Revision, RevisionKind, Segment};
 
 use crate::error::{Error, HazardRefusal, Refusal, Result};
 
@@ -209,6 +209,15 @@ pub fn check_reversible(plans: &[(&Revision, Vec<Segment>)]) -> Result<()> {
 /// in the section that runs. Going up, a revision's hazards are also those its header records
 /// (the planner's, which know more than lint can: enum value removals, narrowing types);
 /// going down, the header says nothing about the down section, so lint's alone.
+///
+/// One verdict: in the up section of a planned revision, what lint can only guess without the
+/// catalog ([`Finding::needs_catalog`]: whether a type change rewrites or loses values, whether
+/// a dropped schema is empty) is left to the header, which the planner wrote with the same
+/// function knowing the catalog. Otherwise a varchar widening planned hazard-free would be
+/// refused here as a possible rewrite and data loss, and an environment allowing exactly the
+/// recorded hazards could never apply it. What lint finds for certain still counts (lint's
+/// tests check that every plan records it anyway), so a planned revision edited by hand and
+/// resealed cannot slip a DROP TABLE past its header.
 pub fn check_hazards(section: Section, found: &[(&Revision, Vec<Finding>)], allowed: AllowedHazards) -> Result<()> {
     let is_allowed = |name: &str| name.parse::<HazardKind>().map_or(allowed.is_all(), |k| allowed.allows(k));
     let mut refused = Vec::new();
@@ -217,7 +226,10 @@ pub fn check_hazards(section: Section, found: &[(&Revision, Vec<Finding>)], allo
             Section::Up => revision.hazards.clone(),
             Section::Down => Vec::new(),
         };
-        let linted: Vec<&Finding> = findings.iter().filter(|f| !allowed.allows(f.hazard)).collect();
+        let header_decides = section == Section::Up && revision.kind == RevisionKind::Planned;
+        // Left to the header: lint's guesses about a planned revision.
+        let counted = |f: &&Finding| !(header_decides && f.needs_catalog);
+        let linted: Vec<&Finding> = findings.iter().filter(counted).filter(|f| !allowed.allows(f.hazard)).collect();
         let mut kinds: BTreeSet<String> = recorded.into_iter().filter(|k| !is_allowed(k)).collect();
         kinds.extend(linted.iter().map(|f| f.hazard.to_string()));
         let findings = linted.iter().map(ToString::to_string).collect();
@@ -264,7 +276,6 @@ pub fn check_no_partial(list: &[Revision], state: &State, running: Section) -> R
 mod tests {
     use super::*;
     use schemactl_revision::format::{build, Draft};
-    use schemactl_revision::RevisionKind;
 
     fn revisions(n: usize) -> Vec<Revision> {
         (0..n)
@@ -409,6 +420,34 @@ mod tests {
         assert!(err.contains("--allow-hazard KIND"), "{err}");
         let data_loss = AllowedHazards::from_kinds([HazardKind::DataLoss]);
         assert!(check_hazards(Section::Down, &found(Section::Down), data_loss).is_ok());
+    }
+
+    #[test]
+    fn a_planned_type_change_is_judged_by_its_header() {
+        let mut list = revisions(1);
+        let up = "ALTER TABLE t ALTER COLUMN c TYPE varchar(100);";
+        let statements = schemactl_source::split_script(std::path::Path::new("r.sql"), up).unwrap();
+        let findings = schemactl_lint::lint_statements(&statements).unwrap();
+        // Planned with the old type known: a widening, no hazard recorded, none refused.
+        list[0].kind = RevisionKind::Planned;
+        assert_eq!(findings.len(), 3, "lint, not seeing the old type, assumes the worst: {findings:?}");
+        assert!(findings.iter().all(|f| f.needs_catalog), "{findings:?}");
+        assert!(check_hazards(Section::Up, &[(&list[0], findings.clone())], AllowedHazards::none()).is_ok());
+        // What the header records is still refused.
+        list[0].hazards = vec!["data-loss".into()];
+        let err = check_hazards(Section::Up, &[(&list[0], findings.clone())], AllowedHazards::none()).unwrap_err();
+        assert!(err.to_string().contains("_r0.sql: data-loss\n"), "{err}");
+        // Written by hand, lint's worst case is the verdict (reseal records it in the header).
+        list[0].kind = RevisionKind::Manual;
+        list[0].hazards.clear();
+        let err = check_hazards(Section::Up, &[(&list[0], findings)], AllowedHazards::none()).unwrap_err().to_string();
+        assert!(err.contains("_r0.sql: access-exclusive-lock, data-loss, table-rewrite"), "{err}");
+        // A planned revision edited by hand is still refused for what lint is sure of.
+        list[0].kind = RevisionKind::Planned;
+        let statements = schemactl_source::split_script(std::path::Path::new("r.sql"), "DROP TABLE t;").unwrap();
+        let findings = schemactl_lint::lint_statements(&statements).unwrap();
+        let err = check_hazards(Section::Up, &[(&list[0], findings)], AllowedHazards::none()).unwrap_err().to_string();
+        assert!(err.contains("r.sql:1:1: data-loss: drops table t and all its rows"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use schemactl_revision::Revision;
 use crate::drive::{run_revision, Runner, Step};
 use crate::error::Result;
 use crate::sql::{literal, BOOKKEEPING_DDL, LOCK_KEY};
+use schemactl_sqltext::comment;
 
 /// Writes steps as SQL text.
 struct ScriptRunner {
@@ -76,12 +77,15 @@ fn guard(revision: &Revision, section: Section) -> String {
 "
         ),
     };
-    format!("DO $schemactl$\nBEGIN\n{checks}END\n$schemactl$;\n")
+    // Ids come from file names: the tag is one the literals inside cannot close.
+    let body = format!("\nBEGIN\n{checks}END\n");
+    let tag = schemactl_sqltext::dollar_tag_named("schemactl", &body);
+    format!("DO {tag}{body}{tag};\n")
 }
 
 fn header(out: &mut String, title: &str) {
     out.push_str(&format!(
-        "-- {title}\n\
+        "{title}\n\
          -- Written by schemactl. Run it with: psql -v ON_ERROR_STOP=1 -f <this file>\n\
          -- Each revision first checks that the database is at the revision it expects, and its\n\
          -- transactional statements commit together with its schemactl.history row: run twice,\n\
@@ -89,7 +93,9 @@ fn header(out: &mut String, title: &str) {
          -- Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY...) run on\n\
          -- their own, each recorded in schemactl.steps so that `schemactl apply` can resume.\n\n\
          -- Wait for any running `schemactl apply` (the same advisory lock; released on disconnect).\n\
-         DO $schemactl$ BEGIN PERFORM pg_advisory_lock({LOCK_KEY}); END $schemactl$;\n"
+         DO $schemactl$ BEGIN PERFORM pg_advisory_lock({LOCK_KEY}); END $schemactl$;\n",
+        // Revision ids come from file names: any character may be in them.
+        title = comment(title)
     ));
 }
 
@@ -106,7 +112,7 @@ pub async fn render_up(dir: &Path, list: &[Revision], range: Range<usize>) -> Re
     let mut out = String::new();
     let from = name(range.start.checked_sub(1), list);
     if range.is_empty() {
-        return Ok(format!("-- schemactl: nothing to apply (the database is at {from})\n"));
+        return Ok(format!("{}\n", comment(&format!("schemactl: nothing to apply (the database is at {from})"))));
     }
     let to = name(Some(range.end - 1), list);
     header(&mut out, &format!("schemactl apply: {} revision(s), from {from} to {to}", range.len()));
@@ -115,7 +121,8 @@ pub async fn render_up(dir: &Path, list: &[Revision], range: Range<usize>) -> Re
     let mut runner = ScriptRunner { out };
     for revision in &list[range] {
         let segments = revision.up_segments(dir)?;
-        runner.out.push_str(&format!("\n-- {}: {}\n", revision.file_name, revision.message));
+        // File names and messages are the user's text: a line break must not end the comment.
+        runner.out.push_str(&format!("\n{}\n", comment(&format!("{}: {}", revision.file_name, revision.message))));
         run_revision(&mut runner, revision, Section::Up, &segments, &Default::default()).await?;
     }
     runner.out.push('\n');
@@ -128,7 +135,7 @@ pub async fn render_down(dir: &Path, list: &[Revision], range: Range<usize>) -> 
     let mut out = String::new();
     if range.is_empty() {
         let at = name(range.end.checked_sub(1), list);
-        return Ok(format!("-- schemactl: nothing to undo (the database is at {at})\n"));
+        return Ok(format!("{}\n", comment(&format!("schemactl: nothing to undo (the database is at {at})"))));
     }
     let from = name(Some(range.end - 1), list);
     let to = name(range.start.checked_sub(1), list);
@@ -136,7 +143,7 @@ pub async fn render_down(dir: &Path, list: &[Revision], range: Range<usize>) -> 
     let mut runner = ScriptRunner { out };
     for revision in list[range].iter().rev() {
         let segments = revision.down_segments(dir)?;
-        runner.out.push_str(&format!("\n-- undo {}: {}\n", revision.file_name, revision.message));
+        runner.out.push_str(&format!("\n{}\n", comment(&format!("undo {}: {}", revision.file_name, revision.message))));
         run_revision(&mut runner, revision, Section::Down, &segments, &Default::default()).await?;
     }
     runner.out.push('\n');
@@ -196,6 +203,23 @@ mod tests {
     async fn down_script() {
         let list = sample();
         insta::assert_snapshot!(render_down(Path::new("generated"), &list, 0..2).await.unwrap());
+    }
+
+    /// Messages and file names are the user's text: written into comments, they stay there.
+    #[tokio::test]
+    async fn comments_hold_any_message() {
+        let mut list = sample();
+        list[0].message = "add\nDROP TABLE victim;\r-- widgets".into();
+        list[0].file_name = "20261126014500_x\nDROP TABLE victim;.sql".into();
+        // Up creates widgets, down drops it: the only DROP TABLE either script may hold.
+        for (script, drops) in [
+            (render_up(Path::new("generated"), &list, 0..1).await.unwrap(), 0),
+            (render_down(Path::new("generated"), &list, 0..1).await.unwrap(), 1),
+        ] {
+            let parsed = pg_query::parse(&script, 0).unwrap();
+            assert_eq!(parsed.statement_types().iter().filter(|k| **k == "DropStmt").count(), drops, "{script}");
+            assert!(script.contains("add\\nDROP TABLE victim;\\r-- widgets"), "{script}");
+        }
     }
 
     #[tokio::test]

@@ -39,21 +39,9 @@ CREATE TABLE IF NOT EXISTS schemactl.log (
 );
 ";
 
-/// A string literal, quoted the way `quote_literal` does (E'' when it holds a backslash), so
-/// it reads back the same whatever `standard_conforming_strings` says.
-pub fn literal(text: &str) -> String {
-    let doubled = text.replace('\'', "''");
-    if text.contains('\\') {
-        format!("E'{}'", doubled.replace('\\', "\\\\"))
-    } else {
-        format!("'{doubled}'")
-    }
-}
-
-/// An identifier, always quoted (names come from the catalog or the parser, case preserved).
-pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+/// String literals come from the one SQL-text module (E'' when they hold a backslash, so they
+/// read back the same whatever `standard_conforming_strings` says).
+pub use schemactl_sqltext::literal;
 
 pub(crate) fn section_name(section: Section) -> &'static str {
     match section {
@@ -125,12 +113,6 @@ mod tests {
     fn literals_survive_quotes_and_backslashes() {
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(literal(r"a\b'"), r"E'a\\b'''");
-    }
-
-    #[test]
-    fn identifiers_are_quoted() {
-        assert_eq!(ident("Users"), "\"Users\"");
-        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use schemactl_apply::{DownTarget, Event, Options, ScriptFrom, State, UpTarget};
 use schemactl_config::Project;
+use schemactl_connect::DbUrl;
 use schemactl_lint::AllowedHazards;
 use schemactl_revision::{Revision, Revisions};
 
@@ -20,17 +21,17 @@ const STAMP_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 fn report(event: Event) {
     match event {
         // The reason names the address already.
-        Event::Waiting { reason, wait, .. } => eprintln!("{reason}; retrying for up to {}", seconds(wait)),
-        Event::Connected { address, waited } => eprintln!("connected to {address} after {}", seconds(waited)),
+        Event::Waiting { reason, wait, .. } => errln!("{reason}; retrying for up to {}", seconds(wait)),
+        Event::Connected { address, waited } => errln!("connected to {address} after {}", seconds(waited)),
         Event::LockWait { holder, timeout } => {
-            eprintln!("waiting up to {} for the schemactl lock: {holder}", seconds(timeout))
+            errln!("waiting up to {} for the schemactl lock: {holder}", seconds(timeout))
         }
-        Event::Resuming { name, step, of } => eprintln!("resuming {name} at step {step} of {of}"),
-        Event::Recovered { name, note } => eprintln!("{name}: {note}"),
-        Event::Applied { name, elapsed } => println!("applied {name} ({} ms)", elapsed.as_millis()),
-        Event::Reverted { name, elapsed } => println!("reverted {name} ({} ms)", elapsed.as_millis()),
+        Event::Resuming { name, step, of } => errln!("resuming {name} at step {step} of {of}"),
+        Event::Recovered { name, note } => errln!("{name}: {note}"),
+        Event::Applied { name, elapsed } => outln!("applied {name} ({} ms)", elapsed.as_millis()),
+        Event::Reverted { name, elapsed } => outln!("reverted {name} ({} ms)", elapsed.as_millis()),
         Event::LockRetry { name, attempt, of, reason } => {
-            eprintln!("{name}: lock not granted ({reason}); rolled back, retrying (attempt {attempt} of {of})")
+            errln!("{name}: lock not granted ({reason}); rolled back, retrying (attempt {attempt} of {of})")
         }
     }
 }
@@ -58,6 +59,18 @@ fn revisions(project: &Project) -> CliResult<Revisions> {
     Ok(schemactl_revision::load_dir(&dir)?)
 }
 
+/// The address of the commands that take the lock (`apply`, `down`, `stamp`): `--direct-url`,
+/// else the environment's `direct_url`/`direct_url_env`, else the database's. Behind a pooler
+/// in transaction mode the lock means nothing (apply refuses it), so a direct address is how
+/// such an environment is migrated.
+fn locking_database(project: &Project, db: &DbArgs, direct: Option<&str>) -> CliResult<DbUrl> {
+    let lookup = |v: &str| std::env::var(v).ok();
+    match project.direct_address(direct, db.db.as_deref(), db.env.as_deref(), lookup)? {
+        Some(address) => Ok(DbUrl::parse(&address)?),
+        None => project::database(project, db),
+    }
+}
+
 /// What the revisions about to run may do: the environment's `allow_hazards` plus `--allow-hazard`.
 fn allowed(project: &Project, db: &DbArgs, flags: &[String]) -> CliResult<AllowedHazards> {
     let kinds = hazards::allowed(&project.settings(db.env.as_deref()), flags)?;
@@ -78,10 +91,10 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
                 ScriptFrom::Database { url: &url, wait: args.db.wait }
             }
         };
-        print!("{}", schemactl_apply::apply_script(&revisions, from, &target, allowed, &mut report).await?);
+        out!("{}", schemactl_apply::apply_script(&revisions, from, &target, allowed, &mut report).await?);
         return Ok(());
     }
-    let url = project::database(&project, &args.db)?;
+    let url = locking_database(&project, &args.db, args.direct_url.as_deref())?;
     let (lock_retries, statement_lock_timeout) = lock_settings(&project, &args.db);
     let options = Options {
         wait: args.db.wait,
@@ -93,7 +106,7 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
     };
     let outcome = schemactl_apply::apply(&url, &revisions, &target, options, &mut report).await?;
     if outcome.ran.is_empty() {
-        println!("nothing to apply (at {})", outcome.at.as_deref().unwrap_or("base"));
+        outln!("nothing to apply (at {})", outcome.at.as_deref().unwrap_or("base"));
     }
     Ok(())
 }
@@ -107,14 +120,12 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
         None => DownTarget::Count(args.count.unwrap_or(1)),
     };
     let allowed = allowed(&project, &args.db, &args.allow_hazards)?;
-    let url = project::database(&project, &args.db)?;
     if args.sql {
-        print!(
-            "{}",
-            schemactl_apply::down_script(&url, args.db.wait, &revisions, &target, allowed, &mut report).await?
-        );
+        let url = project::database(&project, &args.db)?;
+        out!("{}", schemactl_apply::down_script(&url, args.db.wait, &revisions, &target, allowed, &mut report).await?);
         return Ok(());
     }
+    let url = locking_database(&project, &args.db, args.direct_url.as_deref())?;
     let (lock_retries, statement_lock_timeout) = lock_settings(&project, &args.db);
     let options = Options {
         wait: args.db.wait,
@@ -127,9 +138,9 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
     let outcome = schemactl_apply::down(&url, &revisions, &target, options, &mut report).await?;
     let at = outcome.at.as_deref().unwrap_or("base");
     if outcome.ran.is_empty() {
-        println!("nothing to undo (at {at})");
+        outln!("nothing to undo (at {at})");
     } else {
-        println!("now at {at}");
+        outln!("now at {at}");
     }
     Ok(())
 }
@@ -138,9 +149,9 @@ pub async fn current(config: Option<&Path>, args: DbArgs) -> CliResult<()> {
     let project = project::load(config)?;
     let url = project::database(&project, &args)?;
     let state = schemactl_apply::read_state(&url, args.wait, &mut report).await?;
-    println!("{}", state.current().unwrap_or("base"));
+    outln!("{}", state.current().unwrap_or("base"));
     for id in state.steps.iter().map(|s| &s.revision).collect::<std::collections::BTreeSet<_>>() {
-        eprintln!("note: revision {id} is part-way (a run stopped between its non-transactional steps)");
+        errln!("note: revision {id} is part-way (a run stopped between its non-transactional steps)");
     }
     Ok(())
 }
@@ -152,7 +163,7 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
     let list = match schemactl_revision::load_dir(&project.revisions_dir) {
         Ok(revisions) => revisions.list,
         Err(e @ schemactl_revision::Error::Integrity { .. }) => {
-            eprintln!("warning: {e}");
+            errln!("warning: {e}");
             schemactl_revision::read_files(&project.revisions_dir)?
         }
         Err(e) => return Err(e.into()),
@@ -160,7 +171,7 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
     let width = list.iter().map(|r| r.message.chars().count()).max().unwrap_or(0);
     if args.offline {
         for r in &list {
-            println!("{}  {}", r.id, r.message);
+            outln!("{}  {}", r.id, r.message);
         }
         return Ok(());
     }
@@ -168,13 +179,16 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
     let state = schemactl_apply::read_state(&url, args.db.wait, &mut report).await?;
     for r in &list {
         let current = if state.current() == Some(r.id.as_str()) { "  (current)" } else { "" };
-        println!("{}  {:<width$}  {}{current}", r.id, r.message, status(r, &state));
+        outln!("{}  {:<width$}  {}{current}", r.id, r.message, status(r, &state));
     }
     for row in state.history.iter().filter(|a| !list.iter().any(|r| r.id == a.revision)) {
         let current = if state.current() == Some(row.revision.as_str()) { "  (current)" } else { "" };
-        println!(
+        outln!(
             "{}  {:<width$}  applied {} by {}, but no revision file has this id{current}",
-            row.revision, row.message, row.applied_at, row.applied_by
+            row.revision,
+            row.message,
+            row.applied_at,
+            row.applied_by
         );
     }
     Ok(())
@@ -207,7 +221,7 @@ pub async fn stamp(config: Option<&Path>, args: StampArgs) -> CliResult<()> {
         "base" => None,
         spec => Some(schemactl_revision::find(&revisions.list, spec)?),
     };
-    let url = project::database(&project, &args.db)?;
+    let url = locking_database(&project, &args.db, args.direct_url.as_deref())?;
     // Stamp runs no SQL: nothing to allow.
     let (lock_retries, statement_lock_timeout) = lock_settings(&project, &args.db);
     let options = Options {
@@ -220,11 +234,11 @@ pub async fn stamp(config: Option<&Path>, args: StampArgs) -> CliResult<()> {
     };
     let stamped = schemactl_apply::stamp(&url, &revisions, index, options, &mut report).await?;
     for name in &stamped.forgotten {
-        println!("forgot {name}");
+        outln!("forgot {name}");
     }
     for name in &stamped.recorded {
-        println!("recorded {name}");
+        outln!("recorded {name}");
     }
-    println!("stamped {} (no SQL was run)", stamped.at.as_deref().unwrap_or("base"));
+    outln!("stamped {} (no SQL was run)", stamped.at.as_deref().unwrap_or("base"));
     Ok(())
 }

@@ -58,6 +58,8 @@ pub struct DumpArgs {
     /// dump is printed.
     #[arg(long, value_name = "DIR")]
     pub out: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub scope: crate::scope_args::ScopeArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -84,6 +86,9 @@ pub struct ShadowArgs {
     /// a throwaway local PostgreSQL cluster is started.
     #[arg(long, env = "SCHEMACTL_DEV_URL", hide_env_values = true)]
     pub dev_url: Option<String>,
+    /// What the command manages (`plan`, `status` and `verify` read catalogs with it).
+    #[command(flatten)]
+    pub scope: crate::scope_args::ScopeArgs,
 }
 
 /// Which database to talk to, and how patiently.
@@ -162,6 +167,11 @@ pub struct ApplyArgs {
     /// environment's `allow_hazards`. Revisions with other hazards are refused (exit 6).
     #[arg(long = "allow-hazard", value_name = "KIND")]
     pub allow_hazards: Vec<String>,
+    /// An address that reaches PostgreSQL itself, for when the database address leads to a
+    /// pooler in transaction mode (PgBouncer): the lock, the bookkeeping and every statement run
+    /// on it. Default: the environment's `direct_url`/`direct_url_env` in schemactl.toml.
+    #[arg(long, value_name = "URL")]
+    pub direct_url: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -184,6 +194,11 @@ pub struct DownArgs {
     /// to the environment's `allow_hazards`. Down sections with other hazards are refused (exit 6).
     #[arg(long = "allow-hazard", value_name = "KIND")]
     pub allow_hazards: Vec<String>,
+    /// An address that reaches PostgreSQL itself, for when the database address leads to a
+    /// pooler in transaction mode (PgBouncer): the lock, the bookkeeping and every statement run
+    /// on it. Default: the environment's `direct_url`/`direct_url_env` in schemactl.toml.
+    #[arg(long, value_name = "URL")]
+    pub direct_url: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -195,6 +210,10 @@ pub struct StatusArgs {
     /// Skip the drift check (it loads the revisions into a shadow database).
     #[arg(long)]
     pub no_drift: bool,
+    /// Report only: exit 0 even when revisions are pending (else 8) or the schema drifted
+    /// (else 7).
+    #[arg(long)]
+    pub exit_zero: bool,
     #[command(flatten)]
     pub shadow: ShadowArgs,
 }
@@ -212,6 +231,11 @@ pub struct HistoryArgs {
 pub struct StampArgs {
     /// The revision to record as current: an id, a unique prefix, `head`, or `base` (forget all).
     pub revision: String,
+    /// An address that reaches PostgreSQL itself, for when the database address leads to a
+    /// pooler in transaction mode (PgBouncer): the lock, the bookkeeping and every statement run
+    /// on it. Default: the environment's `direct_url`/`direct_url_env` in schemactl.toml.
+    #[arg(long, value_name = "URL")]
+    pub direct_url: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -248,6 +272,8 @@ pub struct DiffArgs {
     /// Plain DDL, all of it able to run in one transaction.
     #[arg(long)]
     pub offline: bool,
+    #[command(flatten)]
+    pub scope: crate::scope_args::ScopeArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

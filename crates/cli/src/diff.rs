@@ -6,6 +6,8 @@ use schemactl_connect::DbUrl;
 use schemactl_shadow::Shadow;
 
 pub async fn run(args: DiffArgs) -> CliResult<()> {
+    // The scope of schemactl.toml (when there is one), then the flags: the same on both sides.
+    crate::scope_args::install(None, None, &args.scope)?;
     let from = match &args.from {
         Some(arg) => Source::resolve(arg)?,
         None => Source::Empty,
@@ -78,22 +80,17 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
     if args.format == Format::Sql {
         // The script stays executable; the warning goes where a reviewer sees it.
         for u in &plan.unmanaged {
-            eprintln!("warning: unmanaged object, not compared: {u}");
+            errln!("warning: unmanaged object, not compared: {u}");
         }
     }
-    let text = match args.format {
-        Format::Sql => schemactl_plan::render_sql(&plan),
-        Format::Human => schemactl_plan::render_human(&plan),
-        Format::Json => schemactl_plan::render_json(&plan),
-        Format::Markdown => schemactl_plan::render_markdown(&plan),
-    };
-    print!("{text}");
+    let text = crate::scope_args::render(&plan, args.format);
+    out!("{text}");
     Ok(())
 }
 
 /// The desired side, with the `-- schemactl:renamed-from` annotations of its schema files.
 fn resolve_desired(arg: &str) -> CliResult<(Source, Vec<schemactl_source::Rename>)> {
-    if schemactl_connect::looks_like_url(arg) {
+    if crate::sources::is_database(arg) {
         return Ok((Source::resolve(arg)?, Vec::new()));
     }
     let (statements, renames) = schemactl_yaml::load_path_with_renames(std::path::Path::new(arg))?;

@@ -19,10 +19,14 @@ pub async fn run(config: Option<&Path>, args: DumpArgs) -> CliResult<()> {
         }
     }
     let project = project::load(config)?;
+    crate::scope_args::install(config, args.db.env.as_deref(), &args.scope)?;
     let url = project::database(&project, &args.db)?;
     let client = url.connect_waiting(args.db.wait).await?;
     // One snapshot: the catalog is read in a single read-only transaction.
-    let catalog = schemactl_introspect::introspect(&client).await?;
+    let catalog = crate::scope_args::introspect(&client).await?;
+    // Other tools' bookkeeping (alembic_version...) and whatever else the scope leaves out
+    // is not written; say so, and why.
+    crate::scope_args::report_dump(&catalog);
     let version: i32 = client
         .query_one("SELECT current_setting('server_version_num')::int", &[])
         .await
@@ -42,15 +46,15 @@ pub async fn run(config: Option<&Path>, args: DumpArgs) -> CliResult<()> {
     };
     let dump = schemactl_dump::dump(&catalog, version, format, layout)?;
     for u in &dump.unmanaged {
-        eprintln!("warning: unmanaged object, not dumped: {u}");
+        errln!("warning: unmanaged object, not dumped: {u}");
     }
     for u in &dump.undeclarable {
-        eprintln!("warning: not dumped: a new database has {u}, this one does not (schema files cannot drop it)");
+        errln!("warning: not dumped: a new database has {u}, this one does not (schema files cannot drop it)");
     }
     let Some(dir) = &args.out else {
-        print!("{}", dump.stream());
+        out!("{}", dump.stream());
         if dump.sql_fallbacks > 0 {
-            eprintln!(
+            errln!(
                 "warning: {} statement(s) YAML cannot express are printed as YAML comments; with --out they are \
                  written as .sql files next to the YAML",
                 dump.sql_fallbacks
@@ -69,7 +73,7 @@ pub async fn run(config: Option<&Path>, args: DumpArgs) -> CliResult<()> {
     if dump.sql_fallbacks > 0 {
         summary.push_str(&format!(" ({} statement(s) YAML cannot express are in .sql files)", dump.sql_fallbacks));
     }
-    eprintln!("{summary}");
+    errln!("{summary}");
     Ok(())
 }
 

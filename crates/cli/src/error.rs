@@ -60,7 +60,8 @@ pub enum CliError {
 impl CliError {
     /// 0 is success; 2 a `--check` disagreement; 3 database unreachable; 4 lock not obtained;
     /// 5 revisions refused (tampered, deleted, inserted); 6 hazards not allowed (plan, apply,
-    /// down, lint); 1 everything else.
+    /// down, lint); 7 drift; 1 everything else. Not errors, so not here: `status` reports 7
+    /// (drift) and 8 (pending) itself, and a signal exits 128 + its number (see main.rs).
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::CheckFailed(_) => 2,

@@ -22,7 +22,7 @@ pub fn run(args: InitArgs) -> CliResult<()> {
     if schema_empty {
         write_new(&dir.join("schema").join("example.sql"), EXAMPLE_SCHEMA)?;
     }
-    println!(
+    outln!(
         "initialized {}: edit schema/*.sql, then `schemactl plan -m \"initial schema\"` and `schemactl apply`",
         dir.display()
     );

@@ -35,9 +35,9 @@ pub fn run(config: Option<&Path>, args: LintArgs) -> CliResult<()> {
         args.files.len()
     };
     for finding in &findings {
-        println!("{finding}");
+        outln!("{finding}");
     }
-    println!("{}", summary(&findings, files, &allowed));
+    outln!("{}", summary(&findings, files, &allowed));
     // The findings are listed above: the refusal names each kind once.
     let found: Vec<_> = counts(&findings).into_iter().map(|(k, n)| (k, format!("{n} finding(s) above"))).collect();
     match hazards::refusal("the linted SQL", &found, &allowed) {

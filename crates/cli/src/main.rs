@@ -1,6 +1,12 @@
 //! `schemactl`: the only crate that wires the others together. Library errors are typed; here
 //! they become one friendly message on stderr and an exit code.
 
+// `println!` and friends panic when a pipe closes: every write goes through `output`.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+// First: the printing macros (`out!`, `outln!`, `errln!`) are used by every module below.
+#[macro_use]
+mod output;
 mod apply_cmd;
 mod cli;
 mod diff;
@@ -13,6 +19,7 @@ mod lint_cmd;
 mod plan_cmd;
 mod project;
 mod renames;
+mod scope_args;
 mod sources;
 mod states;
 mod status;
@@ -20,41 +27,72 @@ mod verify;
 
 use clap::Parser;
 use std::process::ExitCode;
+use std::time::Duration;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
     let result = runtime.block_on(async {
+        schemactl_shadow::on_interrupt(say_interrupted);
         schemactl_shadow::install_signal_cleanup();
-        let config = args.config.as_deref();
-        match args.command {
-            cli::Command::Diff(d) => diff::run(d).await,
-            cli::Command::Init(a) => init::run(a),
-            cli::Command::Plan(a) => plan_cmd::plan(config, a).await,
-            cli::Command::Revision(a) => plan_cmd::revision(config, a),
-            cli::Command::Reseal => plan_cmd::reseal(config),
-            cli::Command::Verify(a) => verify::run(config, a).await,
-            cli::Command::Status(a) => status::run(config, a).await,
-            cli::Command::Apply(a) => apply_cmd::apply(config, a).await,
-            cli::Command::Down(a) => apply_cmd::down(config, a).await,
-            cli::Command::Current(a) => apply_cmd::current(config, a).await,
-            cli::Command::History(a) => apply_cmd::history(config, a).await,
-            cli::Command::Stamp(a) => apply_cmd::stamp(config, a).await,
-            cli::Command::Lint(a) => lint_cmd::run(config, a),
-            cli::Command::Dump(a) => dump::run(config, a).await,
+        let result = run(args).await;
+        if let Some(signal) = schemactl_shadow::interrupted() {
+            // The signal handler is stopping the shadow and exits with 128 + the signal when
+            // done. Whatever the command made of its shadow going away (most likely a refused
+            // connection) is not the news: wait for the handler instead of reporting it.
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            std::process::exit(128 + signal);
         }
+        result
+    });
+    let result = result.and_then(|code| match output::stdout_error() {
+        Some(source) => Err(error::CliError::Io { path: "standard output".into(), source }),
+        None => Ok(code),
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Runs the command; the exit code is 0 unless the command reports a state (see `status`).
+async fn run(args: cli::Cli) -> error::CliResult<u8> {
+    let config = args.config.as_deref();
+    let done = |r: error::CliResult<()>| r.map(|()| 0);
+    match args.command {
+        cli::Command::Diff(d) => done(diff::run(d).await),
+        cli::Command::Init(a) => done(init::run(a)),
+        cli::Command::Plan(a) => done(plan_cmd::plan(config, a).await),
+        cli::Command::Revision(a) => done(plan_cmd::revision(config, a)),
+        cli::Command::Reseal => done(plan_cmd::reseal(config)),
+        cli::Command::Verify(a) => done(verify::run(config, a).await),
+        cli::Command::Status(a) => status::run(config, a).await,
+        cli::Command::Apply(a) => done(apply_cmd::apply(config, a).await),
+        cli::Command::Down(a) => done(apply_cmd::down(config, a).await),
+        cli::Command::Current(a) => done(apply_cmd::current(config, a).await),
+        cli::Command::History(a) => done(apply_cmd::history(config, a).await),
+        cli::Command::Stamp(a) => done(apply_cmd::stamp(config, a).await),
+        cli::Command::Lint(a) => done(lint_cmd::run(config, a)),
+        cli::Command::Dump(a) => done(dump::run(config, a).await),
+    }
+}
+
+/// Said as soon as the signal arrives, before the shadow is torn down.
+fn say_interrupted(signal: i32) {
+    let name = match signal {
+        2 => "SIGINT".to_string(),
+        15 => "SIGTERM".to_string(),
+        1 => "SIGHUP".to_string(),
+        n => format!("signal {n}"),
+    };
+    errln!("interrupted ({name})");
 }

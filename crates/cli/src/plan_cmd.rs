@@ -13,6 +13,7 @@ use std::path::Path;
 
 pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
     let project = project::load(config)?;
+    crate::scope_args::install(config, None, &args.shadow.scope)?;
     let message = match (&args.message, args.dry_run || args.check) {
         (Some(m), _) if !m.trim().is_empty() => Some(m.clone()),
         (_, true) => None,
@@ -33,12 +34,12 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
     let computed = outcome?;
 
     for u in &computed.up.unmanaged {
-        eprintln!("warning: unmanaged object, not compared: {u}");
+        errln!("warning: unmanaged object, not compared: {u}");
     }
-    print!("{}", render(&computed.up, args.format));
+    out!("{}", render(&computed.up, args.format));
     if args.check {
         if computed.up.steps.is_empty() {
-            eprintln!(
+            errln!(
                 "{} matches the revisions in {}",
                 project::shown(&project.schema_dir),
                 project::shown(&project.revisions_dir)
@@ -58,12 +59,16 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
         .steps
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| s.hazards.iter().map(move |h| (h.kind, format!("step {}: {}", i + 1, h.message))))
+        .flat_map(|(i, s)| {
+            s.hazards
+                .iter()
+                .map(move |h| (h.kind, format!("step {}: {}", i + 1, schemactl_sqltext::visible(&h.message))))
+        })
         .collect();
     let refusal = crate::hazards::refusal("the plan", &found, &allowed);
     if args.dry_run {
         if let Some(refusal) = refusal {
-            eprintln!("note: `plan -m` would refuse to write this plan: {refusal}");
+            errln!("note: `plan -m` would refuse to write this plan: {refusal}");
         }
         return Ok(());
     }
@@ -79,7 +84,7 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
                 Some(&states::state_text(head.as_deref(), &computed.current_script)),
             )?;
         }
-        eprintln!("nothing to plan: {} matches the revisions", project::shown(&project.schema_dir));
+        errln!("nothing to plan: {} matches the revisions", project::shown(&project.schema_dir));
         return Ok(());
     }
     let draft = Draft {
@@ -129,7 +134,7 @@ async fn compute(
         let cache_intact = from_cache && revisions.state_cache() == Some(states::state_text(head, &current_script));
         if from_cache && !cache_intact {
             // The cache did not reproduce itself: never plan from a state we cannot trust.
-            eprintln!(
+            errln!(
                 "warning: {}/state.sql does not reproduce itself; replaying every revision",
                 project::shown(&revisions.dir)
             );
@@ -194,7 +199,7 @@ async fn apply_and_replan(
     schemactl_shadow::run_script(&current.client, &statements, false)
         .await
         .map_err(|e| CliError::Diverged(format!("the plan failed on a copy of the current state: {e}")))?;
-    let after = schemactl_introspect::introspect(&current.client).await?;
+    let after = crate::scope_args::introspect(&current.client).await?;
     let rest = states::plan_from(&after, desired).await?;
     if !rest.steps.is_empty() {
         return Err(CliError::Diverged(format!(
@@ -207,12 +212,7 @@ async fn apply_and_replan(
 }
 
 fn render(plan: &Plan, format: Format) -> String {
-    match format {
-        Format::Sql => schemactl_plan::render_sql(plan),
-        Format::Human => schemactl_plan::render_human(plan),
-        Format::Json => schemactl_plan::render_json(plan),
-        Format::Markdown => schemactl_plan::render_markdown(plan),
-    }
+    crate::scope_args::render(plan, format)
 }
 
 fn hazard_kinds(plan: &Plan) -> Vec<String> {
@@ -239,7 +239,7 @@ fn write_revision(revisions: &Revisions, revision: Revision, state_script: Optio
     list.push(revision.clone());
     let state = state_script.map(|s| states::state_text(Some(&revision.id), s));
     write_seal(revisions, &list, state.as_deref())?;
-    println!("wrote {}", project::shown(&path));
+    outln!("wrote {}", project::shown(&path));
     Ok(())
 }
 
@@ -295,11 +295,11 @@ pub fn reseal(config: Option<&Path>) -> CliResult<()> {
                 std::fs::write(&path, &text).map_err(|source| CliError::Io { path: path.clone(), source })?;
                 *r = schemactl_revision::format::parse(&r.file_name, &text)?;
                 let shown = if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") };
-                println!("{}: hazards: {shown}", project::shown(&path));
+                outln!("{}: hazards: {shown}", project::shown(&path));
             }
         }
     }
     seal::write(&project.revisions_dir, &list, None)?;
-    println!("sealed {} revision(s) in {}", list.len(), project::shown(&project.revisions_dir.join(seal::SUM_FILE)));
+    outln!("sealed {} revision(s) in {}", list.len(), project::shown(&project.revisions_dir.join(seal::SUM_FILE)));
     Ok(())
 }

@@ -9,7 +9,13 @@ use std::path::Path;
 /// The project around the working directory, or the one `--config` names.
 pub fn load(config: Option<&Path>) -> CliResult<Project> {
     let cwd = std::env::current_dir().map_err(|source| CliError::Io { path: ".".into(), source })?;
-    Ok(Project::load(config, &cwd)?)
+    let project = Project::load(config, &cwd)?;
+    // Every command that loads schema files into a shadow reads the project first, so this is
+    // the one place that tells the shadows of this process the project's load timeout.
+    if let Some(timeout) = project.shadow.load_timeout {
+        schemactl_shadow::set_load_timeout(timeout);
+    }
+    Ok(project)
 }
 
 /// `--db`, else `--env`, else `$DATABASE_URL`, else libpq's `PG*` variables.

@@ -16,9 +16,10 @@ use crate::error::{CliError, CliResult};
 use crate::sources::{Opened, Source};
 use crate::states;
 use schemactl_model::{Catalog, ObjKey, ObjectId, ObjectKind, QualName};
-use schemactl_plan::{ident, literal, qualified, Action, Plan, Step};
+use schemactl_plan::{Action, Plan, Step};
 use schemactl_shadow::Shadow;
 use schemactl_source::{Rename, RenameKind, ANNOTATION};
+use schemactl_sqltext::{ident, literal, qualified};
 use std::collections::BTreeSet;
 use std::path::Path;
 use tokio_postgres::Client;
@@ -175,7 +176,7 @@ impl Renamed {
             execute(client, &op.inverse(), "undoing a rename").await?;
         }
         if !self.ops.is_empty() {
-            let now = schemactl_introspect::introspect(client).await?;
+            let now = crate::scope_args::introspect(client).await?;
             if !now.same_schema(before) {
                 return Err(CliError::Diverged(
                     "undoing the renames on a copy of the current state did not restore it (please report this)".into(),
@@ -227,19 +228,19 @@ pub async fn apply(client: &Client, renames: &[Rename], desired: &Catalog) -> Cl
     if renamed.ops.is_empty() {
         return Ok(renamed);
     }
-    let mut catalog = schemactl_introspect::introspect(client).await?;
+    let mut catalog = crate::scope_args::introspect(client).await?;
     let mut implied_ran = false;
     for op in implied(&catalog, desired, &tables) {
         if relation_taken(client, &op).await? {
             continue;
         }
         execute(client, &op, &format!("renaming {}", op.describe(&op.old))).await?;
-        eprintln!("note: also renaming {} to {} (named after a renamed table or column)", op.describe(&op.old), op.new);
+        errln!("note: also renaming {} to {} (named after a renamed table or column)", op.describe(&op.old), op.new);
         renamed.ops.push(op);
         implied_ran = true;
     }
     if implied_ran {
-        catalog = schemactl_introspect::introspect(client).await?;
+        catalog = crate::scope_args::introspect(client).await?;
     }
     renamed.catalog = Some(catalog);
     Ok(renamed)
@@ -363,18 +364,18 @@ fn report(r: &Rename, status: Status) {
     let at = r.location();
     match status {
         Status::Applies => {}
-        Status::AlreadyRenamed => eprintln!(
+        Status::AlreadyRenamed => errln!(
             "{at}: note: {} is already renamed (from {}); the annotation can be removed",
             r.describe(&r.new),
             r.old
         ),
-        Status::MatchesNothing => eprintln!(
+        Status::MatchesNothing => errln!(
             "{at}: warning: `-- {ANNOTATION} {}` matches nothing: neither {} nor {} exists in the current state",
             r.old,
             r.describe(&r.old),
             r.describe(&r.new)
         ),
-        Status::BothExist => eprintln!(
+        Status::BothExist => errln!(
             "{at}: warning: not renamed: both {} and {} exist in the current state",
             r.describe(&r.old),
             r.describe(&r.new)

@@ -25,7 +25,7 @@ impl Source {
     /// Parses the argument; schema files are read and parsed here, before any database is
     /// touched, so syntax errors come back immediately.
     pub fn resolve(arg: &str) -> CliResult<Source> {
-        if schemactl_connect::looks_like_url(arg) {
+        if is_database(arg) {
             return Ok(Source::Database(Box::new(DbUrl::parse(arg)?)));
         }
         let path = PathBuf::from(arg);
@@ -36,6 +36,20 @@ impl Source {
     pub fn needs_shadow(&self) -> bool {
         matches!(self, Source::Files { .. } | Source::Script { .. } | Source::Empty)
     }
+}
+
+/// Whether a SOURCE argument names a database rather than files. A file or directory that
+/// exists is files, whatever its name. Anything else that looks like an address, well formed
+/// or not (a misspelt scheme, conninfo, `user:password@`), goes to the address parser, whose
+/// errors hide the password, rather than to the file reader, which would echo it whole.
+pub fn is_database(arg: &str) -> bool {
+    if schemactl_connect::looks_like_url(arg) {
+        return true;
+    }
+    if std::path::Path::new(arg).exists() {
+        return false;
+    }
+    schemactl_connect::looks_like_address(arg)
 }
 
 /// The server's major version, so the shadow can match it.
@@ -61,7 +75,7 @@ pub async fn open(source: &Source, shadow: Option<&Shadow>) -> CliResult<Opened>
     let (statements, in_order): (&[Statement], bool) = match source {
         Source::Database(url) => {
             let client = url.connect().await?;
-            let catalog = schemactl_introspect::introspect(&client).await?;
+            let catalog = crate::scope_args::introspect(&client).await?;
             return Ok(Opened { catalog, client, shadow_db: None });
         }
         Source::Files { statements } => (statements, false),
@@ -104,6 +118,6 @@ async fn load_and_read(
             .await
             .map_err(|e| CliError::Database { context: "analyzing the shadow catalog".into(), message: e.to_string() })?;
     }
-    let catalog = schemactl_introspect::introspect(&client).await?;
+    let catalog = crate::scope_args::introspect(&client).await?;
     Ok((catalog, client))
 }

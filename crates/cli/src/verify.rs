@@ -13,6 +13,7 @@ use std::path::Path;
 
 pub async fn run(config: Option<&Path>, args: ShadowArgs) -> CliResult<()> {
     let project = project::load(config)?;
+    crate::scope_args::install(config, None, &args.scope)?;
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
     let desired = Source::Files { statements: schemactl_yaml::load_path(&project.schema_dir)? };
     let shadow = states::start_shadow(args.dev_url.as_deref()).await?;
@@ -25,7 +26,7 @@ pub async fn run(config: Option<&Path>, args: ShadowArgs) -> CliResult<()> {
     .await;
     let _ = shadow.close().await;
     outcome?;
-    println!(
+    outln!(
         "verified {} revision(s): up, down to the start, up again; each down restored the schema before its revision \
          and the end state equals {}",
         revisions.list.len(),
@@ -41,11 +42,11 @@ async fn replay_both_ways(shadow: &Shadow, revisions: &Revisions, opened: &[Open
     let mut states_before: Vec<Catalog> = vec![empty.catalog.clone()];
     for r in &revisions.list {
         run_section(work, r, true, &revisions.dir, roles).await?;
-        states_before.push(schemactl_introspect::introspect(&work.client).await?);
+        states_before.push(crate::scope_args::introspect(&work.client).await?);
     }
     for (i, r) in revisions.list.iter().enumerate().rev() {
         run_section(work, r, false, &revisions.dir, roles).await?;
-        let now = schemactl_introspect::introspect(&work.client).await?;
+        let now = crate::scope_args::introspect(&work.client).await?;
         let left = schemactl_plan::plan(&states_before[i], &now)?;
         if !left.steps.is_empty() {
             return Err(CliError::Verify(format!(
@@ -58,7 +59,7 @@ async fn replay_both_ways(shadow: &Shadow, revisions: &Revisions, opened: &[Open
     for r in &revisions.list {
         run_section(work, r, true, &revisions.dir, roles).await?;
     }
-    let end = schemactl_introspect::introspect(&work.client).await?;
+    let end = crate::scope_args::introspect(&work.client).await?;
     let missing = states::plan_from(&end, desired).await?;
     if !missing.steps.is_empty() {
         return Err(CliError::Verify(format!(

@@ -9,6 +9,10 @@
 //!
 //! [environments.uat]
 //! url = "postgresql://app@uat-db/app?sslmode=verify-full"
+//! direct_url_env = "UAT_DIRECT_URL"   # apply/down/stamp: bypass a transaction-mode pooler
+//!
+//! [shadow]
+//! load_timeout = "60s"       # per schema statement loaded into the shadow (default; "0": none)
 //! ```
 //!
 //! The file is found in the working directory or the nearest parent; without one, the
@@ -46,6 +50,12 @@ pub enum Error {
     /// An environment gives both or neither of `url` and `url_env`.
     #[error("{}: environment `{name}` needs exactly one of `url` and `url_env`", path.display())]
     AmbiguousEnvironment { name: String, path: PathBuf },
+    /// An environment gives both `direct_url` and `direct_url_env`.
+    #[error("{}: environment `{name}` gives both `direct_url` and `direct_url_env`; keep one", path.display())]
+    AmbiguousDirect { name: String, path: PathBuf },
+    /// An environment's `direct_url_env` variable is not set.
+    #[error("environment `{name}` reads its direct database address (direct_url_env) from ${var}, which is not set")]
+    MissingDirectVariable { name: String, var: String },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -61,7 +71,31 @@ struct File {
     #[serde(default)]
     timeouts: TimeoutsFile,
     #[serde(default)]
+    shadow: ShadowFile,
+    #[serde(default)]
     environments: BTreeMap<String, Environment>,
+    /// What schemactl manages (see `ScopeFile`).
+    scope: Option<ScopeFile>,
+}
+
+/// `scope = "supabase"`, `scope = ["supabase", "pg_cron"]`, or a `[scope]` table with
+/// `schemas`, `exclude`, `include` and `presets`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum ScopeFile {
+    Preset(String),
+    Presets(Vec<String>),
+    Table(schemactl_model::ScopeConfig),
+}
+
+impl ScopeFile {
+    pub fn config(&self) -> schemactl_model::ScopeConfig {
+        match self {
+            ScopeFile::Preset(p) => schemactl_model::ScopeConfig { presets: vec![p.clone()], ..Default::default() },
+            ScopeFile::Presets(p) => schemactl_model::ScopeConfig { presets: p.clone(), ..Default::default() },
+            ScopeFile::Table(t) => t.clone(),
+        }
+    }
 }
 
 /// Safety settings a project sets and an environment may override.
@@ -83,6 +117,20 @@ struct TimeoutsFile {
     long_statement: Option<String>,
 }
 
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct ShadowFile {
+    load_timeout: Option<String>,
+}
+
+/// The `[shadow]` table: how schema files are loaded into the throwaway databases.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShadowSettings {
+    /// `load_timeout`: how long one schema statement may take to load (its
+    /// `statement_timeout`); `None` for the shadow's default, zero for none.
+    pub load_timeout: Option<Duration>,
+}
+
 /// The settings in force for one command: the project's, overridden by the environment's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -100,6 +148,14 @@ pub struct Environment {
     pub url: Option<String>,
     /// The name of an environment variable holding the address.
     pub url_env: Option<String>,
+    /// Extends the project's scope (lists are added to; `schemas` replaces the project's).
+    pub scope: Option<ScopeFile>,
+    /// An address that reaches PostgreSQL itself, not through a pooler in transaction mode
+    /// (where a session advisory lock means nothing): `apply`, `down` and `stamp` run
+    /// everything on it (the lock, the bookkeeping, every statement) and do not use `url`.
+    pub direct_url: Option<String>,
+    /// The name of an environment variable holding that direct address.
+    pub direct_url_env: Option<String>,
     /// Overrides of the project's policy for this environment (allowed hazards replace the
     /// project's list rather than adding to it).
     pub online: Option<bool>,
@@ -124,6 +180,9 @@ pub struct Project {
     pub environments: BTreeMap<String, Environment>,
     pub policy: Policy,
     pub timeouts: Timeouts,
+    pub shadow: ShadowSettings,
+    /// The project's scope (`scope` / `[scope]`); environments extend it.
+    pub scope: schemactl_model::ScopeConfig,
 }
 
 impl Project {
@@ -139,9 +198,18 @@ impl Project {
         let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
         let parsed: File =
             toml::from_str(&text).map_err(|e| Error::Parse { path: path.clone(), message: e.to_string() })?;
+        let scopes = parsed.scope.iter().chain(parsed.environments.values().filter_map(|e| e.scope.as_ref()));
+        for scope in scopes {
+            if let Err(e) = scope.config().compile() {
+                return Err(Error::Parse { path: path.clone(), message: format!("scope: {e}") });
+            }
+        }
         for (name, env) in &parsed.environments {
             if env.url.is_some() == env.url_env.is_some() {
                 return Err(Error::AmbiguousEnvironment { name: name.clone(), path });
+            }
+            if env.direct_url.is_some() && env.direct_url_env.is_some() {
+                return Err(Error::AmbiguousDirect { name: name.clone(), path });
             }
         }
         let root = path.parent().map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
@@ -158,7 +226,16 @@ impl Project {
                     .map_err(|reason| Error::Parse { path: path.clone(), message: format!("{key}: {reason}") })?;
             }
         }
-        Ok(Project::defaults(&root, Some(path), parsed, timeouts))
+        let load_timeout = match &parsed.shadow.load_timeout {
+            Some(text) => Some(parse_duration(text).map_err(|reason| Error::Parse {
+                path: path.clone(),
+                message: format!("shadow.load_timeout: {reason}"),
+            })?),
+            None => None,
+        };
+        let mut project = Project::defaults(&root, Some(path), parsed, timeouts);
+        project.shadow = ShadowSettings { load_timeout };
+        Ok(project)
     }
 
     fn defaults(root: &Path, file: Option<PathBuf>, parsed: File, timeouts: Timeouts) -> Project {
@@ -174,6 +251,17 @@ impl Project {
                 lock_retries: parsed.lock_retries,
             },
             timeouts,
+            shadow: ShadowSettings::default(),
+            scope: parsed.scope.as_ref().map(ScopeFile::config).unwrap_or_default(),
+        }
+    }
+
+    /// The scope for a command run against environment `env` (or none): the project's,
+    /// extended by the environment's. Checked when the file is loaded.
+    pub fn scope_config(&self, env: Option<&str>) -> schemactl_model::ScopeConfig {
+        match env.and_then(|e| self.environments.get(e)).and_then(|e| e.scope.as_ref()) {
+            Some(extra) => self.scope.extended(&extra.config()),
+            None => self.scope.clone(),
         }
     }
 
@@ -219,6 +307,34 @@ impl Project {
             };
         }
         Ok(lookup("DATABASE_URL").filter(|v| !v.trim().is_empty()))
+    }
+}
+
+impl Project {
+    /// The direct address for the commands that take the lock (`apply`, `down`, `stamp`), or
+    /// `None` to use [`Project::database_address`]'s: `--direct-url` (`flag`) first, then the
+    /// environment's `direct_url`/`direct_url_env` when `--env` chose the database (an address
+    /// given with `--db` replaces the environment's, its direct one included).
+    pub fn direct_address(
+        &self,
+        flag: Option<&str>,
+        db: Option<&str>,
+        env: Option<&str>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<String>> {
+        if let Some(flag) = flag {
+            return Ok(Some(flag.to_string()));
+        }
+        let (None, Some(name)) = (db, env) else { return Ok(None) };
+        let Some(environment) = self.environments.get(name) else { return Ok(None) };
+        if let Some(url) = &environment.direct_url {
+            return Ok(Some(url.clone()));
+        }
+        let Some(var) = &environment.direct_url_env else { return Ok(None) };
+        match lookup(var).filter(|v| !v.trim().is_empty()) {
+            Some(value) => Ok(Some(value)),
+            None => Err(Error::MissingDirectVariable { name: name.to_string(), var: var.clone() }),
+        }
     }
 }
 
@@ -325,6 +441,75 @@ mod tests {
         write(tmp.path(), "[timeouts]\nlock = \"soon\"\n");
         let err = Project::load(None, tmp.path()).unwrap_err().to_string();
         assert!(err.contains("timeouts.lock"), "{err}");
+    }
+
+    #[test]
+    fn direct_addresses_for_the_commands_that_lock() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "[environments.live]\nurl_env = \"DATABASE_URL\"\ndirect_url_env = \"DIRECT_URL\"\n\
+             [environments.uat]\nurl = \"postgres://pooler/app\"\ndirect_url = \"postgres://db/app\"\n\
+             [environments.dev]\nurl = \"postgres://dev/app\"\n",
+        );
+        let p = Project::load(None, tmp.path()).unwrap();
+        let lookup = |v: &str| (v == "DIRECT_URL").then(|| "postgres://live-db/app".to_string());
+        let direct = |flag, db, env| p.direct_address(flag, db, env, lookup).unwrap();
+        assert_eq!(direct(None, None, Some("uat")).as_deref(), Some("postgres://db/app"));
+        assert_eq!(direct(None, None, Some("live")).as_deref(), Some("postgres://live-db/app"));
+        assert_eq!(direct(Some("postgres://flag/x"), None, Some("uat")).as_deref(), Some("postgres://flag/x"));
+        assert_eq!(direct(None, Some("postgres://given/x"), Some("uat")), None);
+        assert_eq!(direct(None, None, Some("dev")), None);
+        assert_eq!(direct(None, None, None), None);
+        let err = p.direct_address(None, None, Some("live"), |_| None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "environment `live` reads its direct database address (direct_url_env) from $DIRECT_URL, which is not set"
+        );
+
+        write(tmp.path(), "[environments.x]\nurl = \"a\"\ndirect_url = \"b\"\ndirect_url_env = \"C\"\n");
+        let err = Project::load(None, tmp.path()).unwrap_err().to_string();
+        assert!(err.ends_with("environment `x` gives both `direct_url` and `direct_url_env`; keep one"), "{err}");
+    }
+
+    #[test]
+    fn shadow_load_timeout() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(Project::load(None, tmp.path()).unwrap().shadow.load_timeout, None);
+        write(tmp.path(), "[shadow]\nload_timeout = \"1.5s\"\n");
+        let project = Project::load(None, tmp.path()).unwrap();
+        assert_eq!(project.shadow.load_timeout, Some(Duration::from_millis(1500)));
+        write(tmp.path(), "[shadow]\nload_timeout = \"soon\"\n");
+        let err = Project::load(None, tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("shadow.load_timeout: `soon` is not a duration"), "{err}");
+        write(tmp.path(), "[shadow]\nload_timout = \"1s\"\n");
+        let err = Project::load(None, tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("load_timout"), "{err}");
+    }
+
+    #[test]
+    fn scope_from_project_and_environment() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "[scope]\nschemas = [\"app\"]\nexclude = [\"app.tmp_*\"]\n\
+             [environments.prod]\nurl = \"postgres://x/y\"\nscope = \"supabase\"\n\
+             [environments.dev]\nurl = \"postgres://x/z\"\nscope = { schemas = [\"app\", \"dev\"], include = [\"app.tmp_keep\"] }\n",
+        );
+        let p = Project::load(None, tmp.path()).unwrap();
+        assert_eq!(p.scope_config(None).schemas, ["app"]);
+        let prod = p.scope_config(Some("prod"));
+        assert_eq!(
+            (prod.schemas, prod.exclude, prod.presets),
+            (vec!["app".into()], vec!["app.tmp_*".into()], vec!["supabase".into()])
+        );
+        let dev = p.scope_config(Some("dev"));
+        assert_eq!((dev.schemas.len(), dev.include.len(), dev.exclude.len()), (2, 1, 1));
+        write(tmp.path(), "scope = [\"supabase\", \"pg_cron\"]\n");
+        assert_eq!(Project::load(None, tmp.path()).unwrap().scope_config(None).presets, ["supabase", "pg_cron"]);
+        write(tmp.path(), "scope = \"heroku\"\n");
+        let err = Project::load(None, tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("unknown scope preset `heroku`"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! (see [`SslMode`]), including the modes and `sslrootcert` that tokio-postgres cannot parse.
 
 mod params;
+mod redact;
 #[cfg(test)]
 mod ssl_tests;
 mod tls;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
 
+pub use redact::{looks_like_address, looks_like_conninfo, redact, url_scheme};
 pub use tls::SslMode;
 
 /// Errors of this crate; their messages never contain a password.
@@ -95,15 +97,25 @@ impl DbUrl {
     /// resolve variables themselves).
     pub fn parse_with_env(address: &str, env: impl Fn(&str) -> Option<String>) -> Result<DbUrl> {
         let env = move |k: &str| env(k).filter(|v| !v.is_empty());
-        let invalid = |reason: String| Error::Invalid { address: redact(address), reason };
+        // Shown on one line: a line break in the address would make the message misleading.
+        let invalid = |reason: String| Error::Invalid { address: printable(&redact(address)), reason };
         let normalized = strip_driver(address.trim());
         let extracted = if looks_like_url(&normalized) {
+            check_url(&normalized).map_err(invalid)?;
             params::from_url(&normalized).map_err(invalid)?
+        } else if let Some(scheme) = url_scheme(&normalized) {
+            // A misspelt scheme would otherwise be read as conninfo and fail with a puzzling
+            // "unexpected character" (or, as a SOURCE, be taken for a file name).
+            return Err(invalid(format!(
+                "`{scheme}:/` is not a PostgreSQL address: URLs start with `postgresql://` or `postgres://`"
+            )));
+        } else if !normalized.is_empty() && !looks_like_conninfo(&normalized) {
+            return Err(invalid("neither a `postgresql://` URL nor `key=value` conninfo".into()));
         } else {
             params::from_conninfo(&normalized)
         };
         let mut config: Config =
-            extracted.rest.parse().map_err(|e: tokio_postgres::Error| invalid(redact(&e.to_string())))?;
+            extracted.rest.parse().map_err(|e: tokio_postgres::Error| invalid(redact(&with_causes(&e))))?;
         let ssl = Ssl::resolve(extracted.sslmode, extracted.sslrootcert, &env).map_err(invalid)?;
         apply_defaults(&mut config, &env);
         let mut url = DbUrl { config, ssl };
@@ -209,18 +221,52 @@ impl DbUrl {
         let reason = match (e.as_db_error(), tls_failure) {
             (Some(db), _) => db.message().to_string(),
             (None, Some(tls)) => tls,
-            (None, None) => {
-                let mut text = e.to_string();
-                let mut src = std::error::Error::source(e);
-                while let Some(s) = src {
-                    text = format!("{text}: {s}");
-                    src = s.source();
-                }
-                text
-            }
+            (None, None) => with_causes(e),
         };
         (Error::Connect { address: self.to_string(), reason: redact(&reason) }, permanent)
     }
+}
+
+/// The error and its causes ("invalid connection string: invalid value for option `port`").
+fn with_causes(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        text = format!("{text}: {s}");
+        src = s.source();
+    }
+    text
+}
+
+/// Control characters as escapes (`\n`), the rest as it is.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+/// Refuses URLs that tokio-postgres would read differently from what the user meant, in ways
+/// that put part of the password where addresses are shown (host, database name): it takes the
+/// user information up to the first `@`, so an unencoded `@` in the password leaves the rest
+/// of the password in the host. libpq rejects these too. Control characters are refused
+/// because they are never part of a usable address and make messages misleading.
+fn check_url(url: &str) -> std::result::Result<(), String> {
+    const ENCODE: &str =
+        "percent-encode `@`, `:`, `/`, `?` and `#` in the user name and password (%40, %3A, %2F, %3F, %23)";
+    if url.chars().any(char::is_control) {
+        return Err("the address contains a control character (a line break or tab?)".into());
+    }
+    let rest = &url[url.find("://").map(|i| i + 3).unwrap_or(0)..];
+    let Some(at) = rest.find('@') else {
+        return Ok(());
+    };
+    let user = rest[..at].split(':').next().unwrap_or("");
+    if user.contains(['/', '?', '#']) {
+        return Err(format!("an `@` after the host: {ENCODE}"));
+    }
+    let after = &rest[at + 1..];
+    if after[..after.find('?').unwrap_or(after.len())].contains('@') {
+        return Err(format!("more than one `@`: {ENCODE}"));
+    }
+    Ok(())
 }
 
 /// SQLAlchemy URLs name a driver (`postgresql+psycopg2://`); libpq knows only the scheme.
@@ -269,31 +315,6 @@ fn apply_defaults(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) {
     }
 }
 
-/// Removes a password from a URL (`user:secret@`) or conninfo (`password=secret`) for messages.
-pub fn redact(text: &str) -> String {
-    let mut out = text.to_string();
-    if let Some(scheme_end) = out.find("://") {
-        let rest_start = scheme_end + 3;
-        if let Some(at) = out[rest_start..].find('@') {
-            let userinfo = &out[rest_start..rest_start + at];
-            if let Some(colon) = userinfo.find(':') {
-                out.replace_range(rest_start + colon..rest_start + at, ":***");
-            }
-        }
-    }
-    let mut result = String::with_capacity(out.len());
-    let mut rest = out.as_str();
-    while let Some(pos) = rest.find("password=") {
-        result.push_str(&rest[..pos + "password=".len()]);
-        result.push_str("***");
-        let tail = &rest[pos + "password=".len()..];
-        let end = tail.find([' ', '&']).unwrap_or(tail.len());
-        rest = &tail[end..];
-    }
-    result.push_str(rest);
-    result
-}
-
 /// Percent-encodes all but URL-safe characters and those in `keep`.
 fn percent_encode(s: &str, keep: &[u8]) -> String {
     s.bytes()
@@ -323,6 +344,56 @@ mod tests {
         assert!(url.to_secret_url().contains("s3cret"));
         assert_eq!(redact("postgres://app:s3cret@h/db"), "postgres://app:***@h/db");
         assert_eq!(redact("host=h password=s3cret dbname=x"), "host=h password=*** dbname=x");
+    }
+
+    /// Every way an address can be malformed or odd: parsed or refused, whatever it shows
+    /// (the error, the address, its Debug form) holds no fragment of the password.
+    #[test]
+    fn no_address_shows_its_password() {
+        let table: &[(&str, &[&str], bool)] = &[
+            // (address, secret fragments, parses)
+            ("postgresql://u:ss:w/rdX@S3cr3t@host/db", &["ss:w", "rdX", "S3cr3t"], false),
+            ("postgresql://u:Pa@ss@host/db", &["Pa@", "ss@"], false),
+            ("postgresql://u:Pa@ss/w@rd@host/db", &["Pa@", "ss/w", "w@rd"], false),
+            ("postgresql://u:S3:cr/3t@host/db", &["S3:cr", "cr/3t"], true),
+            ("postgresqlx://u:S3cr3t@host/db", &["S3cr3t"], false),
+            ("postgress://u:S3cr3t@host/db", &["S3cr3t"], false),
+            ("postgres:/u:S3cr3t@host/db", &["S3cr3t"], false),
+            ("http://u:S3cr3t@host/db", &["S3cr3t"], false),
+            ("postgresql+psycopg2://u:S3cr3t@host/db", &["S3cr3t"], true),
+            ("host=h password=S3cr3t dbname=x", &["S3cr3t"], true),
+            ("host=h password='S3 cr3t' dbname=x", &["S3", "cr3t"], true),
+            ("host=h password=S3 cr3t dbname=x", &["S3", "cr3t"], false),
+            ("host=h password='S3 cr3t", &["S3", "cr3t"], false),
+            ("postgresql://u@h/db?password=S3cr3t", &["S3cr3t"], true),
+            ("postgresql://u@h/db?password=S3cr3t&bogus", &["S3cr3t"], false),
+            ("postgresql://u:S3cr%33t@h:99999/db", &["S3cr", "%33t"], false),
+            ("postgresql://u:S3cr%33t@h/db", &["S3cr", "%33t", "S3cr3t"], true),
+            ("postgresql://u:S3cr3t@[::1]:5432/db", &["S3cr3t"], true),
+            ("postgresql://u:S3cr3t@[::1/db", &["S3cr3t"], false),
+            ("postgresql://u:S3cr3t@h:port/db", &["S3cr3t"], false),
+            ("postgresql://u:S3cr3t@h/db trailing garbage", &["S3cr3t"], true),
+            ("postgresql://u:S3\ncr3t@h/db", &["S3", "cr3t"], false),
+            ("postgresql://u:S3cr3t@h/db\n", &["S3cr3t"], true), // trimmed, as from `$(cat file)`
+            ("postgresql://u:S3cr3t@h/d\nb", &["S3cr3t"], false),
+            ("postgresql://u:S3cr3t@h/db?application_name=a@b", &["S3cr3t"], true),
+            ("u:S3cr3t@host/db", &["S3cr3t"], false),
+        ];
+        for (address, secrets, parses) in table {
+            let shown = match DbUrl::parse_with_env(address, |_| None) {
+                Ok(url) => {
+                    assert!(parses, "{address:?} parsed: {url}");
+                    format!("{url} {url:?}")
+                }
+                Err(e) => {
+                    assert!(!parses, "{address:?} refused: {e}");
+                    format!("{e} {e:?}")
+                }
+            };
+            for s in *secrets {
+                assert!(!shown.contains(s), "{address:?} shows {s:?}: {shown}");
+            }
+        }
     }
 
     #[test]

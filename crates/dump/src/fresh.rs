@@ -37,5 +37,15 @@ pub fn fresh_catalog(source: &Catalog, server_version_num: i32) -> Catalog {
             grantable: false,
         });
     }
+    // What the scope left out of the source is left out of a new database too: a dump in the
+    // scope of `--schema app` does not declare that `public` is missing.
+    let left_out = |kind: &str, name: &str| source.left_out.iter().any(|l| l.kind == kind && l.name == name);
+    if left_out("schema", "public") {
+        fresh.schemas.remove("public");
+        fresh.grants.retain(|g| g.target.key != ObjKey::Schema { name: "public".into() });
+    }
+    if left_out("extension", "plpgsql") {
+        fresh.extensions.remove("plpgsql");
+    }
     fresh
 }

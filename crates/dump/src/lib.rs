@@ -145,7 +145,8 @@ fn creation_steps(fresh: &Catalog, catalog: &Catalog) -> Result<Vec<schemactl_pl
 
 fn sql_fallback_header(path: &std::path::Path, next_to_yaml: bool) -> String {
     let yaml = path.with_extension("yaml");
-    let yaml = yaml.file_name().unwrap_or_default().to_string_lossy();
+    // Named after a schema: any character, a line break too, must stay inside the comment.
+    let yaml = schemactl_sqltext::visible(&yaml.file_name().unwrap_or_default().to_string_lossy());
     if next_to_yaml {
         format!(
             "-- Written by `schemactl dump`: what {yaml} (next to this file) cannot express in YAML. Edit\n\
@@ -164,7 +165,7 @@ fn not_dumped(unmanaged: &[String], undeclarable: &[String]) -> String {
     if !unmanaged.is_empty() {
         out.push_str("--\n-- Not dumped: objects schemactl does not manage (create them by other means):\n");
         for u in unmanaged {
-            out.push_str(&format!("--   {u}\n"));
+            out.push_str(&format!("{}\n", schemactl_sqltext::comment(&format!("  {u}"))));
         }
     }
     if !undeclarable.is_empty() {
@@ -172,7 +173,7 @@ fn not_dumped(unmanaged: &[String], undeclarable: &[String]) -> String {
             "--\n-- Not declarable: a new database has these, the dumped one does not (schema files do not drop):\n",
         );
         for u in undeclarable {
-            out.push_str(&format!("--   {u}\n"));
+            out.push_str(&format!("{}\n", schemactl_sqltext::comment(&format!("  {u}"))));
         }
     }
     out

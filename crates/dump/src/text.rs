@@ -2,12 +2,11 @@
 //! `pg_get_triggerdef`...): splitting at top-level separators, matching parentheses, and
 //! identifiers, always skipping over quoted strings and identifiers.
 
-use schemactl_model::QualName;
-pub(crate) use schemactl_plan::ident;
+pub(crate) use schemactl_sqltext::ident;
 
 /// `schema.name` as PostgreSQL prints it (each part quoted when needed).
 pub(crate) fn qualified(schema: &str, name: &str) -> String {
-    schemactl_plan::qualified(&QualName::new(schema, name))
+    schemactl_sqltext::qualified_name(schema, name)
 }
 
 /// The byte index just after the quoted string, identifier or dollar-quoted text starting at

@@ -6,7 +6,10 @@
 use schemactl_model::{ObjKey, ObjectId, ObjectKind, QualName};
 use tokio_postgres::Row;
 
-pub const DEPENDENCIES: &str = r#"
+// Objects left out of scope are not named, so no edge reaches them: the planner never drops
+// or recreates them (a change PostgreSQL refuses because of one fails instead).
+pub const DEPENDENCIES: &str = concat!(
+    r#"
 -- Only edges the table differ does not already know: anything involving a definition object
 -- (view rule, routine, trigger, policy, type, ...) and defaults. Constraints and indexes on
 -- their own columns, and membership in a schema, are left out; so are system objects
@@ -30,11 +33,13 @@ WITH d AS MATERIALIZED (
   SELECT objid AS oid, objsubid AS attnum FROM d WHERE classid = 'pg_class'::regclass AND objsubid > 0
   UNION SELECT refobjid, refobjsubid FROM d WHERE refclassid = 'pg_class'::regclass AND refobjsubid > 0
 ), ns AS (
-  SELECT oid, nspname FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND nspname NOT LIKE 'pg\_toast%'
-    AND nspname NOT LIKE 'pg\_temp\_%'
+  SELECT n.oid, n.nspname FROM pg_namespace n WHERE "#,
+    user_schema!("n"),
+    r#"
 ), rel AS (
-  SELECT c.oid, c.relkind, n.nspname, c.relname FROM pg_class c JOIN ns n ON n.oid = c.relnamespace
+  SELECT c.oid, c.relkind, n.nspname, c.relname FROM pg_class c JOIN ns n ON n.oid = c.relnamespace WHERE "#,
+    rel_in!("c", "n"),
+    r#"
 ), names (classid, objid, objsubid, k, s, nm, sub, ts, tn) AS (
   SELECT 'pg_class'::regclass, oid, 0, CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table'
       WHEN 'v' THEN 'view' WHEN 'm' THEN 'matview' WHEN 'S' THEN 'sequence' WHEN 'i' THEN 'index'
@@ -135,7 +140,8 @@ JOIN names b ON b.classid = d.refclassid AND b.objid = d.refobjid
   AND (b.k = 'column' OR d.refobjsubid = 0 OR b.k <> 'table')
 WHERE a.k <> 'other' AND b.k <> 'other'
   AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid AND x.objid = d.objid AND x.deptype = 'e')
-"#;
+"#
+);
 
 /// One side of a dependency row (columns `at..at+6`) as the model's key.
 fn key(r: &Row, at: usize) -> Option<ObjKey> {

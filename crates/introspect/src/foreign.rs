@@ -26,6 +26,8 @@ pub const WRAPPERS: &str = concat!(
     options!("w.fdwoptions"),
     ", obj_description(w.oid, 'pg_foreign_data_wrapper') ",
     "FROM pg_foreign_data_wrapper w WHERE ",
+    database_wide_in!("'foreign_data_wrapper'", "w.fdwname"),
+    " AND ",
     not_extension_member!("pg_foreign_data_wrapper", "w.oid"),
 );
 
@@ -57,6 +59,8 @@ pub const SERVERS: &str = concat!(
     options!("s.srvoptions"),
     ", obj_description(s.oid, 'pg_foreign_server') ",
     "FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw WHERE ",
+    database_wide_in!("'server'", "s.srvname"),
+    " AND ",
     not_extension_member!("pg_foreign_server", "s.oid"),
 );
 
@@ -112,6 +116,8 @@ pub const FOREIGN_TABLES: &str = concat!(
     "JOIN pg_foreign_server s ON s.oid = f.ftserver ",
     "WHERE c.relkind = 'f' AND ",
     user_schema!("n"),
+    " AND ",
+    rel_in!("c", "n"),
     " AND ",
     not_extension_member!("pg_class", "c.oid"),
 );

@@ -9,16 +9,19 @@ use tokio_postgres::Row;
 
 /// One row per (object, column, grantee, privilege): target kind keyword, key kind, schema,
 /// name (as keyed by the model), SQL name, column, grantee, privilege, grantable.
-pub const GRANTS: &str = r#"
+pub const GRANTS: &str = concat!(
+    r#"
 WITH ns AS (
-  SELECT oid, nspname, nspowner, nspacl FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND nspname NOT LIKE 'pg\_toast%'
-    AND nspname NOT LIKE 'pg\_temp\_%'
+  SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n WHERE "#,
+    user_schema!("n"),
+    r#"
 ), ext AS (
   SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
 ), rel AS (
   SELECT c.oid, c.relkind, c.relowner, c.relacl, n.nspname, c.relname FROM pg_class c JOIN ns n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND "#,
+    rel_in!("c", "n"),
+    r#"
     AND (c.oid) NOT IN (SELECT objid FROM ext WHERE classid = 'pg_class'::regclass)
 ), acl (tkind, kkind, schema, name, sqlname, col, owner, item) AS (
   SELECT CASE WHEN r.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
@@ -40,7 +43,13 @@ WITH ns AS (
          quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
          NULL, p.proowner, aclexplode(COALESCE(p.proacl, acldefault('f', p.proowner)))
     FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
-    WHERE p.prokind IN ('f', 'p', 'w', 'a') AND p.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_proc'::regclass)
+    WHERE p.prokind IN ('f', 'p', 'w', 'a') AND "#,
+    object_in!(
+        "CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END",
+        "n.nspname",
+        "p.proname"
+    ),
+    r#" AND p.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_proc'::regclass)
       -- (a range type's constructors come and go with the type)
       AND p.oid NOT IN (SELECT objid FROM pg_depend WHERE classid = 'pg_proc'::regclass AND deptype = 'i')
   UNION ALL
@@ -52,7 +61,9 @@ WITH ns AS (
   SELECT 'TYPE', 'type', n.nspname, t.typname::text, quote_ident(n.nspname) || '.' || quote_ident(t.typname), NULL,
          t.typowner, aclexplode(COALESCE(t.typacl, acldefault('T', t.typowner)))
     FROM pg_type t JOIN ns n ON n.oid = t.typnamespace LEFT JOIN pg_class c ON c.oid = t.typrelid
-    WHERE (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
+    WHERE (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c')) AND "#,
+    object_in!("'type'", "n.nspname", "t.typname"),
+    r#"
       AND t.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_type'::regclass)
 )
 SELECT tkind, kkind, schema, name, sqlname, col,
@@ -60,7 +71,8 @@ SELECT tkind, kkind, schema, name, sqlname, col,
        (item).privilege_type, bool_or((item).is_grantable)
 FROM acl WHERE (item).grantee <> owner
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-"#;
+"#
+);
 
 pub fn grant(r: &Row) -> Grant {
     let (kkind, schema, name): (String, String, String) = (r.get(1), r.get(2), r.get(3));
@@ -88,7 +100,8 @@ pub fn grant(r: &Row) -> Grant {
 /// `pg_default_acl`: per-schema entries add to what new objects get, so every privilege in
 /// them is a row; database-wide entries replace PostgreSQL's built-in defaults, so they are
 /// read as their difference from `acldefault`: privileges added, and built-in ones revoked.
-pub const DEFAULT_PRIVILEGES: &str = r#"
+pub const DEFAULT_PRIVILEGES: &str = concat!(
+    r#"
 WITH d AS (
   SELECT d.defaclrole, d.defaclnamespace = 0 AS global, n.nspname, d.defaclobjtype, d.defaclacl,
          acldefault(CASE d.defaclobjtype WHEN 'S' THEN 's' ELSE d.defaclobjtype END, d.defaclrole) AS builtin
@@ -111,10 +124,14 @@ SELECT pg_get_userbyid(defaclrole)::text, nspname::text,
                           WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' ELSE 'LARGE OBJECTS' END,
        CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(grantee)::text END,
        privilege_type, bool_or(is_grantable), revoked
-FROM rows
-WHERE nspname IS NULL OR (nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND nspname NOT LIKE 'pg\_temp\_%')
+FROM rows r
+-- database-wide entries are managed with the whole database only
+WHERE (r.nspname IS NULL AND current_setting('schemactl.scope_database') = 'on') OR ("#,
+    user_schema!("r"),
+    r#")
 GROUP BY 1, 2, 3, 4, 5, 7
-"#;
+"#
+);
 
 pub fn default_privilege(r: &Row) -> DefaultPrivilege {
     DefaultPrivilege {

@@ -7,16 +7,118 @@
 //! executable whatever the session's search path.
 
 // SQL fragments shared by the catalog queries (defined before the modules that use them).
-/// Schemas that belong to the user: not system schemas, not created by an extension.
-macro_rules! user_schema {
+/// Schemas that are not PostgreSQL's own.
+macro_rules! system_schema_excluded {
     ($n:literal) => {
         concat!(
             $n,
-            ".nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND ",
+            ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
             $n,
             ".nspname NOT LIKE 'pg\\_toast%' AND ",
             $n,
             ".nspname NOT LIKE 'pg\\_temp\\_%'"
+        )
+    };
+}
+
+// The scope prunes in the queries themselves (see `scope.rs`): it arrives as custom settings
+// of the reading transaction, so that every query stays one constant string, the same on both
+// sides of a diff. Keys are `kind chr(31) schema chr(31) name`, as `ServerScope` expects.
+
+/// The schema is in scope: listed (or no list), and not excluded unless included.
+macro_rules! schema_in {
+    ($n:literal) => {
+        concat!(
+            "(",
+            $n,
+            ".nspname ~ current_setting('schemactl.scope_schemas') AND NOT (('schema' || chr(31) || chr(31) || ",
+            $n,
+            ".nspname) ~ current_setting('schemactl.scope_exclude') AND ('schema' || chr(31) || chr(31) || ",
+            $n,
+            ".nspname) !~ current_setting('schemactl.scope_include')))"
+        )
+    };
+}
+
+/// Schemas that belong to the user and are in scope: not system schemas, not created by an
+/// extension (tested separately), not left out by the scope (schemactl's own included).
+macro_rules! user_schema {
+    ($n:literal) => {
+        concat!(system_schema_excluded!($n), " AND ", schema_in!($n))
+    };
+}
+
+/// No exclude pattern names the object, or an include pattern does. `$kind`, `$schema` and
+/// `$name` are SQL expressions.
+macro_rules! object_in {
+    ($kind:literal, $schema:literal, $name:literal) => {
+        concat!(
+            "NOT ((",
+            $kind,
+            " || chr(31) || ",
+            $schema,
+            " || chr(31) || ",
+            $name,
+            ") ~ current_setting('schemactl.scope_exclude') AND (",
+            $kind,
+            " || chr(31) || ",
+            $schema,
+            " || chr(31) || ",
+            $name,
+            ") !~ current_setting('schemactl.scope_include'))"
+        )
+    };
+}
+
+/// The scope kind of a relation.
+macro_rules! rel_kind {
+    ($c:literal) => {
+        concat!(
+            "CASE ",
+            $c,
+            ".relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized_view' WHEN 'S' THEN 'sequence' ",
+            "WHEN 'f' THEN 'foreign_table' WHEN 'c' THEN 'type' ELSE 'table' END"
+        )
+    };
+}
+
+/// [`object_in`] for a relation `$c` in schema `$n` (and for what hangs on it: columns,
+/// constraints, indexes, triggers, policies, rules).
+macro_rules! rel_in {
+    ($c:literal, $n:literal) => {
+        concat!(
+            "NOT (((",
+            rel_kind!($c),
+            ") || chr(31) || ",
+            $n,
+            ".nspname || chr(31) || ",
+            $c,
+            ".relname) ~ current_setting('schemactl.scope_exclude') AND ((",
+            rel_kind!($c),
+            ") || chr(31) || ",
+            $n,
+            ".nspname || chr(31) || ",
+            $c,
+            ".relname) !~ current_setting('schemactl.scope_include'))"
+        )
+    };
+}
+
+/// A database-wide object (schema ""): included by name, or managed because no schema list
+/// is given and no exclude pattern names it.
+macro_rules! database_wide_in {
+    ($kind:literal, $name:literal) => {
+        concat!(
+            "((",
+            $kind,
+            " || chr(31) || chr(31) || ",
+            $name,
+            ") ~ current_setting('schemactl.scope_include') OR (current_setting('schemactl.scope_database') = 'on' AND ",
+            "(",
+            $kind,
+            " || chr(31) || chr(31) || ",
+            $name,
+            ") !~ current_setting('schemactl.scope_exclude')))"
         )
     };
 }
@@ -42,10 +144,12 @@ mod objects_more;
 mod queries;
 mod read;
 mod roundtrip;
+mod scope;
 mod unmanaged;
 
-pub use read::introspect;
+pub use read::{introspect, introspect_scoped};
 pub use roundtrip::reconcile_checks;
+pub use scope::{scope_settings, LEFT_OUT};
 
 /// Errors while reading a catalog.
 #[derive(Debug, thiserror::Error)]

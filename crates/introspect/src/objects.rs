@@ -12,7 +12,8 @@ pub const VIEWS: &str = concat!(
     "(SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) ",
     "  FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "WHERE c.relkind IN ('v', 'm') AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    "WHERE c.relkind IN ('v', 'm') AND ", user_schema!("n"), " AND ", rel_in!("c", "n"), " AND ",
+    not_extension_member!("pg_class", "c.oid"),
 );
 
 pub fn view(r: &Row) -> DbObject {
@@ -49,6 +50,8 @@ pub const VIEW_INDEXES: &str = concat!(
     "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ",
     user_schema!("n"),
+    " AND ",
+    rel_in!("c", "n"),
 );
 
 pub fn view_index(r: &Row) -> DbObject {
@@ -75,7 +78,9 @@ pub const ROUTINES: &str = concat!(
     "quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', ",
     "pg_get_function_arguments(p.oid) || ' -> ' || COALESCE(pg_get_function_result(p.oid), '') ",
     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace ",
-    "WHERE p.prokind IN ('f', 'p', 'w') AND ", user_schema!("n"), " AND ", not_extension_member!("pg_proc", "p.oid"),
+    "WHERE p.prokind IN ('f', 'p', 'w') AND ", user_schema!("n"), " AND ",
+    object_in!("CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END", "n.nspname", "p.proname"), " AND ",
+    not_extension_member!("pg_proc", "p.oid"),
     // Functions a type made for itself (a range type's constructors) come and go with it.
     " AND NOT EXISTS (SELECT 1 FROM pg_depend xi WHERE xi.classid = 'pg_proc'::regclass AND xi.objid = p.oid ",
     "AND xi.deptype = 'i')",
@@ -100,7 +105,7 @@ pub const TRIGGERS: &str = concat!(
     "SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled::text, ",
     "obj_description(t.oid, 'pg_trigger'), quote_ident(t.tgname), quote_ident(n.nspname) || '.' || quote_ident(c.relname) ",
     "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ", user_schema!("n"),
+    "WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ", user_schema!("n"), " AND ", rel_in!("c", "n"),
     " AND ", not_extension_member!("pg_class", "c.oid"),
 );
 
@@ -139,7 +144,7 @@ pub const POLICIES: &str = concat!(
     "pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), ",
     "obj_description(p.oid, 'pg_policy'), quote_ident(p.polname), quote_ident(n.nspname) || '.' || quote_ident(c.relname) ",
     "FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "WHERE ", user_schema!("n"),
+    "WHERE ", user_schema!("n"), " AND ", rel_in!("c", "n"),
 );
 
 pub fn policy(r: &Row) -> DbObject {
@@ -185,7 +190,8 @@ pub const COMPOSITE_TYPES: &str = concat!(
     "   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), ",
     "obj_description(t.oid, 'pg_type') ",
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid ",
-    "WHERE t.typtype = 'c' AND c.relkind = 'c' AND ", user_schema!("n"), " AND ", not_extension_member!("pg_type", "t.oid"),
+    "WHERE t.typtype = 'c' AND c.relkind = 'c' AND ", user_schema!("n"), " AND ",
+    object_in!("'type'", "n.nspname", "t.typname"), " AND ", not_extension_member!("pg_type", "t.oid"),
 );
 
 pub fn composite_type(r: &Row) -> DbObject {
@@ -216,7 +222,8 @@ pub const DOMAINS: &str =
     "ARRAY(SELECT k.convalidated FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname) ",
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type bt ON bt.oid = t.typbasetype ",
     "LEFT JOIN pg_collation co ON co.oid = t.typcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ",
-    "WHERE t.typtype = 'd' AND ", user_schema!("n"), " AND ", not_extension_member!("pg_type", "t.oid"),
+    "WHERE t.typtype = 'd' AND ", user_schema!("n"), " AND ", object_in!("'type'", "n.nspname", "t.typname"), " AND ",
+    not_extension_member!("pg_type", "t.oid"),
 );
 
 pub fn domain(r: &Row) -> DbObject {

@@ -44,7 +44,8 @@ pub const AGGREGATES: &str =
     "], NULL), ', '), obj_description(p.oid, 'pg_proc') ",
     "FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace ",
     "LEFT JOIN pg_operator o ON o.oid = a.aggsortop LEFT JOIN pg_namespace opn ON opn.oid = o.oprnamespace ",
-    "WHERE ", user_schema!("n"), " AND ", not_extension_member!("pg_proc", "p.oid"),
+    "WHERE ", user_schema!("n"), " AND ", object_in!("'aggregate'", "n.nspname", "p.proname"), " AND ",
+    not_extension_member!("pg_proc", "p.oid"),
 );
 
 pub fn aggregate(r: &Row) -> DbObject {
@@ -71,12 +72,14 @@ pub const COLLATIONS: &str = concat!(
     "WHERE ",
     user_schema!("n"),
     " AND ",
+    object_in!("'collation'", "n.nspname", "c.collname"),
+    " AND ",
     not_extension_member!("pg_collation", "c.oid"),
 );
 
 pub fn collation(r: &Row) -> DbObject {
     let qualified: String = r.get(2);
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let quote = schemactl_sqltext::literal;
     let mut options = Vec::new();
     match r.get::<_, String>(3).as_str() {
         "i" => {
@@ -127,7 +130,8 @@ pub const RANGE_TYPES: &str = concat!(
     "JOIN pg_opclass opc ON opc.oid = r.rngsubopc JOIN pg_namespace opn ON opn.oid = opc.opcnamespace ",
     "LEFT JOIN pg_collation co ON co.oid = r.rngcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ",
     "LEFT JOIN pg_type mt ON mt.oid = r.rngmultitypid LEFT JOIN pg_namespace mn ON mn.oid = mt.typnamespace ",
-    "WHERE ", user_schema!("n"), " AND ", not_extension_member!("pg_type", "t.oid"),
+    "WHERE ", user_schema!("n"), " AND ", object_in!("'type'", "n.nspname", "t.typname"), " AND ",
+    not_extension_member!("pg_type", "t.oid"),
 );
 
 pub fn range_type(r: &Row) -> DbObject {
@@ -151,6 +155,13 @@ pub const STATISTICS: &str = concat!(
     "JOIN pg_class c ON c.oid = s.stxrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace ",
     "WHERE ",
     user_schema!("n"),
+    " AND ",
+    object_in!("'statistics'", "n.nspname", "s.stxname"),
+    // (and its table: statistics on a table left out would be planned on it)
+    " AND ",
+    schema_in!("tn"),
+    " AND ",
+    rel_in!("c", "tn"),
     " AND ",
     not_extension_member!("pg_statistic_ext", "s.oid"),
 );
@@ -182,7 +193,8 @@ pub const RULES: &str = concat!(
     "SELECT n.nspname, c.relname, w.rulename, pg_get_ruledef(w.oid), w.ev_enabled::text, ",
     "obj_description(w.oid, 'pg_rewrite'), quote_ident(w.rulename), quote_ident(n.nspname) || '.' || quote_ident(c.relname) ",
     "FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "WHERE w.rulename <> '_RETURN' AND ", user_schema!("n"), " AND ", not_extension_member!("pg_class", "c.oid"),
+    "WHERE w.rulename <> '_RETURN' AND ", user_schema!("n"), " AND ", rel_in!("c", "n"), " AND ",
+    not_extension_member!("pg_class", "c.oid"),
 );
 
 pub fn rule(r: &Row) -> DbObject {
@@ -224,6 +236,8 @@ pub const EVENT_TRIGGERS: &str = concat!(
     "ARRAY(SELECT quote_literal(tag) FROM unnest(e.evttags) tag), e.evtenabled::text, ",
     "obj_description(e.oid, 'pg_event_trigger') ",
     "FROM pg_event_trigger e WHERE ",
+    database_wide_in!("'event_trigger'", "e.evtname"),
+    " AND ",
     not_extension_member!("pg_event_trigger", "e.oid"),
 );
 
@@ -269,6 +283,8 @@ pub const PUBLICATIONS: &str = concat!(
     "  CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END], NULL), ', '), ",
     "p.pubviaroot, obj_description(p.oid, 'pg_publication') ",
     "FROM pg_publication p WHERE ",
+    database_wide_in!("'publication'", "p.pubname"),
+    " AND ",
     not_extension_member!("pg_publication", "p.oid"),
 );
 

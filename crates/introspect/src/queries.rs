@@ -7,9 +7,17 @@ pub const SCHEMAS: &str = concat!(
     not_extension_member!("pg_namespace", "n.oid"),
 );
 
-pub const EXTENSIONS: &str = "SELECT e.extname, n.nspname, e.extversion, \
-     obj_description(e.oid, 'pg_extension') \
-     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace";
+/// An extension belongs to the schema it is installed in; an include pattern naming it brings
+/// it back from any schema.
+pub const EXTENSIONS: &str = concat!(
+    "SELECT e.extname, n.nspname, e.extversion, obj_description(e.oid, 'pg_extension') ",
+    "FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE ",
+    "(('extension' || chr(31) || chr(31) || e.extname) ~ current_setting('schemactl.scope_include') OR (",
+    schema_in!("n"),
+    " AND ",
+    object_in!("'extension'", "''", "e.extname"),
+    "))",
+);
 
 pub const ENUMS: &str = concat!(
     "SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder), ",
@@ -17,6 +25,8 @@ pub const ENUMS: &str = concat!(
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
     "JOIN pg_enum e ON e.enumtypid = t.oid WHERE ",
     user_schema!("n"),
+    " AND ",
+    object_in!("'type'", "n.nspname", "t.typname"),
     " AND ",
     not_extension_member!("pg_type", "t.oid"),
     " GROUP BY n.nspname, t.typname, t.oid",
@@ -37,6 +47,13 @@ pub const SEQUENCES: &str = concat!(
     "WHERE ",
     user_schema!("n"),
     " AND ",
+    rel_in!("c", "n"),
+    // A sequence owned by a column follows its table into or out of scope.
+    " AND (own.relname IS NULL OR (",
+    schema_in!("own"),
+    " AND ",
+    object_in!("'table'", "own.nspname", "own.relname"),
+    ")) AND ",
     not_extension_member!("pg_class", "c.oid"),
     " AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass ",
     "AND i.objid = c.oid AND i.deptype = 'i')",
@@ -61,6 +78,8 @@ pub const TABLES: &str = concat!(
     managed_table!("c"),
     " AND ",
     user_schema!("n"),
+    " AND ",
+    rel_in!("c", "n"),
     " AND ",
     not_extension_member!("pg_class", "c.oid"),
 );
@@ -106,6 +125,8 @@ pub const COLUMNS: &str = concat!(
     managed_table!("c"),
     " AND ",
     user_schema!("n"),
+    " AND ",
+    rel_in!("c", "n"),
 );
 
 /// `format_type` of every (type, modifier) pair the managed columns use.
@@ -116,6 +137,8 @@ pub const COLUMN_TYPES: &str = concat!(
     managed_table!("c"),
     " AND ",
     user_schema!("n"),
+    " AND ",
+    rel_in!("c", "n"),
     ") u",
 );
 
@@ -137,6 +160,8 @@ pub const CONSTRAINTS: &str = concat!(
     managed_table!("c"),
     " AND ",
     user_schema!("n"),
+    " AND ",
+    rel_in!("c", "n"),
 );
 
 // Columns, constraints and indexes of extension-owned tables are dropped when matched to
@@ -151,6 +176,8 @@ pub const INDEXES: &str = concat!(
     managed_table!("c"),
     " AND ",
     user_schema!("n"),
+    " AND ",
+    rel_in!("c", "n"),
     " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid ",
     "AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x'))",
 );

@@ -4,18 +4,25 @@ use schemactl_model::*;
 use std::collections::BTreeMap;
 use tokio_postgres::{Client, Row};
 
-/// Reads every managed object of the connected database.
+/// Reads every managed object of the connected database, in the default scope (everything
+/// but other migration tools' bookkeeping and schemactl's own schema).
 pub async fn introspect(client: &Client) -> Result<Catalog> {
+    introspect_scoped(client, &Scope::default()).await
+}
+
+/// Reads the objects of the connected database that `scope` manages. The scope prunes in the
+/// catalog queries themselves (see `scope.rs`); what it left out is listed in `left_out`.
+pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog> {
     let q = |what: &'static str| move |source| Error::Query { what, source };
     // Both sides of a diff are read at once on the same machine, often the same server:
-    // parallel workers would only compete with the other side's queries.
-    client
-        .batch_execute(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog; \
-             SET LOCAL max_parallel_workers_per_gather = 0",
-        )
-        .await
-        .map_err(q("snapshot"))?;
+    // parallel workers would only compete with the other side's queries. The scope's
+    // settings go in the same round trip, local to the snapshot's transaction.
+    let begin = format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog; \
+         SET LOCAL max_parallel_workers_per_gather = 0; {}",
+        crate::scope::scope_settings(scope)
+    );
+    client.batch_execute(&begin).await.map_err(q("snapshot"))?;
     // The queries are independent: issuing them together lets tokio-postgres pipeline them.
     let run = |sql: &'static str, what: &'static str| async move { client.query(sql, &[]).await.map_err(q(what)) };
     let result = tokio::try_join!(
@@ -52,6 +59,7 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         run(grants::GRANTS, "privileges"),
         run(grants::DEFAULT_PRIVILEGES, "default privileges"),
         run(grants::SESSION_ROLE, "session role"),
+        run(crate::scope::LEFT_OUT, "objects out of scope"),
     );
     let end = client.batch_execute("COMMIT").await.map_err(q("snapshot"));
     let (
@@ -88,6 +96,7 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
         grant_rows,
         default_privilege_rows,
         session_role,
+        left_out_rows,
     ) = result?;
     end?;
 
@@ -226,6 +235,7 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
     catalog.grants.extend(grant_rows.iter().map(grants::grant));
     catalog.default_privileges.extend(default_privilege_rows.iter().map(grants::default_privilege));
     catalog.session_role = session_role.first().map(|r| r.get(0)).unwrap_or_default();
+    catalog.left_out = crate::scope::left_out(scope, &left_out_rows);
     Ok(catalog)
 }
 

@@ -39,7 +39,7 @@ async fn round_trip(client: &Client, table: &QualName, definition: &str) -> Opti
         "BEGIN; SET LOCAL search_path = pg_catalog; \
          CREATE TEMP TABLE schemactl_round_trip (LIKE {}); \
          ALTER TABLE schemactl_round_trip ADD CONSTRAINT schemactl_round_trip_check {definition} NOT VALID",
-        quote_qualified(table)
+        schemactl_sqltext::qualified(table)
     );
     let result = match client.batch_execute(&setup).await {
         Ok(()) => client
@@ -56,9 +56,4 @@ async fn round_trip(client: &Client, table: &QualName, definition: &str) -> Opti
     };
     let _ = client.batch_execute("ROLLBACK").await;
     result.map(|d| d.strip_suffix(" NOT VALID").map(str::to_string).unwrap_or(d))
-}
-
-fn quote_qualified(name: &QualName) -> String {
-    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    format!("{}.{}", q(&name.schema), q(&name.name))
 }

@@ -3,11 +3,12 @@
 
 /// One row per unmanaged object: its kind and a readable name. Extension members and
 /// system schemas are left out, as everywhere else.
-pub const UNMANAGED: &str = r#"
+pub const UNMANAGED: &str = concat!(
+    r#"
 WITH ns AS (
-  SELECT oid, nspname FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'schemactl') AND nspname NOT LIKE 'pg\_toast%'
-    AND nspname NOT LIKE 'pg\_temp\_%'
+  SELECT n.oid, n.nspname FROM pg_namespace n WHERE "#,
+    user_schema!("n"),
+    r#"
 ), found (classid, objid, kind, name) AS (
   SELECT 'pg_operator'::regclass, o.oid, 'operator', n.nspname || '.' || o.oprname || '(' ||
          COALESCE(format_type(o.oprleft, NULL), 'NONE') || ', ' || COALESCE(format_type(o.oprright, NULL), 'NONE') || ')'
@@ -36,6 +37,9 @@ WITH ns AS (
   UNION ALL SELECT 'pg_transform'::regclass, t.oid, 'transform', format_type(t.trftype, NULL) FROM pg_transform t
 )
 SELECT kind, name FROM found f
-WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = f.classid AND d.objid = f.objid AND d.deptype = 'e')
+-- casts, languages and transforms belong to no schema: managed with the whole database only
+WHERE (f.kind NOT IN ('cast', 'language', 'transform') OR current_setting('schemactl.scope_database') = 'on')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = f.classid AND d.objid = f.objid AND d.deptype = 'e')
 ORDER BY kind, name
-"#;
+"#
+);

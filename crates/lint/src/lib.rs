@@ -37,6 +37,11 @@ pub struct Finding {
     pub rule: &'static str,
     pub hazard: HazardKind,
     pub message: String,
+    /// Whether it holds turns on what the database holds before the statement (a column's old
+    /// type, whether a schema is empty or a function has callers), which lint cannot see: it
+    /// assumed the worst. The planner sees it, so in a planned revision its header decides
+    /// (`schemactl_apply::check_hazards`).
+    pub needs_catalog: bool,
 }
 
 impl fmt::Display for Finding {
@@ -60,10 +65,17 @@ impl fmt::Display for Finding {
 pub(crate) struct Hit {
     pub hazard: HazardKind,
     pub message: String,
+    pub needs_catalog: bool,
 }
 
+/// A hazard the statement has whatever the database holds.
 pub(crate) fn hit(hazard: HazardKind, message: impl Into<String>) -> Hit {
-    Hit { hazard, message: message.into() }
+    Hit { hazard, message: message.into(), needs_catalog: false }
+}
+
+/// A hazard the statement has unless the catalog says otherwise (see `Finding::needs_catalog`).
+pub(crate) fn guess(hazard: HazardKind, message: impl Into<String>) -> Hit {
+    Hit { hazard, message: message.into(), needs_catalog: true }
 }
 
 /// One statement as rules see it.
@@ -91,7 +103,7 @@ pub fn lint_statements<'a>(statements: impl IntoIterator<Item = &'a Statement>) 
         let node = parsed.as_ref().unwrap_or(&opaque);
         let input = Input { node, statement };
         for (rule, check) in rules::RULES {
-            for Hit { hazard, message } in check(&input, &context) {
+            for Hit { hazard, message, needs_catalog } in check(&input, &context) {
                 findings.push(Finding {
                     file: statement.file.clone(),
                     line: statement.line,
@@ -99,6 +111,7 @@ pub fn lint_statements<'a>(statements: impl IntoIterator<Item = &'a Statement>) 
                     rule,
                     hazard,
                     message,
+                    needs_catalog,
                 });
             }
         }

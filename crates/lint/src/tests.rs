@@ -57,3 +57,43 @@ CREATE OR REPLACE FUNCTION app.full_name(u app.users) RETURNS text
     let findings = lint(Path::new("generated/20260101000000_split_names.sql"), text).unwrap();
     insta::assert_snapshot!(render(&findings));
 }
+
+/// One verdict: for every plan the fixtures pin (`fixtures/*/plan.sql.snap`) and every planned
+/// revision of the example project, what lint finds for certain (not `needs_catalog`) is among
+/// the hazards the planner recorded. Apply counts both for a planned revision, so a kind lint
+/// adds would refuse a revision that an environment allowing exactly its header must run.
+#[test]
+fn lint_agrees_with_every_plan() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut scripts = Vec::new();
+    for case in std::fs::read_dir(root.join("fixtures")).unwrap().map(|e| e.unwrap().path()) {
+        if let Ok(snapshot) = std::fs::read_to_string(case.join("plan.sql.snap")) {
+            // insta's header ends at the second `---` line; hazards are `-- hazard KIND: ...`.
+            let sql = snapshot.splitn(3, "---\n").nth(2).unwrap_or_default().to_string();
+            let planned: Vec<String> = sql
+                .lines()
+                .filter_map(|l| Some(l.strip_prefix("-- hazard ")?.split(':').next()?.to_string()))
+                .collect();
+            scripts.push((case.join("plan.sql"), sql.clone(), planned));
+        }
+    }
+    for file in std::fs::read_dir(root.join("generated")).unwrap().map(|e| e.unwrap().path()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if !text.contains("\n-- kind: planned\n") {
+            continue;
+        }
+        let header = text.lines().find_map(|l| l.strip_prefix("-- hazards: ")).unwrap_or("none");
+        let up = text.split("-- schemactl:up\n").nth(1).unwrap().split("-- schemactl:down\n").next().unwrap();
+        scripts.push((file, up.to_string(), header.split(", ").map(str::to_string).collect()));
+    }
+    assert!(scripts.len() > 100, "scripts read: {}", scripts.len());
+    let mut disagreements = Vec::new();
+    for (file, sql, planned) in &scripts {
+        for finding in lint(file, sql).unwrap().into_iter().filter(|f| !f.needs_catalog) {
+            if !planned.contains(&finding.hazard.to_string()) {
+                disagreements.push(format!("{finding} (recorded: {planned:?})"));
+            }
+        }
+    }
+    assert!(disagreements.is_empty(), "lint finds what the plan does not record:\n{}", disagreements.join("\n"));
+}

@@ -40,6 +40,10 @@ pub struct Catalog {
     /// Server facts, not schema: they are ignored when comparing catalogs.
     #[serde(skip)]
     pub assignment_casts: BTreeSet<(String, String)>,
+    /// What the scope left out of this catalog (see `Scope`): never compared, always
+    /// reported. Not schema: catalogs are not compared on it.
+    #[serde(skip)]
+    pub left_out: BTreeSet<crate::LeftOut>,
 }
 
 impl Catalog {

@@ -13,13 +13,18 @@ mod hazard;
 mod key;
 mod name;
 mod objects;
+mod scope;
 mod timeouts;
 
 pub use catalog::*;
 pub use domain::{DomainConstraint, DomainDef};
 pub use grants::{builtin_default, DefaultPrivilege, Grant, GrantTarget};
-pub use hazard::HazardKind;
+pub use hazard::{binary_coercible, type_change_hazards, widens, HazardKind, OldType, TypeChange};
 pub use key::ObjKey;
 pub use name::QualName;
 pub use objects::{DbObject, ObjectId, ObjectKind};
+pub use scope::{
+    glob_to_regex, summarize, LeftOut, LeftOutGroup, Reason, Scope, ScopeConfig, ScopeError, ServerScope, PRESETS,
+    SAFE_DEFAULTS,
+};
 pub use timeouts::Timeouts;

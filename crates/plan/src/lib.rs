@@ -3,17 +3,17 @@
 //! dependency graph (creates after what they need, drops before what they release).
 
 mod diff;
-mod ident;
 mod options;
 mod order;
 mod render;
 mod render_markdown;
+mod render_scope;
 mod step;
 
-pub use ident::{ident, literal, qualified};
 pub use options::{PlanOptions, Timeouts};
 pub use render::{render_human, render_json, render_sql};
 pub use render_markdown::render_markdown;
+pub use render_scope::{left_out_human, left_out_markdown, left_out_note, render_json_scoped};
 pub use step::{Action, Hazard, HazardKind, ObjKey, Step};
 
 use schemactl_model::Catalog;

@@ -3,6 +3,7 @@
 use crate::options::setting;
 use crate::step::{Action, HazardKind};
 use crate::Plan;
+use schemactl_sqltext::visible;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -31,8 +32,9 @@ pub fn render_sql(plan: &Plan) -> String {
                 statement_timeout = Some(wanted);
             }
         }
+        // Messages name user objects: a newline in a name must not end the comment early.
         for h in &step.hazards {
-            let _ = writeln!(out, "-- hazard {}: {}", h.kind, h.message);
+            let _ = writeln!(out, "{}", schemactl_sqltext::comment(&format!("hazard {}: {}", h.kind, h.message)));
         }
         let _ = writeln!(out, "{};", step.sql);
         out.push('\n');
@@ -85,7 +87,7 @@ pub fn render_human(plan: &Plan) -> String {
         }
     }
     for (group, members) in groups {
-        let _ = writeln!(out, "\n{group}");
+        let _ = writeln!(out, "\n{}", visible(&group));
         for i in members {
             let step = &plan.steps[i];
             let sign = match step.action {
@@ -95,7 +97,7 @@ pub fn render_human(plan: &Plan) -> String {
             };
             let _ = writeln!(out, "  {sign} {:>3}. {}", i + 1, indent_continuation(&step.sql, 9));
             for h in &step.hazards {
-                let _ = writeln!(out, "         ! {}: {}", h.kind, h.message);
+                let _ = writeln!(out, "         ! {}: {}", h.kind, visible(&h.message));
             }
         }
     }
@@ -109,14 +111,16 @@ fn unmanaged_section(plan: &Plan) -> String {
     }
     let mut out = String::from("\nUnmanaged (neither compared nor changed):\n");
     for u in &plan.unmanaged {
-        let _ = writeln!(out, "  {u}");
+        let _ = writeln!(out, "  {}", visible(u));
     }
     out
 }
 
+/// The statement's lines indented under its number; control characters inside a line (a
+/// carriage return or an escape sequence in a name) shown escaped, never sent to the terminal.
 fn indent_continuation(sql: &str, width: usize) -> String {
     let pad = " ".repeat(width);
-    sql.lines().collect::<Vec<_>>().join(&format!("\n{pad}"))
+    sql.lines().map(visible).collect::<Vec<_>>().join(&format!("\n{pad}"))
 }
 
 /// The plan as JSON data (`{"steps": [...]}`), for other tools.
@@ -124,4 +128,46 @@ pub fn render_json(plan: &Plan) -> String {
     let mut s = serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::step::{HazardKind, Step};
+    use schemactl_model::{ObjKey, QualName};
+
+    /// A plan dropping a table whose name ends a line: the shape of the injection of issue 10.
+    fn hostile() -> Plan {
+        let name = QualName::new("public", "x\nDROP TABLE public.victim;--\r\u{1b}[2J");
+        let sql = format!("DROP TABLE {}", schemactl_sqltext::qualified(&name));
+        let step = Step::new(Action::Drop, ObjKey::Table { name: name.clone() }, sql)
+            .hazard(HazardKind::DataLoss, format!("drops table {name} and all its rows"));
+        Plan { steps: vec![step], unmanaged: vec!["current: operator public.x\ny".into()], timeouts: None }
+    }
+
+    #[test]
+    fn hazard_comments_never_end_early() {
+        let sql = render_sql(&hostile());
+        let statements = pg_query::split_with_parser(&sql).unwrap();
+        assert_eq!(statements.len(), 1, "{sql}");
+        let tree = pg_query::parse(&sql, 0).unwrap();
+        assert_eq!(tree.statement_types(), ["DropStmt"], "{sql}");
+        assert!(
+            sql.starts_with("-- hazard data-loss: drops table public.x\\nDROP TABLE public.victim;--\\r\\u{1b}[2J and")
+        );
+    }
+
+    #[test]
+    fn the_summary_never_writes_control_characters() {
+        let human = render_human(&hostile());
+        assert!(!human.chars().any(|c| c.is_control() && c != '\n'), "{human:?}");
+        assert!(
+            human.contains("! data-loss: drops table public.x\\nDROP TABLE public.victim;--\\r\\u{1b}[2J"),
+            "{human}"
+        );
+        assert!(human.contains("  current: operator public.x\\ny\n"), "{human}");
+        let markdown = crate::render_markdown(&hostile());
+        let outside_sql = markdown.split("```sql").next().unwrap();
+        assert!(!outside_sql.contains("\u{1b}") && !outside_sql.contains('\r'), "{markdown:?}");
+    }
 }

@@ -2,10 +2,12 @@
 //! the hazards, the steps grouped by object, and the full script folded away in `<details>`.
 //!
 //! Names come from user schemas, so everything that is not ours goes into code spans or is
-//! escaped: a column called `*` or a comment holding three backticks must not break the page.
+//! escaped: a column called `*` or a comment holding three backticks must not break the page,
+//! and control characters are shown escaped (`\n`, `\u{1b}`) rather than written raw.
 
 use crate::step::Action;
 use crate::Plan;
+use schemactl_sqltext::visible;
 use std::fmt::Write;
 
 /// Statements longer than this are cut in the step list; the `<details>` block has them whole.
@@ -122,7 +124,7 @@ fn summary(sql: &str) -> String {
 /// A code span that survives any content: its delimiter is longer than every backtick run
 /// inside, and padding keeps a leading or trailing backtick from joining the delimiter.
 fn code_span(text: &str) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = visible(&text.split_whitespace().collect::<Vec<_>>().join(" "));
     let ticks = "`".repeat(longest_backtick_run(&text) + 1);
     if text.starts_with('`') || text.ends_with('`') {
         format!("{ticks} {text} {ticks}")
@@ -138,7 +140,7 @@ fn longest_backtick_run(text: &str) -> usize {
 /// Escapes the characters that would turn plain text into Markdown or HTML. An underscore
 /// between two letters or digits cannot start or end emphasis, so `user_id` stays readable.
 fn escape(text: &str) -> String {
-    let chars: Vec<char> = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect();
+    let chars: Vec<char> = visible(&text.split_whitespace().collect::<Vec<_>>().join(" ")).chars().collect();
     let mut out = String::with_capacity(text.len());
     for (i, &c) in chars.iter().enumerate() {
         let intraword = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphanumeric());

@@ -78,40 +78,32 @@ fn push_section(text: &mut String, body: &str) {
     }
 }
 
-/// `relation "portal"."users" <fingerprint>`: identifiers always quoted, so any name survives.
+/// `relation "portal"."users" <fingerprint>`: identifiers always quoted, so any name survives,
+/// and written `U&"..."` with escapes when they hold a line break or another control character,
+/// so the header stays one line per expectation (a raw newline would end the comment).
 fn expectation_text(e: &Expectation) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let quote = schemactl_sqltext::encode_quoted;
     let name = if e.schema.is_empty() { quote(&e.name) } else { format!("{}.{}", quote(&e.schema), quote(&e.name)) };
     format!("{} {name} {}", e.kind, e.fingerprint)
 }
 
 fn parse_expectation(text: &str) -> Option<Expectation> {
-    let (kind, rest) = text.split_once(' ')?;
+    let (kind, mut rest) = text.split_once(' ')?;
     let mut parts = Vec::new();
-    let mut chars = rest.chars().peekable();
     loop {
-        if chars.next()? != '"' {
-            return None;
-        }
-        let mut ident = String::new();
-        loop {
-            match chars.next()? {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    ident.push('"');
-                }
-                '"' => break,
-                c => ident.push(c),
-            }
-        }
+        let (ident, after) = schemactl_sqltext::decode_quoted(rest)?;
         parts.push(ident);
+        let mut chars = after.chars();
         match chars.next()? {
-            '.' => continue,
-            ' ' => break,
+            '.' => rest = chars.as_str(),
+            ' ' => {
+                rest = chars.as_str();
+                break;
+            }
             _ => return None,
         }
     }
-    let fingerprint: String = chars.collect();
+    let fingerprint = rest.to_string();
     let (schema, name) = match parts.as_slice() {
         [name] => (String::new(), name.clone()),
         [schema, name] => (schema.clone(), name.clone()),
@@ -120,8 +112,10 @@ fn parse_expectation(text: &str) -> Option<Expectation> {
     (!fingerprint.is_empty()).then(|| Expectation { kind: kind.to_string(), schema, name, fingerprint })
 }
 
+/// The message as its header line holds it: whitespace runs (line breaks included) become one
+/// space, other control characters are escaped visibly. What the file says is what parses back.
 fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    schemactl_sqltext::visible(&message.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Parses a revision file. `file_name` must start with the id the header names.
@@ -306,6 +300,89 @@ mod tests {
         assert!(with_hazards(&body, &[]).unwrap().contains("-- hazards: x\nDROP"));
         let headless = built.text.replace("-- hazards: data-loss, index-build\n", "");
         assert_eq!(with_hazards(&headless, &[]), None);
+    }
+
+    /// Names PostgreSQL accepts and a line-based header could choke on.
+    fn hostile_names() -> Vec<String> {
+        let mut names: Vec<String> = [
+            "x\nDROP TABLE public.victim;--",
+            "c\rDELETE FROM public.victim;--",
+            "crlf\r\n",
+            "\"quoted\" \"\"",
+            "back\\slash\\000a",
+            "*/ comment /*",
+            "-- dashes",
+            "$$ dollars $body$",
+            "tab\tbell\u{7}esc\u{1b}",
+            "ünïcödé 名前 🐘 \u{2028}\u{202e}",
+            "U&\"not\" an escape",
+            " padded ",
+            "a.b",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        names.push("x".repeat(63));
+        names.push("é".repeat(31) + "\n");
+        names
+    }
+
+    #[test]
+    fn expectations_round_trip_any_name() {
+        let mut d = draft();
+        d.expects = hostile_names()
+            .into_iter()
+            .flat_map(|name| {
+                let relation = Expectation {
+                    kind: "relation".into(),
+                    schema: name.clone(),
+                    name: name.clone(),
+                    fingerprint: "ab12".into(),
+                };
+                let schema =
+                    Expectation { kind: "schema".into(), schema: String::new(), name, fingerprint: "absent".into() };
+                [relation, schema]
+            })
+            .collect();
+        let built = build(d.clone());
+        assert_eq!(built.expects, d.expects);
+        // Every expectation is one header line, and no header line holds a control character.
+        let header: Vec<&str> = built.text.lines().take_while(|l| *l != UP_MARKER).collect();
+        assert_eq!(header.iter().filter(|l| l.starts_with("-- expects: ")).count(), d.expects.len());
+        assert!(!header.concat().chars().any(schemactl_sqltext::is_unsafe_char), "{header:#?}");
+        let parsed = parse(&built.file_name, &built.text).unwrap();
+        assert_eq!(parsed, built);
+        assert_eq!(parsed.expects, d.expects);
+        assert!(built.text.contains("-- expects: relation U&\"x\\000aDROP TABLE public.victim;--\".U&\"x\\000aDROP"));
+    }
+
+    #[test]
+    fn earlier_headers_read_the_same() {
+        // Written before U&"" escapes existed: a backslash in a plain quoted name is just that.
+        let text = build(draft())
+            .text
+            .replace("-- expects: schema \"app\" absent\n", "-- expects: schema \"a\\000a\" absent\n");
+        let parsed = parse("20261126014500_add_widgets.sql", &text).unwrap();
+        assert_eq!(parsed.expects[1].name, "a\\000a");
+        assert_eq!(parsed.expects[0].name, "we\"ird.name");
+        let err = parse("20261126014500_add_widgets.sql", &text.replace("\"a\\000a\"", "U&\"a\\zz\"")).unwrap_err();
+        assert!(err.to_string().contains("`-- expects:` line not understood"), "{err}");
+    }
+
+    #[test]
+    fn messages_stay_on_their_line() {
+        for message in hostile_names().into_iter().chain(["first line\n\nsecond line\r\n".to_string()]) {
+            let mut d = draft();
+            d.message = message.clone();
+            let built = build(d);
+            let parsed = parse(&built.file_name, &built.text).unwrap();
+            assert_eq!(parsed, built, "{message:?}");
+            assert!(!parsed.message.chars().any(schemactl_sqltext::is_unsafe_char), "{message:?}");
+            assert_eq!(built.text.lines().filter(|l| l.starts_with("-- message: ")).count(), 1);
+        }
+        let mut d = draft();
+        d.message = "first line\n\nsecond\tline\u{7}".into();
+        assert_eq!(build(d).message, "first line second line\\u{7}");
     }
 
     #[test]

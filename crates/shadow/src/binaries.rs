@@ -75,7 +75,9 @@ fn candidate_dirs() -> (Vec<PathBuf>, Vec<String>) {
         dirs.extend(std::env::split_paths(&path));
     }
     looked.push("`pg_config --bindir`".to_string());
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+    let mut pg_config = Command::new("pg_config");
+    crate::process::sandbox_env(&mut pg_config);
+    if let Ok(out) = pg_config.arg("--bindir").output() {
         if out.status.success() {
             let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
             if !text.is_empty() {
@@ -121,7 +123,9 @@ fn is_executable(path: &Path) -> bool {
 /// `postgres --version` prints e.g. `postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)`;
 /// returns `15.18`. (`--version` is answered before the server's refusal to run as root.)
 fn postgres_version(bindir: &Path) -> Option<String> {
-    let out = Command::new(bindir.join("postgres")).arg("--version").output().ok()?;
+    let mut cmd = Command::new(bindir.join("postgres"));
+    crate::process::sandbox_env(&mut cmd);
+    let out = cmd.arg("--version").output().ok()?;
     if !out.status.success() {
         return None;
     }

@@ -40,6 +40,10 @@ pub enum Error {
     #[error("{action} on {server} failed: {message}{}", hint_suffix(hint))]
     Sql { action: String, server: String, message: String, hint: Option<String> },
 
+    /// A setting (an environment variable) has a value we cannot use.
+    #[error("{name}: {reason}")]
+    Setting { name: String, reason: String },
+
     /// A schema statement failed to load; `location` is `file:line:col`.
     #[error("{location}: {message}{}{}", detail_suffix(detail), hint_suffix(hint))]
     Load { location: String, message: String, detail: Option<String>, hint: Option<String> },

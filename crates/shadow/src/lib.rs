@@ -17,5 +17,5 @@ pub use cluster::EmbeddedCluster;
 pub use error::{Error, Result};
 pub use load::{load, load_with, run_script};
 pub use process::unique_name;
-pub use registry::{install_signal_cleanup, stop_all_clusters};
-pub use shadow::{quote_ident, Shadow};
+pub use registry::{install_signal_cleanup, interrupted, on_interrupt, stop_all_clusters};
+pub use shadow::{set_load_timeout, Shadow, DEFAULT_LOAD_TIMEOUT, LOAD_TIMEOUT_ENV};

@@ -1,8 +1,9 @@
 //! Loading schema statements into a (normally empty) database.
 
 use crate::error::{describe, Error, Result};
+use crate::shadow::LOAD_TIMEOUT_ENV;
 use schemactl_source::Statement;
-use tokio_postgres::error::ErrorPosition;
+use tokio_postgres::error::{ErrorPosition, SqlState};
 use tokio_postgres::Client;
 
 /// SQLSTATEs meaning "something this statement refers to does not exist (yet)": the statement
@@ -30,6 +31,10 @@ const BATCH: usize = 500;
 /// run again one statement at a time (autocommit), in passes: statements failing because
 /// something does not exist yet are retried in the next pass while passes make progress. The
 /// error names the statement's `file:line:col`, refined by the server's error position.
+///
+/// The shadow's databases have a `statement_timeout` (the load timeout), which PostgreSQL
+/// applies to each statement of a batch. A batch cut short by it is replayed like any failed
+/// batch, so the slow statement is found (and named) at the cost of waiting the timeout twice.
 pub async fn load(client: &Client, statements: &[Statement]) -> Result<()> {
     load_with(client, statements, false).await
 }
@@ -63,7 +68,7 @@ async fn one_by_one(client: &Client, statements: &[&Statement], create_roles: bo
                 // A statement may name several missing roles: one creation per attempt.
                 for _ in 0..16 {
                     let Some(role) = outcome.as_ref().err().and_then(missing_role) else { break };
-                    let create = format!("CREATE ROLE \"{}\" NOLOGIN", role.replace('"', "\"\""));
+                    let create = format!("CREATE ROLE {} NOLOGIN", schemactl_sqltext::quoted_ident(&role));
                     if client.batch_execute(&create).await.is_err() {
                         break;
                     }
@@ -76,7 +81,7 @@ async fn one_by_one(client: &Client, statements: &[&Statement], create_roles: bo
                     first_failure.get_or_insert_with(|| load_error(statement, &e));
                     deferred.push(*statement);
                 }
-                Err(e) => return Err(load_error(statement, &e)),
+                Err(e) => return Err(failure(client, statement, &e).await),
             }
         }
         if deferred.len() == pending.len() {
@@ -100,6 +105,59 @@ fn missing_role(e: &tokio_postgres::Error) -> Option<String> {
 
 fn is_not_yet(e: &tokio_postgres::Error) -> bool {
     e.as_db_error().is_some_and(|db| NOT_YET.contains(&db.code().code()))
+}
+
+/// The error to report for a statement that failed for good: [`load_error`], told the load
+/// timeout when that is what stopped it.
+async fn failure(client: &Client, statement: &Statement, e: &tokio_postgres::Error) -> Error {
+    if !is_statement_timeout(e) {
+        return load_error(statement, e);
+    }
+    // The shadow sets the timeout as a database default; ask the session rather than carry
+    // the value through every caller. PostgreSQL prints it in its own units (`1min`, `1500ms`).
+    let timeout = match client.query_one("SELECT current_setting('statement_timeout')", &[]).await {
+        Ok(row) => row.get::<_, String>(0),
+        Err(_) => "statement_timeout".into(),
+    };
+    Error::Load {
+        location: statement.location(),
+        message: format!(
+            "loading this statement took longer than the shadow's load timeout ({timeout}): {}",
+            excerpt(&statement.sql)
+        ),
+        detail: None,
+        hint: Some(format!(
+            "schema statements run on an empty database and should take well under a second; if this one \
+             must take longer, raise `load_timeout` in the [shadow] table of schemactl.toml or set \
+             {LOAD_TIMEOUT_ENV} (e.g. \"5m\"; \"0\" for none)"
+        )),
+    }
+}
+
+/// Cancelled by `statement_timeout` (the same SQLSTATE also means a user's cancel request).
+fn is_statement_timeout(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error()
+        .is_some_and(|db| db.code() == &SqlState::QUERY_CANCELED && db.message().contains("statement timeout"))
+}
+
+/// The start of a statement for a one-line message: whitespace runs as one space, control
+/// characters escaped, at most 100 characters.
+fn excerpt(sql: &str) -> String {
+    const MAX_CHARS: usize = 100;
+    let words: Vec<&str> = sql.split_whitespace().collect();
+    let flat = words.join(" ");
+    let mut out = String::new();
+    for c in flat.chars().take(MAX_CHARS) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if flat.chars().nth(MAX_CHARS).is_some() {
+        out.push_str("...");
+    }
+    out
 }
 
 fn load_error(statement: &Statement, e: &tokio_postgres::Error) -> Error {
@@ -145,13 +203,15 @@ pub async fn run_script(client: &Client, statements: &[Statement], create_roles:
                     let Some(role) = outcome.as_ref().err().filter(|_| create_roles).and_then(missing_role) else {
                         break;
                     };
-                    let create = format!("CREATE ROLE \"{}\" NOLOGIN", role.replace('"', "\"\""));
+                    let create = format!("CREATE ROLE {} NOLOGIN", schemactl_sqltext::quoted_ident(&role));
                     if client.batch_execute(&create).await.is_err() {
                         break;
                     }
                     outcome = client.batch_execute(&statement.sql).await;
                 }
-                outcome.map_err(|e| load_error(statement, &e))?;
+                if let Err(e) = outcome {
+                    return Err(failure(client, statement, &e).await);
+                }
             }
         }
         start = end;

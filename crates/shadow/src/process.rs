@@ -70,13 +70,32 @@ pub(crate) fn chown_tree(path: &std::path::Path, run_as: Option<RunAs>) -> Resul
     Ok(())
 }
 
+/// Variables a PostgreSQL server program may get from our environment: where to find programs
+/// and shared libraries. Nothing else passes: schema SQL runs in the shadow as superuser and
+/// can read the server's environment (`pg_read_file('/proc/<pid>/environ')`), so an inherited
+/// `PGPASSWORD` or `DATABASE_URL` would be handed to whoever wrote the schema files.
+const PASSED_THROUGH: &[&str] = &["PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"];
+
+/// Gives `cmd` a clean environment: [`PASSED_THROUGH`] from ours, plus a fixed locale and time
+/// zone, so the server (and initdb) behave the same whatever the user's settings.
+pub(crate) fn sandbox_env(cmd: &mut Command) {
+    cmd.env_clear();
+    for name in PASSED_THROUGH {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    cmd.env("LC_ALL", "C").env("LANG", "C").env("TZ", "UTC");
+}
+
 /// Spawns `cmd` so that the child is killed (SIGKILL) when this process dies, however it dies,
-/// switching to `run_as` first.
+/// switching to `run_as` first. The child gets a clean environment ([`sandbox_env`]).
 ///
 /// Linux delivers the parent-death signal when the *thread* that forked the child exits, not
 /// the process. Tokio's blocking threads and test threads come and go, so every spawn goes
 /// through one thread that lives as long as the process.
 pub(crate) fn spawn_guarded(mut cmd: Command, run_as: Option<RunAs>) -> io::Result<Child> {
+    sandbox_env(&mut cmd);
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure only makes async-signal-safe system calls and does not allocate.
     unsafe {

@@ -1,5 +1,5 @@
 //! Every live embedded server of this process, so that each exit path can stop them: `stop()`,
-//! `Drop`, the process exiting normally (`atexit`) and Ctrl-C/SIGTERM
+//! `Drop`, the process exiting normally (`atexit`) and Ctrl-C/SIGTERM/SIGHUP
 //! ([`install_signal_cleanup`]). A SIGKILL of schemactl is covered by the servers'
 //! parent-death signal, and the directories it leaves behind by [`crate::cluster`]'s stale
 //! directory sweep.
@@ -7,8 +7,8 @@
 use schemactl_connect::DbUrl;
 use std::path::{Path, PathBuf};
 use std::process::Child;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, Once};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, Once, OnceLock};
 use std::time::{Duration, Instant};
 
 /// A running server and the directory holding its data, socket and log.
@@ -128,8 +128,27 @@ pub(crate) fn forget_dev_database(id: u64) {
     lock(&DEV_DATABASES).retain(|(i, _, _)| *i != id);
 }
 
-/// On Ctrl-C (SIGINT) or SIGTERM: stops every embedded server, drops the shadow databases
-/// created on a `--dev-url` server (best effort, 5 s at most) and exits with code 130.
+/// The signal the cleanup handler caught, once it caught one (0: none).
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+static ON_INTERRUPT: OnceLock<fn(i32)> = OnceLock::new();
+
+/// The signal that interrupted the process, once [`install_signal_cleanup`]'s handler has
+/// caught one. Set before any server is stopped, so a command that fails because its shadow
+/// went away can tell that this, not the failure, is what to report.
+pub fn interrupted() -> Option<i32> {
+    Some(INTERRUPTED.load(Ordering::SeqCst)).filter(|&s| s != 0)
+}
+
+/// A function the handler calls with the signal number before it cleans up (to say
+/// `interrupted`, say). Only the first registration counts.
+pub fn on_interrupt(hook: fn(i32)) {
+    let _ = ON_INTERRUPT.set(hook);
+}
+
+/// On Ctrl-C (SIGINT), SIGTERM or SIGHUP: stops every embedded server, drops the shadow databases
+/// created on a `--dev-url` server (best effort, 5 s at most) and exits with 128 + the signal
+/// number, as a shell reports a process killed by it (130 for SIGINT, 143 for SIGTERM, 129
+/// for SIGHUP).
 ///
 /// Installing it replaces the default handling of those signals for the whole process. Call it
 /// once, early; later calls do nothing. Works inside or outside a tokio runtime.
@@ -164,6 +183,9 @@ pub fn install_signal_cleanup() {
 struct Signals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
+    /// The terminal closed (or an ssh session dropped): by default the process would die on
+    /// the spot and leave its servers' directories to the next run's sweep.
+    hangup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -172,13 +194,19 @@ impl Signals {
         Some(Signals {
             interrupt: signal(SignalKind::interrupt()).ok()?,
             terminate: signal(SignalKind::terminate()).ok()?,
+            hangup: signal(SignalKind::hangup()).ok()?,
         })
     }
 
     async fn wait_then_clean_up(mut self) {
-        tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
+        let signal = tokio::select! {
+            _ = self.interrupt.recv() => libc::SIGINT,
+            _ = self.terminate.recv() => libc::SIGTERM,
+            _ = self.hangup.recv() => libc::SIGHUP,
+        };
+        INTERRUPTED.store(signal, Ordering::SeqCst);
+        if let Some(hook) = ON_INTERRUPT.get() {
+            hook(signal);
         }
         let _ = tokio::task::spawn_blocking(stop_all_clusters).await;
         let dev: Vec<(u64, DbUrl, String)> = std::mem::take(&mut *lock(&DEV_DATABASES));
@@ -188,6 +216,6 @@ impl Signals {
             }
         })
         .await;
-        std::process::exit(130);
+        std::process::exit(128 + signal);
     }
 }

@@ -4,7 +4,9 @@ use crate::cluster::EmbeddedCluster;
 use crate::error::{Error, Result};
 use crate::{process, registry};
 use schemactl_connect::DbUrl;
+use schemactl_sqltext::quoted_ident;
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio_postgres::error::SqlState;
 
 const PREFIX: &str = "schemactl_shadow_";
@@ -12,12 +14,46 @@ const PREFIX: &str = "schemactl_shadow_";
 const CREATEDB_HINT: &str = "the --dev-url role needs CREATEDB (ALTER ROLE ... CREATEDB), \
                              or leave out --dev-url to use an embedded server";
 
+/// How long one schema statement may run while it is loaded, unless configured otherwise.
+/// Schema statements are declarations; the few that run queries (materialized views, a
+/// function called by a default or an index expression over rows that do not exist yet) finish
+/// in well under a second on an empty database. A statement still running after this is
+/// stuck, or doing something a schema file should not (`pg_sleep`, an endless loop).
+pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The environment variable that overrides the load timeout (`30s`, `5m`, `0` for none), for
+/// every command, including `diff`, which reads no project file.
+pub const LOAD_TIMEOUT_ENV: &str = "SCHEMACTL_SHADOW_LOAD_TIMEOUT";
+
+/// The project's `[shadow] load_timeout`, once the binary has read it.
+static CONFIGURED_LOAD_TIMEOUT: Mutex<Option<Duration>> = Mutex::new(None);
+
+/// Sets the load timeout of the shadows started from now on in this process (the binary calls
+/// it with the project's `[shadow] load_timeout`); [`LOAD_TIMEOUT_ENV`] still wins. Zero means
+/// no timeout. It is the `statement_timeout` of the shadow's databases, so it bounds every
+/// statement there (catalog reads too, which take far less on a schema of any size).
+pub fn set_load_timeout(timeout: Duration) {
+    *CONFIGURED_LOAD_TIMEOUT.lock().unwrap_or_else(|e| e.into_inner()) = Some(timeout);
+}
+
+/// [`LOAD_TIMEOUT_ENV`], else what [`set_load_timeout`] set, else [`DEFAULT_LOAD_TIMEOUT`].
+fn effective_load_timeout() -> Result<Duration> {
+    if let Some(text) = std::env::var(LOAD_TIMEOUT_ENV).ok().filter(|v| !v.trim().is_empty()) {
+        return schemactl_config::parse_duration(&text)
+            .map_err(|reason| Error::Setting { name: LOAD_TIMEOUT_ENV.into(), reason });
+    }
+    let configured = *CONFIGURED_LOAD_TIMEOUT.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(configured.unwrap_or(DEFAULT_LOAD_TIMEOUT))
+}
+
 /// A server where we may create and drop throwaway databases.
 #[derive(Debug)]
 pub struct Shadow {
     server: DbUrl,
     major: u32,
     cluster: Option<EmbeddedCluster>,
+    /// The `statement_timeout` of every database we create (zero: none).
+    load_timeout: Duration,
     /// Databases created and not yet dropped, with their signal-cleanup registration.
     created: Mutex<Vec<(String, u64)>>,
 }
@@ -25,8 +61,10 @@ pub struct Shadow {
 impl Shadow {
     /// `dev_url`: a server the user lent us (`--dev-url`/`SCHEMACTL_DEV_URL`), whose role may
     /// create databases; `None`: start an embedded cluster. `prefer_major`: the target
-    /// database's major version, used to pick the embedded server's binaries.
+    /// database's major version, used to pick the embedded server's binaries. Statements
+    /// loaded into its databases get the load timeout (see [`set_load_timeout`]).
     pub async fn start(dev_url: Option<&DbUrl>, prefer_major: Option<u32>) -> Result<Shadow> {
+        let load_timeout = effective_load_timeout()?;
         match dev_url {
             Some(url) => {
                 let client = url.connect().await?;
@@ -39,6 +77,7 @@ impl Shadow {
                     server: url.clone(),
                     major: (num / 10000) as u32,
                     cluster: None,
+                    load_timeout,
                     created: Mutex::default(),
                 })
             }
@@ -50,6 +89,7 @@ impl Shadow {
                     server: cluster.url(),
                     major: cluster.major_version(),
                     cluster: Some(cluster),
+                    load_timeout,
                     created: Mutex::default(),
                 })
             }
@@ -62,7 +102,7 @@ impl Shadow {
         let client = self.server.connect().await?;
         // Registered before creation: a Ctrl-C in between still drops it (IF EXISTS).
         let signal_id = if self.cluster.is_none() { registry::register_dev_database(&self.server, &name) } else { 0 };
-        let sql = format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(&name));
+        let sql = format!("CREATE DATABASE {} TEMPLATE template0", quoted_ident(&name));
         if let Err(e) = client.batch_execute(&sql).await {
             registry::forget_dev_database(signal_id);
             let mut error = Error::sql(format!("creating shadow database {name}"), &self.server, &e);
@@ -74,7 +114,27 @@ impl Shadow {
             return Err(error);
         }
         self.lock_created().push((name.clone(), signal_id));
+        // A database default rather than a `SET` by the loader: it holds for every session
+        // that loads into the database, whoever opens it. (A failure leaves the database in
+        // `created`, dropped with the others.)
+        let millis = self.load_timeout.as_millis();
+        if millis > 0 {
+            let sql = format!("ALTER DATABASE {} SET statement_timeout = {millis}", quoted_ident(&name));
+            client
+                .batch_execute(&sql)
+                .await
+                .map_err(|e| Error::sql(format!("setting the load timeout of {name}"), &self.server, &e))?;
+        }
         Ok(self.server.with_dbname(&name))
+    }
+
+    /// The `statement_timeout` of the databases this shadow creates from now on (zero: none).
+    pub fn set_load_timeout(&mut self, timeout: Duration) {
+        self.load_timeout = timeout;
+    }
+
+    pub fn load_timeout(&self) -> Duration {
+        self.load_timeout
     }
 
     /// Drops a database made by [`Shadow::create_database`], disconnecting its sessions.
@@ -160,12 +220,12 @@ impl Drop for Shadow {
 /// are terminated first.
 pub(crate) async fn drop_database_on(server: &DbUrl, name: &str) -> Result<()> {
     let client = server.connect().await?;
-    let quoted = quote_ident(name);
+    let quoted = quoted_ident(name);
     let major = client.query_one("SELECT current_setting('server_version_num')::int / 10000", &[]).await;
     if matches!(major, Ok(ref row) if row.get::<_, i32>(0) < 13) {
         // Two round trips: DROP DATABASE refuses to run in a multi-statement string.
-        let literal = name.replace('\'', "''");
-        let terminate = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{literal}'");
+        let literal = schemactl_sqltext::literal(name);
+        let terminate = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {literal}");
         let _ = client.batch_execute(&terminate).await;
         let sql = format!("DROP DATABASE IF EXISTS {quoted}");
         return client
@@ -175,9 +235,4 @@ pub(crate) async fn drop_database_on(server: &DbUrl, name: &str) -> Result<()> {
     }
     let sql = format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)");
     client.batch_execute(&sql).await.map_err(|e| Error::sql(format!("dropping database {name}"), server, &e))
-}
-
-/// A double-quoted SQL identifier.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }

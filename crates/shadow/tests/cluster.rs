@@ -167,3 +167,37 @@ fn starting_is_quick_once_the_template_is_cached() {
     // Generous: CI machines are slow and busy; initdb alone takes about a second.
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
+
+/// Set in the child of [`server_environment_holds_nothing_of_ours`] (and its value is the
+/// canary the server must not see).
+const ENV_CHILD: &str = "SCHEMACTL_SHADOW_ENV_CHILD";
+
+/// Schema SQL runs in the embedded server as superuser and can read the server's environment,
+/// so the server gets PATH, a locale and a time zone, nothing of ours. The child has the
+/// canary in its environment (`PGPASSWORD`, `DATABASE_URL` and the marker itself), starts a
+/// cluster and reads the postmaster's `/proc/<pid>/environ`.
+#[test]
+fn server_environment_holds_nothing_of_ours() {
+    const CANARY: &str = "S3cr3t-canary";
+    if std::env::var(ENV_CHILD).is_ok_and(|v| v == CANARY) {
+        let cluster = EmbeddedCluster::start(None).unwrap();
+        let environ = std::fs::read(format!("/proc/{}/environ", cluster.pid())).unwrap();
+        cluster.stop();
+        let environ = String::from_utf8_lossy(&environ).to_string();
+        let names: Vec<&str> = environ.split('\0').filter_map(|v| v.split_once('=')).map(|(k, _)| k).collect();
+        assert!(names.contains(&"PATH") && names.contains(&"LC_ALL"), "{environ:?}");
+        assert!(!environ.contains(CANARY), "the canary reached the server: {environ:?}");
+        for name in names {
+            assert!(["PATH", "LD_LIBRARY_PATH", "LC_ALL", "LANG", "TZ"].contains(&name), "{name} in {environ:?}");
+        }
+        return;
+    }
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["server_environment_holds_nothing_of_ours", "--exact", "--test-threads=1"])
+        .env(ENV_CHILD, CANARY)
+        .env("PGPASSWORD", CANARY)
+        .env("DATABASE_URL", format!("postgresql://u:{CANARY}@h/db"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child failed: {status}");
+}

@@ -159,3 +159,40 @@ async fn parsed_files_load_and_errors_point_into_them() {
     })
     .await;
 }
+
+/// A statement still running after the shadow's load timeout is cancelled, and the error names
+/// its file, position and text, in the batch path and in the script path alike.
+#[tokio::test]
+async fn slow_statements_hit_the_load_timeout() {
+    let mut shadow = Shadow::start(None, None).await.unwrap();
+    shadow.set_load_timeout(std::time::Duration::from_millis(300));
+    let statements = vec![
+        stmt("schema/views.sql", 1, "CREATE TABLE t (id int)"),
+        stmt("schema/views.sql", 3, "CREATE MATERIALIZED VIEW slow AS\n  SELECT 1 AS x FROM pg_sleep(30)"),
+    ];
+    let expected = "schema/views.sql:3:1: loading this statement took longer than the shadow's load timeout \
+                    (300ms): CREATE MATERIALIZED VIEW slow AS SELECT 1 AS x FROM pg_sleep(30)\n  hint: ";
+    for script in [false, true] {
+        let url = shadow.create_database().await.unwrap();
+        let client = url.connect().await.unwrap();
+        let started = std::time::Instant::now();
+        let err = if script {
+            schemactl_shadow::run_script(&client, &statements, false).await
+        } else {
+            load(&client, &statements).await
+        }
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with(expected), "{err}");
+        assert!(err.contains("[shadow]") && err.contains("SCHEMACTL_SHADOW_LOAD_TIMEOUT"), "{err}");
+        // Not a measurement: 30 s would mean the statement ran to its end.
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    }
+    // Zero: no timeout.
+    shadow.set_load_timeout(std::time::Duration::ZERO);
+    let url = shadow.create_database().await.unwrap();
+    let client = url.connect().await.unwrap();
+    let row = client.query_one("SELECT current_setting('statement_timeout')", &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "0");
+    shadow.close().await.unwrap();
+}

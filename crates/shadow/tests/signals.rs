@@ -1,4 +1,4 @@
-//! Ctrl-C and SIGTERM stop the embedded servers and exit with 130 when
+//! Ctrl-C, SIGTERM and SIGHUP stop the embedded servers and exit with 128 + the signal when
 //! `install_signal_cleanup` was called; a normal exit stops them too (atexit).
 
 use std::io::{BufRead, BufReader};
@@ -55,7 +55,7 @@ fn check_signal(test: &str, signal: libc::c_int) {
         libc::kill(child.id() as libc::pid_t, signal);
     }
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{status}");
+    assert_eq!(status.code(), Some(128 + signal), "{status}");
     assert!(!alive(pid), "server {pid} still runs");
     assert!(!dir.exists(), "{} still exists", dir.display());
 }
@@ -74,6 +74,14 @@ fn sigterm_stops_the_servers() {
         return child_body(&mode);
     }
     check_signal("sigterm_stops_the_servers", libc::SIGTERM);
+}
+
+#[test]
+fn sighup_stops_the_servers() {
+    if let Ok(mode) = std::env::var(CHILD_ENV) {
+        return child_body(&mode);
+    }
+    check_signal("sighup_stops_the_servers", libc::SIGHUP);
 }
 
 #[test]

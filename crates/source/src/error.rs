@@ -29,6 +29,11 @@ pub enum Error {
     #[error("{}:{line}:{column}: {message}", file.display())]
     Syntax { file: PathBuf, line: usize, column: usize, message: String },
 
+    /// A psql meta-command line (`\i`, `\set`, `\connect`...): psql runs those, schemactl
+    /// does not, so the file would not mean what it says.
+    #[error("{}:{line}:{column}: {message}", file.display())]
+    MetaCommand { file: PathBuf, line: usize, column: usize, message: String },
+
     /// A statement that changes data or drops objects instead of declaring them.
     #[error(
         "{}:{line}:{column}: {statement} is not a schema statement; schema files declare the desired state ({})",

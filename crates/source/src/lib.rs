@@ -5,8 +5,11 @@
 //! crate splits them into statements with PostgreSQL's own parser
 //! (libpg_query, through the `pg_query` crate), refuses statements that do
 //! not declare schema (data changes, drops, `SET search_path`...), skips
-//! session preambles such as pg_dump's, and orders the statements of all
-//! files so that each comes after what it depends on.
+//! session preambles such as pg_dump's, refuses psql meta-commands (`\i`,
+//! `\set`, `\connect`...: psql would run them, schemactl cannot) except
+//! pg_dump's `\restrict` and `\unrestrict` lines, and orders the statements of
+//! all files so that each comes after what it depends on. Splitting a file
+//! costs time linear in its size.
 //!
 //! Errors point at `path:line:column`, with 1-based lines and columns counted
 //! in characters.

@@ -47,11 +47,13 @@ pub(crate) fn parse_file(file: &Path, text: &str) -> Result<Vec<Parsed>> {
         return Err(syntax(nul, "unexpected NUL byte (schema files are text)".into()));
     }
 
-    let (spans, parsed_text) = split_skipping_meta_commands(text).map_err(|(e, at)| syntax(at, explain(e.message)))?;
-    // Tokens locate each statement's last token. Only scan when there is a
-    // statement: pg_query's `scan_tokens` builds a slice from a null pointer
-    // (undefined behavior, an abort in debug builds) when there is no token.
-    let tokens = if spans.is_empty() { Vec::new() } else { pg_query::scan_tokens(&parsed_text).unwrap_or_default() };
+    let Split { spans, tokens, .. } = split_skipping_meta_commands(text).map_err(|e| match e {
+        SplitError::Syntax(e, at) => syntax(at, explain(e.message)),
+        SplitError::MetaCommand(at, message) => {
+            let (line, column) = index.position(at);
+            Error::MetaCommand { file: file.to_path_buf(), line, column, message }
+        }
+    })?;
 
     let mut out = Vec::with_capacity(spans.len());
     for span in spans {
@@ -84,45 +86,161 @@ pub(crate) fn parse_file(file: &Path, text: &str) -> Result<Vec<Parsed>> {
     Ok(out)
 }
 
-/// At most this many psql meta-command lines are skipped per file (each one
-/// costs a parse of the whole file).
-const MAX_META_COMMANDS: usize = 64;
+/// The only psql meta-commands a schema file may hold: pg_dump (since 17.6 / 16.10 / 15.14 /
+/// 14.19 / 13.22) writes `\restrict <key>` and `\unrestrict <key>` around every plain-text
+/// dump. They only stop psql from running other meta-commands in between, so skipping them
+/// changes nothing a dump declares.
+const DUMP_GUARDS: &[&str] = &["\\restrict", "\\unrestrict"];
 
-/// Splits `text`, skipping psql meta-command lines between statements.
+/// Why a file could not be split into statements.
+pub(crate) enum SplitError {
+    /// The parser's error, at this byte offset.
+    Syntax(ffi::ParseError, usize),
+    /// A psql meta-command (other than pg_dump's guards) at this byte offset, and what to say
+    /// about it.
+    MetaCommand(usize, String),
+}
+
+/// A file split into statements.
+pub(crate) struct Split<'a> {
+    pub spans: Vec<ffi::Span>,
+    /// The text the spans index: the file, with skipped lines blanked to spaces (same length,
+    /// so offsets are unchanged).
+    pub text: std::borrow::Cow<'a, str>,
+    /// The scanner's tokens of `text` (none for a text of whitespace only).
+    pub tokens: Vec<ScanToken>,
+}
+
+/// Splits `text` into statements, skipping pg_dump's `\restrict` and `\unrestrict` lines and
+/// refusing every other psql meta-command (`\i`, `\set`, `\connect`...): psql would run them,
+/// schemactl cannot, and dropping them silently would load something other than what the file
+/// says.
 ///
-/// pg_dump (since 17.6 / 16.10 / 15.14...) writes `\restrict <key>` and
-/// `\unrestrict <key>` around every plain-text dump, and `-C` adds
-/// `\connect`. They are psql commands, not SQL: a line whose first
-/// non-blank character is the backslash the parser choked on is blanked out
-/// (same length, so offsets are unchanged) and the text split again. Returns
-/// the spans and the text they index, or the error and its byte offset.
-pub(crate) fn split_skipping_meta_commands(
-    text: &str,
-) -> std::result::Result<(Vec<ffi::Span>, std::borrow::Cow<'_, str>), (ffi::ParseError, usize)> {
+/// One scan finds them: outside literals and comments (each a token of its own), a backslash
+/// is a token only where psql would read a meta-command. The guard lines (allowed between
+/// statements only) are blanked, then the text is split once. Time stays linear in the file size however many lines there are (it
+/// used to split the whole file again after each one).
+pub(crate) fn split_skipping_meta_commands(text: &str) -> std::result::Result<Split<'_>, SplitError> {
+    // A text of whitespace only has no token, and `scan_tokens` must not be called on it
+    // (see `parse_file`).
+    let scanned = if text.trim().is_empty() { Ok(Vec::new()) } else { pg_query::scan_tokens(text) };
     let mut current = std::borrow::Cow::Borrowed(text);
-    for _ in 0..=MAX_META_COMMANDS {
-        let error = match ffi::split(&current) {
-            Ok(spans) => return Ok((spans, current)),
-            Err(error) => error,
-        };
-        let at = error_byte(&current, &error);
-        let line_start = current[..at].rfind('\n').map_or(0, |i| i + 1);
-        let meta_command = current[at..].starts_with('\\') && current[line_start..at].trim().is_empty();
-        if !meta_command {
-            return Err((error, at));
+    // A scanner error (an unterminated literal) is the parser's to report, below.
+    let mut tokens = scanned.unwrap_or_default();
+    let mut blanked_until = 0;
+    // Where the skipped lines start, in file order.
+    let mut skipped = Vec::new();
+    for token in tokens.iter().filter(|t| t.token == Token::Ascii92 as i32) {
+        let at = floor_char_boundary(text, usize::try_from(token.start).unwrap_or(0));
+        if at < blanked_until {
+            continue;
         }
-        let line_end = current[at..].find('\n').map_or(current.len(), |i| at + i);
-        let blank = " ".repeat(line_end - line_start);
-        current.to_mut().replace_range(line_start..line_end, &blank);
+        let (line_start, line_end) = line_around(text, at);
+        let command = command_at(text, at, line_end);
+        if !DUMP_GUARDS.contains(&command) || !text[line_start..at].trim().is_empty() {
+            return Err(SplitError::MetaCommand(at, meta_command_message(text, at)));
+        }
+        current.to_mut().replace_range(line_start..line_end, &" ".repeat(line_end - line_start));
+        blanked_until = line_end;
+        skipped.push(at);
     }
-    // Too many meta-commands: report the next one as the parser does.
+    if blanked_until > 0 {
+        tokens =
+            if current.trim().is_empty() { Vec::new() } else { pg_query::scan_tokens(&current).unwrap_or_default() };
+    }
     match ffi::split(&current) {
-        Ok(spans) => Ok((spans, current)),
+        Ok(spans) => {
+            // Statements are kept exactly as written, so a skipped line may only stand between
+            // them (pg_dump never writes one inside a statement). Both lists are in file order.
+            let mut spans_left = spans.iter().peekable();
+            for &at in &skipped {
+                let ends =
+                    |s: &ffi::Span| statement_end(&current, floor_char_boundary(&current, s.start), s.end, &tokens);
+                while spans_left.peek().is_some_and(|s| ends(s) <= at) {
+                    spans_left.next();
+                }
+                if spans_left.peek().is_some_and(|s| s.start < at) {
+                    let command = command_at(text, at, line_around(text, at).1);
+                    let message = format!(
+                        "psql meta-command {} inside a statement; schemactl skips pg_dump's \\restrict and \\unrestrict \
+                         only between statements",
+                        shown(command)
+                    );
+                    return Err(SplitError::MetaCommand(at, message));
+                }
+            }
+            Ok(Split { spans, text: current, tokens })
+        }
         Err(error) => {
             let at = error_byte(&current, &error);
-            Err((error, at))
+            // A backslash the scan did not reach (it failed on an earlier quote): psql would
+            // still read a meta-command there.
+            if current[at..].starts_with('\\') {
+                return Err(SplitError::MetaCommand(at, meta_command_message(&current, at)));
+            }
+            Err(SplitError::Syntax(error, at))
         }
     }
+}
+
+/// Byte offsets of the start and end (before its newline) of the line holding `at`.
+fn line_around(text: &str, at: usize) -> (usize, usize) {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    (start, end)
+}
+
+/// The meta-command at `at` (a backslash): up to the next whitespace or backslash, as psql
+/// reads it.
+fn command_at(text: &str, at: usize, line_end: usize) -> &str {
+    let rest = &text[at + 1..line_end];
+    let len = rest.find(|c: char| c.is_whitespace() || c == '\\').unwrap_or(rest.len());
+    &text[at..at + 1 + len]
+}
+
+/// What to say about the psql meta-command at `at`.
+fn meta_command_message(text: &str, at: usize) -> String {
+    let (line_start, line_end) = line_around(text, at);
+    let command = command_at(text, at, line_end);
+    let argument = text[at + command.len()..line_end].split('\\').next().unwrap_or_default().trim();
+    match command {
+        "\\i" | "\\ir" | "\\include" | "\\include_relative" => {
+            let file = if argument.is_empty() { "the file".to_string() } else { shown(argument) };
+            format!(
+                "psql meta-command {} (include a file) is not run by schemactl: put {file} in schema/ instead \
+                 (every *.sql file below the schema directory is loaded, in dependency order)",
+                shown(command)
+            )
+        }
+        _ if DUMP_GUARDS.contains(&command) => format!(
+            "psql meta-command {} after other text on its line; schemactl skips pg_dump's \\restrict and \
+             \\unrestrict only on lines of their own",
+            shown(command)
+        ),
+        _ => format!(
+            "psql meta-command {} is not SQL and schemactl does not run it (schema files hold SQL statements \
+             only: no \\set variables, \\connect, \\echo or other psql commands); remove {}",
+            shown(command),
+            if text[line_start..at].trim().is_empty() { "the line" } else { "it" }
+        ),
+    }
+}
+
+/// User text quoted for a message: on one line, control characters escaped, and not too long.
+fn shown(text: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    let mut out = String::new();
+    for c in text.chars().take(MAX_CHARS) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if text.chars().nth(MAX_CHARS).is_some() {
+        out.push_str("...");
+    }
+    format!("`{out}`")
 }
 
 /// Adds what the parser's terser messages mean for a schema file.

@@ -37,7 +37,7 @@ use pg_query::NodeEnum;
 
 use crate::error::{Error, Result};
 use crate::names::strings;
-use crate::parse::{explain, split_skipping_meta_commands, statement_end};
+use crate::parse::{explain, split_skipping_meta_commands, statement_end, SplitError};
 use crate::text::{floor_char_boundary, LineIndex};
 
 /// The annotation keyword, after `--`.
@@ -181,12 +181,17 @@ pub(crate) fn extract(file: &Path, text: &str) -> Result<Vec<Rename>> {
         let (line, column) = index.position(byte);
         Error::Annotation { file: file.to_path_buf(), line, column, message }
     };
-    let (spans, parsed) = split_skipping_meta_commands(text).map_err(|(e, byte)| {
-        let (line, column) = index.position(byte);
-        Error::Syntax { file: file.to_path_buf(), line, column, message: explain(e.message) }
+    let split = split_skipping_meta_commands(text).map_err(|e| match e {
+        SplitError::Syntax(e, byte) => {
+            let (line, column) = index.position(byte);
+            Error::Syntax { file: file.to_path_buf(), line, column, message: explain(e.message) }
+        }
+        SplitError::MetaCommand(byte, message) => {
+            let (line, column) = index.position(byte);
+            Error::MetaCommand { file: file.to_path_buf(), line, column, message }
+        }
     })?;
-    // The text holds the keyword, so the scanner has at least one token (see `parse_file`).
-    let tokens = pg_query::scan_tokens(&parsed).map_err(|e| at(0, format!("cannot scan the file: {e}")))?;
+    let (spans, parsed, tokens) = (split.spans, split.text, split.tokens);
     let statements: Vec<(usize, usize)> = spans
         .iter()
         .map(|s| {

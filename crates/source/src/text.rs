@@ -4,16 +4,23 @@
 //! characters as editors do.
 
 /// Line starts of one text, for repeated offset -> (line, column) lookups.
+///
+/// Statements are located in file order, and a whole file may be one line (minified SQL): so
+/// the last lookup is remembered, and a later offset on the same line counts characters from
+/// there rather than from the line start. Locating every statement of a file thus costs time
+/// linear in its size, not quadratic in its longest line.
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
     /// Byte offset of the first character of every line.
     line_starts: Vec<usize>,
+    /// The last lookup: byte offset, line, column.
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        Self { text, line_starts }
+        Self { text, line_starts, last: std::cell::Cell::new((0, 1, 1)) }
     }
 
     /// 1-based line and column of the character at byte offset `byte`
@@ -22,7 +29,13 @@ impl<'a> LineIndex<'a> {
         let byte = floor_char_boundary(self.text, byte);
         let line = self.line_starts.partition_point(|&start| start <= byte);
         let start = self.line_starts[line - 1];
-        let column = self.text[start..byte].chars().count() + 1;
+        let (last_byte, last_line, last_column) = self.last.get();
+        let column = if last_line == line && last_byte <= byte {
+            last_column + self.text[last_byte..byte].chars().count()
+        } else {
+            self.text[start..byte].chars().count() + 1
+        };
+        self.last.set((byte, line, column));
         (line, column)
     }
 }
@@ -75,6 +88,20 @@ mod tests {
         assert_eq!(index.position(x - 1), (2, 3));
         assert_eq!(index.position(text.len()), (4, 2));
         assert_eq!(index.position(usize::MAX), (4, 2));
+    }
+
+    #[test]
+    fn lookups_in_any_order_agree_with_a_fresh_index() {
+        let text = "a é b\n😀 c d e\n\nf g";
+        let index = LineIndex::new(text);
+        let boundaries: Vec<usize> = (0..=text.len() + 1).collect();
+        // Forward, backward, and jumping around: the remembered lookup must never change answers.
+        let orders = [boundaries.clone(), boundaries.iter().rev().copied().collect(), vec![7, 3, 9, 1, 12, 12, 0, 5]];
+        for order in orders {
+            for byte in order {
+                assert_eq!(index.position(byte), LineIndex::new(text).position(byte), "byte {byte}");
+            }
+        }
     }
 
     #[test]

@@ -111,7 +111,8 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         }
         Err(Error::Syntax { line, column, .. })
         | Err(Error::NotSchema { line, column, .. })
-        | Err(Error::Unsupported { line, column, .. }) => {
+        | Err(Error::Unsupported { line, column, .. })
+        | Err(Error::MetaCommand { line, column, .. }) => {
             prop_assert!(offset_of(shown, line, column).is_some(), "error at {line}:{column} is outside the file");
         }
         Err(e) => prop_assert!(false, "unexpected error kind: {e}"),

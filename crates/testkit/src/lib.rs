@@ -86,7 +86,7 @@ impl TestDb {
             Ok(client) => client,
             Err(e) => panic!("{}", loud(&format!("cannot connect to the test server: {e}"))),
         };
-        let sql = format!("CREATE DATABASE {} TEMPLATE template0", schemactl_shadow::quote_ident(&name));
+        let sql = format!("CREATE DATABASE {} TEMPLATE template0", schemactl_sqltext::quoted_ident(&name));
         if let Err(e) = client.batch_execute(&sql).await {
             panic!("schemactl-testkit: cannot create test database {name} on {server}: {}", describe(&e));
         }
@@ -112,7 +112,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         let server = self.server.clone();
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", schemactl_shadow::quote_ident(&self.name));
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", schemactl_sqltext::quoted_ident(&self.name));
         let worker = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;

@@ -83,7 +83,7 @@ pub(crate) fn collation(printed: &str) -> Option<String> {
     if schema == "pg_catalog" && !name.contains('"') {
         Some(name)
     } else {
-        Some(format!("\"{}\".\"{}\"", schema.replace('"', "\"\""), name.replace('"', "\"\"")))
+        Some(format!("{}.{}", schemactl_sqltext::quoted_ident(&schema), schemactl_sqltext::quoted_ident(&name)))
     }
 }
 

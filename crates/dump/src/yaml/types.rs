@@ -152,7 +152,7 @@ fn collation_def(name: &QualName, object: &DbObject) -> Option<Collation> {
             _ => return None,
         }
     }
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let quote = schemactl_sqltext::literal;
     let mut printed = vec![format!("provider = {}", if c.provider.is_some() { "icu" } else { "libc" })];
     for (word, value) in [("locale", &c.locale), ("lc_collate", &c.lc_collate), ("lc_ctype", &c.lc_ctype)] {
         if let Some(value) = value {

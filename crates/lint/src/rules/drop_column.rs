@@ -5,7 +5,7 @@ use schemactl_model::HazardKind;
 
 use crate::ast::alter_commands;
 use crate::context::Context;
-use crate::{hit, Hit, Input};
+use crate::{guess, Hit, Input};
 
 pub(crate) fn check(input: &Input<'_>, context: &Context) -> Vec<Hit> {
     let Some((table, commands)) = alter_commands(input.node) else { return Vec::new() };
@@ -20,7 +20,9 @@ pub(crate) fn check(input: &Input<'_>, context: &Context) -> Vec<Hit> {
             if cmd.behavior == DropBehavior::DropCascade as i32 {
                 message.push_str("; CASCADE also drops the views and constraints that use it");
             }
-            hit(HazardKind::DataLoss, message)
+            // A generated column's values are derived, so dropping it loses nothing; only the
+            // catalog knows which columns are (the planner records no data loss for those).
+            guess(HazardKind::DataLoss, message)
         })
         .collect()
 }

@@ -7,7 +7,7 @@ use schemactl_model::HazardKind;
 
 use crate::ast::{object_name, Name};
 use crate::context::Context;
-use crate::{hit, Hit, Input};
+use crate::{guess, hit, Hit, Input};
 
 pub(crate) fn check(input: &Input<'_>, context: &Context) -> Vec<Hit> {
     let NodeEnum::DropStmt(s) = input.node else { return Vec::new() };
@@ -52,7 +52,15 @@ pub(crate) fn check(input: &Input<'_>, context: &Context) -> Vec<Hit> {
              unnamed here",
         );
     }
-    vec![hit(HazardKind::DataLoss, message)]
+    // A table's rows and a sequence's value are lost whatever the catalog says. A schema or a
+    // type holds nothing unless CASCADE (or the catalog) says otherwise, and a materialized
+    // view's rows are derived: the planner, seeing the catalog, decides those.
+    let cascade = s.behavior == DropBehavior::DropCascade as i32;
+    if matches!(noun, "table" | "sequence") || cascade {
+        vec![hit(HazardKind::DataLoss, message)]
+    } else {
+        vec![guess(HazardKind::DataLoss, message)]
+    }
 }
 
 #[cfg(test)]

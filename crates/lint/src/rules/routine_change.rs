@@ -8,7 +8,7 @@ use schemactl_model::HazardKind;
 
 use crate::ast::{dotted, object_name};
 use crate::context::Context;
-use crate::{hit, Hit, Input};
+use crate::{guess, hit, Hit, Input};
 
 const CALLERS: &str = "function bodies that call it are not tracked by PostgreSQL and break when they run";
 
@@ -21,14 +21,16 @@ pub(crate) fn check(input: &Input<'_>, _context: &Context) -> Vec<Hit> {
         _ => None,
     };
     let message = match input.node {
+        // Whether the routine exists yet (and so has callers) is the catalog's to say.
         NodeEnum::CreateFunctionStmt(s) if s.replace => {
             let noun = if s.is_procedure { "procedure" } else { "function" };
-            format!(
+            let message = format!(
                 "CREATE OR REPLACE {} {} changes it for every caller at once; {CALLERS} (a changed signature \
                  creates a second {noun} instead)",
                 noun.to_uppercase(),
                 dotted(&s.funcname)
-            )
+            );
+            return vec![guess(HazardKind::UntrackableDependencies, message)];
         }
         NodeEnum::DropStmt(s) => match routine(s.remove_type) {
             Some(noun) => {

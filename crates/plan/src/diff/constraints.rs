@@ -1,7 +1,7 @@
 use super::{column_key, comment_step, table_key};
-use crate::ident::{ident, qualified};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, Constraint, ConstraintKind, ForeignKeyTarget, QualName, Table};
+use schemactl_sqltext::{ident, qualified};
 use std::collections::BTreeSet;
 
 /// Keys (primary key, unique constraint or unique index, by table) that the plan drops or

@@ -3,9 +3,9 @@
 //! drops its default and NOT NULL, and drops, adds and validates its constraints. A new base
 //! type still goes through the generic drop and create of `objects.rs`.
 
-use crate::ident::{ident, qualified};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, DomainDef, ObjectId, ObjectKind, QualName};
+use schemactl_sqltext::{ident, qualified};
 
 /// The parts of a domain present on both sides that can be altered in place, if so.
 fn in_place<'a>(from: &'a Catalog, to: &'a Catalog, id: &ObjectId) -> Option<(&'a DomainDef, &'a DomainDef)> {

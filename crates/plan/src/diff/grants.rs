@@ -6,9 +6,9 @@
 //! changes run after every creation, so that starting point is the current database's defaults,
 //! and the grant steps then take each object to exactly the desired privileges.
 
-use crate::ident::{ident, qualified};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{builtin_default, Catalog, DefaultPrivilege, Grant, GrantTarget, ObjectKind};
+use schemactl_sqltext::{ident, qualified};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// (column, grantee, privilege) -> grantable.

@@ -7,9 +7,9 @@
 use super::constraints::{add_constraint, drop_constraint};
 use super::objects::{create_object, drop_object};
 use super::{column_key, comment_step};
-use crate::ident::{ident, qualified};
 use crate::step::{Action, ObjKey, Step};
 use schemactl_model::Catalog;
+use schemactl_sqltext::{ident, qualified};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn by_dependent(catalog: &Catalog) -> BTreeMap<&ObjKey, Vec<&ObjKey>> {

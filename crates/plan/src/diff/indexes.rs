@@ -1,7 +1,7 @@
 use super::{column_key, comment_step, table_key};
-use crate::ident::qualified;
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Index, QualName, Table};
+use schemactl_sqltext::qualified;
 
 pub fn diff_indexes(old: &Table, new: &Table, steps: &mut Vec<Step>) {
     for (name, index) in &new.indexes {

@@ -15,9 +15,9 @@ mod sequences;
 mod tables;
 mod types;
 
-use crate::ident::literal;
 use crate::step::{Action, ObjKey, Step};
 use schemactl_model::{Catalog, Column, QualName};
+use schemactl_sqltext::literal;
 
 pub use objects::creates_routines;
 

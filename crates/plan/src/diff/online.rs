@@ -18,9 +18,9 @@
 //! before the catalog's dependencies are added, so the steps it makes get those too.
 
 use super::{column_key, table_key};
-use crate::ident::{ident, qualified};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, ConstraintKind, Index, QualName, Table};
+use schemactl_sqltext::{ident, qualified};
 use std::collections::BTreeSet;
 
 /// PostgreSQL truncates longer identifiers (NAMEDATALEN - 1).

@@ -7,9 +7,9 @@
 //! the child declares itself.
 
 use super::{column_key, table_key};
-use crate::ident::qualified;
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, Column, QualName, Table};
+use schemactl_sqltext::qualified;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 

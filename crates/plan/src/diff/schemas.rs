@@ -1,7 +1,7 @@
 use super::{comment_step, schema_key};
-use crate::ident::{ident, literal};
 use crate::step::{Action, ObjKey, Step};
 use schemactl_model::Catalog;
+use schemactl_sqltext::{ident, literal};
 
 pub fn diff_schemas(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     for (name, schema) in &to.schemas {

@@ -1,7 +1,7 @@
 use super::{column_key, comment_step, schema_key, table_key};
-use crate::ident::{ident, qualified};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, ColumnRef, SequenceOptions};
+use schemactl_sqltext::{ident, qualified};
 
 pub fn diff_sequences(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     for (name, seq) in &to.sequences {
@@ -22,7 +22,7 @@ pub fn diff_sequences(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
                         let min = seq.options.min_value;
                         sql = format!(
                             "SELECT pg_catalog.setval({}, greatest(last_value, {min}), last_value >= {min} AND is_called) FROM {};\n{sql}",
-                            crate::ident::literal(&qualified(name)),
+                            schemactl_sqltext::literal(&qualified(name)),
                             qualified(name)
                         );
                     }

@@ -3,9 +3,9 @@ use super::constraints::{add_constraint, diff_constraints, drop_constraint, rebu
 use super::indexes::{create_index, diff_indexes};
 use super::partitions;
 use super::{column_key, column_needs, comment_step, schema_key, table_key};
-use crate::ident::{ident, qualified};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, Column, ConstraintKind, Table};
+use schemactl_sqltext::{display_qualified, ident, qualified};
 
 pub fn diff_tables(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     let rebuilt = rebuilt_keys(from, to);
@@ -22,7 +22,11 @@ pub fn diff_tables(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
                             table_key(name),
                             format!("ALTER TABLE {} SET {mode}", qualified(name)),
                         )
-                        .hazard(HazardKind::TableRewrite, "changing persistence rewrites the table"),
+                        .hazard(HazardKind::TableRewrite, "changing persistence rewrites the table")
+                        .hazard(
+                            HazardKind::AccessExclusiveLock,
+                            "SET LOGGED/UNLOGGED holds an ACCESS EXCLUSIVE lock while it rewrites the table",
+                        ),
                     );
                 }
                 row_security(table, Some(old), steps);
@@ -128,7 +132,7 @@ fn drop_table(from: &Catalog, to: &Catalog, table: &Table, steps: &mut Vec<Step>
         .releases([schema_key(&name.schema)])
         // A child goes before its parent (a partitioned table's DROP would take it along).
         .releases(partitions::parents(table).into_iter().map(table_key))
-        .hazard(HazardKind::DataLoss, format!("drops table {name} and all its rows"));
+        .hazard(HazardKind::DataLoss, format!("drops table {} and all its rows", display_qualified(name)));
     // Everything the table carries goes with it; naming it lets new objects of the same name
     // be created only afterwards.
     step.removes.extend(table.columns.iter().map(|c| column_key(name, &c.name)));

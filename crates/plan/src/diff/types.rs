@@ -1,7 +1,7 @@
 use super::{column_key, comment_step, schema_key, table_key};
-use crate::ident::{ident, literal, qualified};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, QualName, TypeDef, TypeKind};
+use schemactl_sqltext::{ident, literal, qualified};
 
 pub fn diff_types(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     for (name, new) in &to.types {

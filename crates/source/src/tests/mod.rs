@@ -4,6 +4,7 @@ mod classify;
 mod errors;
 mod formats;
 mod load;
+mod meta;
 mod order;
 mod renames;
 mod split;

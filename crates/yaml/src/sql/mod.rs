@@ -205,7 +205,7 @@ impl<'g> Sql<'g> {
 
     /// A name, double-quoted.
     pub fn ident(&mut self, name: &str) -> &mut Self {
-        let quoted = quote_ident(name);
+        let quoted = schemactl_sqltext::quoted_ident(name);
         self.kw(&quoted)
     }
 
@@ -224,9 +224,9 @@ impl<'g> Sql<'g> {
         self.ident(schema).kw(".").ident(name)
     }
 
-    /// A string literal.
+    /// A string literal (`E''` form when it holds a backslash).
     pub fn literal(&mut self, text: &str) -> &mut Self {
-        let quoted = quote_literal(text);
+        let quoted = schemactl_sqltext::literal(text);
         self.kw(&quoted)
     }
 
@@ -291,27 +291,6 @@ impl<'g> Sql<'g> {
         }
         (pos, mark.path.clone())
     }
-}
-
-/// `"name"`, with inner quotes doubled.
-pub(crate) fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `'text'`, with inner quotes doubled (standard-conforming strings, the default).
-pub(crate) fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// A dollar-quote tag that does not occur in `body`.
-fn dollar_tag(body: &str) -> String {
-    let mut tag = "$body$".to_string();
-    let mut n = 0;
-    while body.contains(&tag) {
-        n += 1;
-        tag = format!("$body{n}$");
-    }
-    tag
 }
 
 /// The generator: the statements and renames of one document.

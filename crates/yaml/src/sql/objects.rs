@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use schemactl_source::RenameKind;
 
 use super::tables::{index, sequence_options, with_options};
-use super::{dollar_tag, Gen, KeyPath, Sql};
+use super::{Gen, KeyPath, Sql};
 use crate::error::Result;
 use crate::model::{CheckOption, Document, Grants, IndexMap, Parallel, Volatility};
+use schemactl_sqltext::dollar_tag;
 
 pub(super) fn extensions(g: &mut Gen<'_>, doc: &Document) -> Result<()> {
     for (name, e) in &doc.extensions {
