@@ -25,8 +25,6 @@ pub(crate) struct Session {
     url: DbUrl,
 }
 
-/// The longest pause between two connection attempts while waiting for a server.
-const CONNECT_PAUSE_MAX: Duration = Duration::from_secs(2);
 /// The first and longest pauses between two tries for the advisory lock.
 const LOCK_POLL_FIRST: Duration = Duration::from_millis(50);
 const LOCK_POLL_MAX: Duration = Duration::from_secs(1);
@@ -249,34 +247,10 @@ pub(crate) fn database(context: &str, e: &tokio_postgres::Error) -> Error {
     Error::Database { context: context.to_string(), message: describe(e) }
 }
 
-/// Connects before `deadline`, retrying while the server is not there; the last pause is cut to
-/// the time left and a last attempt made at the deadline.
+/// Connects before `deadline`, retrying while the server is not there (`connect_waiting` waits
+/// the whole time left and returns at once on what waiting cannot fix).
 async fn connect_until(url: &DbUrl, deadline: Instant) -> std::result::Result<Client, schemactl_connect::Error> {
-    // `connect_waiting` retries what waiting can fix and returns at once on what it cannot (TLS
-    // settings, a certificate). It also gives up as soon as its next pause (at most
-    // CONNECT_PAUSE_MAX) would pass the deadline: returning with more than that left means the
-    // failure was one waiting cannot fix; returning earlier, the rest is tried here.
-    let left = deadline.saturating_duration_since(Instant::now());
-    let mut last = match url.connect_waiting(left).await {
-        Ok(client) => return Ok(client),
-        Err(e) => e,
-    };
-    if deadline.saturating_duration_since(Instant::now()) > CONNECT_PAUSE_MAX {
-        return Err(last);
-    }
-    let mut pause = Duration::from_millis(250);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(last);
-        }
-        tokio::time::sleep(pause.min(left)).await;
-        match url.connect().await {
-            Ok(client) => return Ok(client),
-            Err(e) => last = e,
-        }
-        pause = (pause * 2).min(CONNECT_PAUSE_MAX);
-    }
+    url.connect_waiting(deadline.saturating_duration_since(Instant::now())).await
 }
 
 /// The backend process serving `client` for one statement (simple protocol: through a pooler,

@@ -198,7 +198,10 @@ impl DbUrl {
         Ok(client)
     }
 
-    /// Connects, retrying with backoff until `wait` has passed (servers that are starting up).
+    /// Connects, retrying with backoff for the whole of `wait` (servers that are starting up):
+    /// the last pause is cut to the time left and a last attempt is made at the deadline, so
+    /// `--wait 5s` never gives up after 3. Failures waiting cannot fix (TLS settings, a
+    /// certificate) return at once.
     pub async fn connect_waiting(&self, wait: Duration) -> Result<Client> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut delay = Duration::from_millis(50);
@@ -206,9 +209,12 @@ impl DbUrl {
             match self.try_connect().await {
                 Ok(c) => return Ok(c),
                 Err((e, true)) => return Err(e),
-                Err((e, false)) if tokio::time::Instant::now() + delay > deadline => return Err(e),
-                Err(_) => {
-                    tokio::time::sleep(delay).await;
+                Err((e, false)) => {
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    if left.is_zero() {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(delay.min(left)).await;
                     delay = (delay * 2).min(Duration::from_secs(2));
                 }
             }
