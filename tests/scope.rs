@@ -335,3 +335,75 @@ async fn the_server_prunes_exactly_what_the_globs_match() {
     // The safe defaults, too.
     assert_eq!(SAFE_DEFAULTS.len(), 9);
 }
+
+/// A managed view over a table the scope leaves out (declared in schema/ as a stub): every
+/// replay into a shadow (plan's self-check, the state cache, status's drift check, verify)
+/// first runs the stub, so the project plans, applies, and checks clean afterwards.
+#[tokio::test]
+async fn a_project_whose_view_reads_an_out_of_scope_table_plans_and_checks_clean() {
+    let dev = schemactl_testkit::server().await.to_secret_url();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &dev, &["init"]).status.success());
+    std::fs::remove_file(dir.join("schema/example.sql")).unwrap();
+    let toml = std::fs::read_to_string(dir.join("schemactl.toml")).unwrap();
+    write(dir, "schemactl.toml", &format!("{toml}\n[scope]\nexclude = [\"schema:legacy\"]\n"));
+    let schema = dir.join("schema");
+    write(
+        &schema,
+        "legacy.sql",
+        "-- The legacy team's table, as far as our objects need it (out of scope: never planned).\n\
+         CREATE SCHEMA legacy;\nCREATE TABLE legacy.accounts (id int, name text);\n\
+         ALTER TABLE legacy.accounts ADD PRIMARY KEY (id);\nCOMMENT ON TABLE legacy.accounts IS 'theirs';\n",
+    );
+    write(
+        &schema,
+        "app.sql",
+        "CREATE SCHEMA app;\n\
+         CREATE TABLE app.orders (id int PRIMARY KEY, account_id int NOT NULL REFERENCES legacy.accounts (id));\n\
+         CREATE VIEW app.order_names AS SELECT o.id, a.name FROM app.orders o JOIN legacy.accounts a ON a.id = o.account_id;\n",
+    );
+    let out = run(dir, &dev, &["plan", "-m", "orders"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let first = std::fs::read_to_string(&common::revision_files(dir)[0]).unwrap();
+    assert!(first.contains("CREATE VIEW app.order_names") || first.contains("VIEW app.order_names"), "{first}");
+    assert!(!first.contains("CREATE TABLE legacy") && !first.contains("CREATE SCHEMA legacy"), "{first}");
+
+    // The live database has the real table (with a column the stub leaves out).
+    let db = TestDb::new().await;
+    db.execute_script(
+        "CREATE SCHEMA legacy; CREATE TABLE legacy.accounts (id int PRIMARY KEY, name text, note text);
+         INSERT INTO legacy.accounts VALUES (1, 'ada', 'keep');",
+    )
+    .await;
+    let url = db.url.to_secret_url();
+    let out = run(dir, &dev, &["apply", "--db", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+    db.execute_script("INSERT INTO app.orders VALUES (7, 1);").await;
+    assert_eq!(count(&db, "SELECT count(*) FROM app.order_names WHERE name = 'ada'").await, 1);
+
+    // A second change plans from the state cache, which reads the stub too.
+    let app = std::fs::read_to_string(schema.join("app.sql")).unwrap();
+    write(
+        &schema,
+        "app.sql",
+        &app.replace("REFERENCES legacy.accounts (id));", "REFERENCES legacy.accounts (id), total numeric);"),
+    );
+    let out = run(dir, &dev, &["plan", "-m", "totals"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(stdout(&out).contains("ADD COLUMN total numeric"), "{}", text(&out));
+    let out = run(dir, &dev, &["apply", "--db", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = run(dir, &dev, &["plan", "--check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(dir, &dev, &["status", "--db", &url]);
+    assert!(out.status.success() && stdout(&out).contains("drift:    none"), "{}", text(&out));
+    let out = run(dir, &dev, &["verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Without the cache, the replay of every revision reads the stub as well.
+    std::fs::remove_file(dir.join("generated/state.sql")).unwrap();
+    let out = run(dir, &dev, &["plan", "--check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(count(&db, "SELECT count(*) FROM legacy.accounts WHERE note = 'keep'").await, 1);
+}

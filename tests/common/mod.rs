@@ -30,24 +30,10 @@ pub fn catalog_difference(a: &Catalog, b: &Catalog) -> String {
     format!("--- after applying the plan\n{}\n--- desired\n{}", show(&al), show(&bl))
 }
 
-/// The `schemactl` binary of this build (built on demand: the root package does not own it).
+/// The `schemactl` binary of this build: the root package owns it, so Cargo builds it (same
+/// profile) before these tests and tells them where it is.
 pub fn schemactl_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> -> target/<profile>/schemactl
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target profile dir");
-    let bin = profile_dir.join("schemactl");
-    static BUILD: std::sync::Once = std::sync::Once::new();
-    BUILD.call_once(|| {
-        let release = profile_dir.file_name().is_some_and(|n| n == "release");
-        let mut cmd = std::process::Command::new(env!("CARGO"));
-        cmd.args(["build", "-q", "-p", "schemactl"]).current_dir(env!("CARGO_MANIFEST_DIR"));
-        if release {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("run cargo build");
-        assert!(status.success(), "building schemactl failed");
-    });
-    bin
+    PathBuf::from(env!("CARGO_BIN_EXE_schemactl"))
 }
 
 pub fn fixtures_dir() -> PathBuf {

@@ -119,8 +119,9 @@ fn run(dir: &Path, args: &[&str], database_url: Option<&str>) -> Output {
 
 /// A login role with a known password, so the wrong one is refused by the server itself.
 async fn probe_role() -> u16 {
-    let server = schemactl_testkit::server().await;
-    let client = server.connect().await.expect("connect to the test server");
+    // The probes log in over TCP with a password: the harness's server for network clients.
+    let server = schemactl_testkit::tcp_server().await;
+    let client = server.admin.connect().await.expect("connect to the test server");
     let exists = client
         .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&PROBE_ROLE])
         .await
@@ -130,7 +131,7 @@ async fn probe_role() -> u16 {
         // Two test processes may race here; the loser's error is harmless.
         let _ = client.batch_execute(&format!("CREATE ROLE {PROBE_ROLE} LOGIN PASSWORD 'R1ghtPassw0rd'")).await;
     }
-    server.config().get_ports().first().copied().unwrap_or(5432)
+    server.port
 }
 
 #[tokio::test]

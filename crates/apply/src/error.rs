@@ -101,6 +101,9 @@ pub enum Refusal {
     Missing { revision: String, message: String },
     /// A revision the database never applied sorts before one it did.
     Skipped { file: String, before: String },
+    /// A baseline replaces another tool's revision, and the database's table of that tool
+    /// records other revisions (`found`; empty: the tool is at its base).
+    Replaced { file: String, tool: String, expected: String, found: Vec<String> },
 }
 
 impl fmt::Display for Refusal {
@@ -115,6 +118,24 @@ impl fmt::Display for Refusal {
             ),
             Refusal::Skipped { file, before } => {
                 write!(f, "{file}: not applied, but it sorts before the applied revision {before}")
+            }
+            Refusal::Replaced { file, tool, expected, found } => {
+                let at = match found.as_slice() {
+                    [] => format!("records no {tool} revision (it is at {tool}'s base)"),
+                    [one] => format!("is at {tool} revision {}", schemactl_sqltext::visible(one)),
+                    many => format!(
+                        "is at {} {tool} revisions at once ({}; merge them first)",
+                        many.len(),
+                        many.iter().map(|r| schemactl_sqltext::visible(r)).collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                let lower = tool.to_lowercase();
+                write!(
+                    f,
+                    "{file} replaces {tool} revision {expected}, but this database {at}: its schema is not the one the \
+                     baseline was made from. Bring it to that revision with {tool} first (`{lower} upgrade {expected}`), \
+                     then stamp or apply the baseline"
+                )
             }
         }
     }

@@ -6,7 +6,9 @@
 //! The database keeps its own record in schema `schemactl`: `history` (one row per applied
 //! revision, with the checksum of its file), `steps` (progress inside a revision that has
 //! non-transactional statements, so a rerun resumes) and `log` (append-only: every up, down
-//! and stamp). Every command that changes anything holds a session advisory lock
+//! and stamp). A baseline that replaces another tool's history (`-- replaces: alembic REV`) is
+//! recorded with it, and only where that tool's table is at REV or absent ([`check_replaced`]).
+//! Every command that changes anything holds a session advisory lock
 //! ([`LOCK_KEY`]) and verifies the history against the files before running anything. A
 //! session lock needs a session: an address that leads to a pooler in transaction mode is
 //! refused ([`Error::Pooler`]); the CLI then takes a direct address (`direct_url`).
@@ -30,7 +32,8 @@ use schemactl_revision::{Revision, Revisions, Segment};
 pub use drift::{fingerprints, ObjectRef, FINGERPRINT_QUERY};
 pub use error::{Error, HazardRefusal, Refusal, Result};
 pub use range::{
-    check_hazards, down_range, up_range, verify, Applied, DownTarget, LogEntry, State, StepRecord, UpTarget,
+    check_hazards, check_replaced, down_range, up_range, verify, Applied, DownTarget, LogEntry, State, StepRecord,
+    ToolVersion, UpTarget,
 };
 pub use script::{render_down, render_up};
 pub use sql::{BOOKKEEPING_DDL, LOCK_KEY, SCHEMA};
@@ -139,6 +142,9 @@ pub async fn apply(
     let applied = verify(list, &state)?;
     check_no_partial(list, &state, Section::Up)?;
     let range = up_range(list, applied, target)?;
+    // A baseline that replaces Alembic's history runs only where Alembic is at that revision,
+    // or absent (a new database).
+    check_replaced(&list[range.clone()], &state)?;
     // Every file splits before anything runs: a syntax error never stops a run halfway.
     let plans =
         list[range.clone()].iter().map(|r| Ok((r, r.up_segments(&revisions.dir)?))).collect::<Result<Vec<_>>>()?;
@@ -254,6 +260,8 @@ pub async fn stamp(
     let list = &revisions.list;
     let keep = &list[..index.map_or(0, |i| i + 1)];
     let (session, state) = locked_session(url, options, on).await?;
+    let recording = keep.iter().filter(|r| state.applied(&r.id).is_none_or(|row| row.checksum != r.checksum));
+    check_replaced(recording, &state)?;
     let mut stamped = Stamped { at: index.map(|i| list[i].id.clone()), ..Stamped::default() };
     let mut sql = String::from("BEGIN;\n");
     for row in &state.history {

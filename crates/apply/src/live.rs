@@ -13,7 +13,7 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 use crate::drive::{Runner, Step};
 use crate::error::{describe, Error, Result};
 use crate::index::{concurrent_index, Concurrent};
-use crate::range::{Applied, LogEntry, State, StepRecord};
+use crate::range::{Applied, LogEntry, State, StepRecord, ToolVersion};
 use crate::sql::{BOOKKEEPING_DDL, LOCK_KEY};
 use crate::{stem, Event};
 
@@ -165,7 +165,11 @@ impl Session {
     pub async fn ensure_bookkeeping(&self) -> Result<()> {
         let (history, steps, log) =
             self.tables().await.map_err(|e| database("looking for the schemactl tables", &e))?;
-        if !(history && steps && log) {
+        // A history created by an earlier version lacks the columns added since: the DDL adds
+        // them. Only then: ALTER TABLE locks the history even when it has nothing to do.
+        let current =
+            history && self.history_is_current().await.map_err(|e| database("reading schemactl.history", &e))?;
+        if !(current && steps && log) {
             self.execute("creating the schemactl bookkeeping tables", &format!("BEGIN;\n{BOOKKEEPING_DDL}COMMIT;"))
                 .await?;
         }
@@ -184,6 +188,13 @@ impl Session {
         Ok((row.get(0), row.get(1), row.get(2)))
     }
 
+    async fn history_is_current(&self) -> std::result::Result<bool, tokio_postgres::Error> {
+        let sql =
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('schemactl.history') \
+                   AND attname = 'replaces' AND NOT attisdropped)";
+        Ok(self.client.query_one(sql, &[]).await?.get(0))
+    }
+
     /// The history, step records and log, in one snapshot. Reads only; an empty state when
     /// the database never saw schemactl.
     pub async fn read_state(&self) -> Result<State> {
@@ -199,9 +210,11 @@ impl Session {
         let (history, steps, log) = self.tables().await?;
         const UTC: &str = "'YYYY-MM-DD HH24:MI:SS') || ' UTC'";
         if history {
+            // `replaces` through the row's JSON: NULL, not an error, in a history that predates
+            // the column (reading never alters the bookkeeping).
             let sql = format!(
                 "SELECT revision, checksum, message, to_char(applied_at AT TIME ZONE 'UTC', {UTC}, applied_by, \
-                 duration_ms FROM schemactl.history ORDER BY revision"
+                 duration_ms, to_jsonb(h) ->> 'replaces' FROM schemactl.history h ORDER BY revision"
             );
             for row in self.client.query(&sql, &[]).await? {
                 state.history.push(Applied {
@@ -211,6 +224,7 @@ impl Session {
                     applied_at: row.get(3),
                     applied_by: row.get(4),
                     duration_ms: row.get(5),
+                    replaces: row.get(6),
                 });
             }
         }
@@ -239,7 +253,28 @@ impl Session {
                 });
             }
         }
+        state.tools = self.tool_versions().await?;
         Ok(state)
+    }
+
+    /// What other tools' bookkeeping tables (those a baseline can replace) record, for the
+    /// tables that exist. Each is looked up unqualified, on the search path, as the tool does.
+    async fn tool_versions(&self) -> std::result::Result<Vec<ToolVersion>, tokio_postgres::Error> {
+        let mut out = Vec::new();
+        for (tool, table, column) in schemactl_revision::Replaced::TOOLS {
+            let exists = format!("SELECT to_regclass({}) IS NOT NULL", schemactl_sqltext::literal(table));
+            if !self.client.query_one(&exists, &[]).await?.get::<_, bool>(0) {
+                continue;
+            }
+            let sql = format!(
+                "SELECT {column}::text FROM {table} WHERE {column} IS NOT NULL ORDER BY 1",
+                column = schemactl_sqltext::ident(column),
+                table = schemactl_sqltext::ident(table)
+            );
+            let revisions = self.client.query(&sql, &[]).await?.iter().map(|row| row.get(0)).collect();
+            out.push(ToolVersion { tool: tool.to_string(), revisions });
+        }
+        Ok(out)
     }
 }
 

@@ -22,6 +22,20 @@ pub struct Applied {
     pub applied_by: String,
     /// `None` for revisions recorded by `stamp` (nothing ran).
     pub duration_ms: Option<i64>,
+    /// What a baseline replaced, as recorded (`alembic a1b2c3d4e5f6`); `None` for other
+    /// revisions, and in databases whose history predates the column.
+    pub replaces: Option<String>,
+}
+
+/// Another migration tool's bookkeeping table, found in the database (see
+/// [`schemactl_revision::Replaced::TOOLS`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolVersion {
+    /// `alembic`.
+    pub tool: String,
+    /// The revisions the table records, sorted (one row, unless the tool had several heads;
+    /// none when it is at its base).
+    pub revisions: Vec<String>,
 }
 
 /// One row of `schemactl.steps`: a segment of a revision that is part-way applied or undone.
@@ -52,6 +66,8 @@ pub struct State {
     pub steps: Vec<StepRecord>,
     /// The latest log entry per revision.
     pub last_log: Vec<LogEntry>,
+    /// Other tools' bookkeeping tables the database has (only those that exist).
+    pub tools: Vec<ToolVersion>,
 }
 
 impl State {
@@ -62,6 +78,11 @@ impl State {
 
     pub fn applied(&self, id: &str) -> Option<&Applied> {
         self.history.iter().find(|a| a.revision == id)
+    }
+
+    /// What `tool`'s bookkeeping table records; `None` when the database has no such table.
+    pub fn tool(&self, tool: &str) -> Option<&ToolVersion> {
+        self.tools.iter().find(|t| t.tool == tool)
     }
 
     /// Segments of `revision`'s `section` that are recorded as done.
@@ -108,6 +129,30 @@ pub fn verify(list: &[Revision], state: &State) -> Result<usize> {
     }
     if problems.is_empty() {
         Ok(applied)
+    } else {
+        Err(Error::Refused { problems })
+    }
+}
+
+/// Refuses to record a baseline that replaces another tool's revision on a database whose
+/// table of that tool records anything else: the schema there is not the one the baseline was
+/// dumped from. A database without the table (a new one) is fine: the baseline creates it all.
+pub fn check_replaced<'a>(revisions: impl IntoIterator<Item = &'a Revision>, state: &State) -> Result<()> {
+    let mut problems = Vec::new();
+    for r in revisions {
+        let Some(replaced) = &r.replaces else { continue };
+        let Some(found) = state.tool(&replaced.tool) else { continue };
+        if found.revisions != [replaced.revision.clone()] {
+            problems.push(Refusal::Replaced {
+                file: r.file_name.clone(),
+                tool: replaced.tool_name(),
+                expected: replaced.revision.clone(),
+                found: found.revisions.clone(),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
     } else {
         Err(Error::Refused { problems })
     }
@@ -307,9 +352,31 @@ mod tests {
                 applied_at: String::new(),
                 applied_by: String::new(),
                 duration_ms: Some(1),
+                replaces: None,
             })
             .collect();
         State { history, ..State::default() }
+    }
+
+    #[test]
+    fn a_baseline_is_recorded_only_where_the_tool_is_at_the_revision_it_replaces() {
+        let mut list = revisions(2);
+        list[0].replaces = Some(schemactl_revision::Replaced::new("alembic", "a1b2c3d4e5f6").unwrap());
+        let at = |revisions: &[&str]| State {
+            tools: vec![ToolVersion {
+                tool: "alembic".into(),
+                revisions: revisions.iter().map(|r| r.to_string()).collect(),
+            }],
+            ..State::default()
+        };
+        assert!(check_replaced(&list, &State::default()).is_ok(), "no alembic_version: a new database");
+        assert!(check_replaced(&list, &at(&["a1b2c3d4e5f6"])).is_ok());
+        for found in [&["ffff0000aaaa"][..], &[], &["a1b2c3d4e5f6", "b2"]] {
+            let err = check_replaced(&list, &at(found)).unwrap_err().to_string();
+            assert!(err.contains("replaces Alembic revision a1b2c3d4e5f6"), "{err}");
+            assert!(err.contains("alembic upgrade a1b2c3d4e5f6"), "{err}");
+        }
+        assert!(check_replaced(&list[1..], &at(&["other"])).is_ok(), "only baselines are checked");
     }
 
     #[test]

@@ -77,10 +77,48 @@ fn guard(revision: &Revision, section: Section) -> String {
 "
         ),
     };
+    let (declare, replaced) = match (&revision.replaces, section) {
+        (Some(r), Section::Up) => ("DECLARE\n    found text[];\n", replaced_check(revision, r)),
+        _ => ("", String::new()),
+    };
     // Ids come from file names: the tag is one the literals inside cannot close.
-    let body = format!("\nBEGIN\n{checks}END\n");
+    let body = format!("\n{declare}BEGIN\n{checks}{replaced}END\n");
     let tag = schemactl_sqltext::dollar_tag_named("schemactl", &body);
     format!("DO {tag}{body}{tag};\n")
+}
+
+/// The live check of a baseline ([`crate::check_replaced`]) as PL/pgSQL: where the tool's table
+/// exists it must record exactly the replaced revision. The table is read through EXECUTE, so
+/// that the block compiles on a database without it.
+fn replaced_check(revision: &Revision, replaced: &schemactl_revision::Replaced) -> String {
+    let (table, column) = replaced.table();
+    let column = schemactl_sqltext::ident(column);
+    let query = format!(
+        "SELECT array_agg({column}::text ORDER BY 1) FROM {} WHERE {column} IS NOT NULL",
+        schemactl_sqltext::ident(table)
+    );
+    let tool = replaced.tool_name();
+    // RAISE takes % as a placeholder: the user's text has its own doubled.
+    let text = |t: &str| t.replace('%', "%%");
+    let message = format!(
+        "schemactl: {} replaces {tool} revision {}, but this database is at % (bring it to that revision with {tool} \
+         first, then apply the baseline)",
+        text(&revision.file_name),
+        text(&replaced.revision)
+    );
+    format!(
+        "    IF to_regclass({}) IS NOT NULL THEN
+        EXECUTE {} INTO found;
+        IF found IS DISTINCT FROM ARRAY[{}] THEN
+            RAISE EXCEPTION {}, coalesce(array_to_string(found, ', '), 'its base');
+        END IF;
+    END IF;
+",
+        literal(table),
+        literal(&query),
+        literal(&replaced.revision),
+        literal(&message),
+    )
 }
 
 fn header(out: &mut String, title: &str) {
@@ -220,6 +258,25 @@ mod tests {
             assert_eq!(parsed.statement_types().iter().filter(|k| **k == "DropStmt").count(), drops, "{script}");
             assert!(script.contains("add\\nDROP TABLE victim;\\r-- widgets"), "{script}");
         }
+    }
+
+    /// A baseline's script checks Alembic's table where it exists and records what it replaced.
+    #[tokio::test]
+    async fn a_baseline_script_checks_and_records_what_it_replaces() {
+        let mut list = sample();
+        list[0].replaces = Some(schemactl_revision::Replaced::new("alembic", "a1b2%c3").unwrap());
+        let script = render_up(Path::new("generated"), &list, 0..2).await.unwrap();
+        pg_query::parse(&script, 0).unwrap();
+        assert!(script.contains("IF to_regclass('alembic_version') IS NOT NULL THEN"), "{script}");
+        assert!(script.contains("IS DISTINCT FROM ARRAY['a1b2%c3']"), "{script}");
+        assert!(script.contains("replaces Alembic revision a1b2%%c3, but this database is at %"), "{script}");
+        assert!(
+            script.contains("INSERT INTO schemactl.history (revision, checksum, message, replaces, duration_ms)"),
+            "{script}"
+        );
+        assert!(script.contains("'alembic a1b2%c3', (extract"), "{script}");
+        // The next revision's guard and row are as they always were.
+        assert_eq!(script.matches("to_regclass('alembic_version')").count(), 1, "{script}");
     }
 
     #[tokio::test]

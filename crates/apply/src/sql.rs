@@ -11,7 +11,8 @@ pub const LOCK_KEY: i64 = 8_314_604_121_892_152_180;
 /// The schema holding the bookkeeping; introspection leaves it out so diffs never see it.
 pub const SCHEMA: &str = "schemactl";
 
-/// Creates the bookkeeping tables when missing. Safe to repeat.
+/// Creates the bookkeeping tables when missing, and adds the columns later versions brought to
+/// databases created before them (`ADD COLUMN IF NOT EXISTS`). Safe to repeat.
 pub const BOOKKEEPING_DDL: &str = "\
 CREATE SCHEMA IF NOT EXISTS schemactl;
 CREATE TABLE IF NOT EXISTS schemactl.history (
@@ -22,6 +23,7 @@ CREATE TABLE IF NOT EXISTS schemactl.history (
     duration_ms bigint,
     applied_by text NOT NULL DEFAULT current_user
 );
+ALTER TABLE schemactl.history ADD COLUMN IF NOT EXISTS replaces text;
 CREATE TABLE IF NOT EXISTS schemactl.steps (
     revision text NOT NULL,
     section text NOT NULL CHECK (section IN ('up', 'down')),
@@ -80,11 +82,13 @@ pub fn finish(revision: &Revision, section: Section) -> String {
         // The duration covers every segment: from the first step record (earlier segments of a
         // resumed revision) or else from the start of this transaction.
         Section::Up => format!(
-            "INSERT INTO schemactl.history (revision, checksum, message, duration_ms) VALUES ({id}, {}, {}, \
-             (extract(epoch FROM clock_timestamp() - coalesce((SELECT min(started_at) FROM schemactl.steps \
-             WHERE revision = {id} AND section = 'up'), now())) * 1000)::bigint);",
+            "INSERT INTO schemactl.history (revision, checksum, message, {replaces_column}duration_ms) VALUES ({id}, {}, \
+             {}, {replaces_value}(extract(epoch FROM clock_timestamp() - coalesce((SELECT min(started_at) FROM \
+             schemactl.steps WHERE revision = {id} AND section = 'up'), now())) * 1000)::bigint);",
             literal(&revision.checksum),
             literal(&revision.message),
+            replaces_column = replaces_column(revision),
+            replaces_value = replaces_value(revision),
         ),
         Section::Down => format!("DELETE FROM schemactl.history WHERE revision = {id};"),
     };
@@ -98,11 +102,27 @@ pub fn finish(revision: &Revision, section: Section) -> String {
 /// Inserts a history row without running the revision (`stamp`); no duration.
 pub fn stamp_insert(revision: &Revision) -> String {
     format!(
-        "INSERT INTO schemactl.history (revision, checksum, message) VALUES ({}, {}, {});",
+        "INSERT INTO schemactl.history (revision, checksum, {}message) VALUES ({}, {}, {}{});",
+        replaces_column(revision),
         literal(&revision.id),
         literal(&revision.checksum),
+        replaces_value(revision),
         literal(&revision.message)
     )
+}
+
+/// The `replaces` column is named only by rows that fill it: the history row of any other
+/// revision is written exactly as before the column existed.
+fn replaces_column(revision: &Revision) -> &'static str {
+    if revision.replaces.is_some() {
+        "replaces, "
+    } else {
+        ""
+    }
+}
+
+fn replaces_value(revision: &Revision) -> String {
+    revision.replaces.as_ref().map(|r| format!("{}, ", literal(&r.to_string()))).unwrap_or_default()
 }
 
 #[cfg(test)]

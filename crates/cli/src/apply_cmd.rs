@@ -200,6 +200,9 @@ fn status(revision: &Revision, state: &State) -> String {
             Some(ms) => format!("applied {} by {} ({ms} ms)", row.applied_at, row.applied_by),
             None => format!("stamped {} by {} (not run)", row.applied_at, row.applied_by),
         };
+        if let Some(replaced) = &row.replaces {
+            text.push_str(&format!(", replacing {}", schemactl_sqltext::visible(replaced)));
+        }
         if row.checksum != revision.checksum {
             text.push_str(", but the file changed since");
         }

@@ -134,6 +134,18 @@ pub struct PlanArgs {
     /// schemactl.toml says `online = true` (the default).
     #[arg(long)]
     pub offline: bool,
+    /// The revision is a baseline that takes over from another tool's history: `alembic:REV`
+    /// (the Alembic revision the dumped database was at), or `alembic` to read REV from the
+    /// database's `alembic_version` (--db, --env or $DATABASE_URL). `stamp` and `apply` then
+    /// refuse a database whose `alembic_version` records another revision.
+    #[arg(long, value_name = "TOOL[:REV]")]
+    pub replaces: Option<String>,
+    /// With `--replaces alembic`: the database to read the Alembic revision from.
+    #[arg(long, value_name = "URL", requires = "replaces")]
+    pub db: Option<String>,
+    /// With `--replaces alembic`: the environment (schemactl.toml) to read it from.
+    #[arg(long, value_name = "NAME", requires = "replaces")]
+    pub env: Option<String>,
     #[command(flatten)]
     pub shadow: ShadowArgs,
 }

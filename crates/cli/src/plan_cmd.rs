@@ -6,7 +6,7 @@ use crate::error::{CliError, CliResult};
 use crate::sources::Source;
 use crate::{project, states};
 use schemactl_plan::Plan;
-use schemactl_revision::format::{build, Draft};
+use schemactl_revision::format::{build, build_replacing, Draft};
 use schemactl_revision::{seal, Revision, RevisionKind, Revisions};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -24,12 +24,17 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
         }
     };
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
+    let replaces = match &args.replaces {
+        Some(spec) if !(args.dry_run || args.check) => Some(replaced(&project, &revisions, spec, &args).await?),
+        _ => None,
+    };
     let (statements, renames) = schemactl_yaml::load_path_with_renames(&project.schema_dir)?;
+    let prelude = states::out_of_scope_prelude(&statements, crate::scope_args::current());
     let desired = Source::Files { statements };
-    let (current, from_cache) = states::revisions_source(&revisions)?;
+    let (current, from_cache) = states::revisions_source(&revisions, &prelude)?;
     let shadow = states::start_shadow(args.shadow.dev_url.as_deref()).await?;
     let options = states::plan_options(&project.settings(None), args.offline);
-    let outcome = compute(&shadow, &revisions, current, from_cache, &desired, &renames, &options).await;
+    let outcome = compute(&shadow, &revisions, &prelude, current, from_cache, &desired, &renames, &options).await;
     let _ = shadow.close().await;
     let computed = outcome?;
 
@@ -100,8 +105,61 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
         up: schemactl_plan::render_sql(&computed.up),
         down: schemactl_plan::render_sql(&computed.down),
     };
-    let revision = build(draft);
-    write_revision(&revisions, revision, Some(&computed.after_script))
+    let revision = build_replacing(draft, replaces.clone());
+    write_revision(&revisions, revision, Some(&computed.after_script))?;
+    if let Some(r) = replaces {
+        outln!(
+            "it replaces {} revision {}: `schemactl stamp head` records it on databases at that revision (and refuses \
+             others); new databases get it from `schemactl apply`",
+            r.tool_name(),
+            r.revision
+        );
+    }
+    Ok(())
+}
+
+/// What `--replaces` names: `alembic:REV`, or `alembic` with REV read from the database's
+/// `alembic_version` (exactly one row). Only the first revision can replace another history.
+async fn replaced(
+    project: &schemactl_config::Project,
+    revisions: &Revisions,
+    spec: &str,
+    args: &PlanArgs,
+) -> CliResult<schemactl_revision::Replaced> {
+    if let Some(head) = revisions.head() {
+        return Err(CliError::Usage(format!(
+            "--replaces marks the baseline, the first revision, but {} already has revisions (the last is {}): \
+             a baseline is planned into an empty revisions directory",
+            project::shown(&revisions.dir),
+            schemactl_apply::stem(head)
+        )));
+    }
+    let usage = |e: String| CliError::Usage(format!("--replaces: {e}"));
+    if let Some((tool, revision)) = spec.split_once(':') {
+        return schemactl_revision::Replaced::new(tool, revision).map_err(usage);
+    }
+    // The tool alone: checked (with a stand-in revision) before connecting.
+    let probe = schemactl_revision::Replaced::new(spec, "-").map_err(usage)?;
+    let (tool, name, table) = (&probe.tool, probe.tool_name(), probe.table().0);
+    let db = crate::cli::DbArgs { db: args.db.clone(), env: args.env.clone(), wait: std::time::Duration::ZERO };
+    let url = project::database(project, &db)?;
+    let state = schemactl_apply::read_state(&url, db.wait, &mut |_| {}).await?;
+    match state.tool(tool).map(|t| t.revisions.as_slice()) {
+        Some([one]) => {
+            let r = schemactl_revision::Replaced::new(tool, one).map_err(usage)?;
+            errln!("{url} is at {name} revision {}", r.revision);
+            Ok(r)
+        }
+        None => Err(usage(format!(
+            "{url} has no {table} table to read the {name} revision from; name it: --replaces {tool}:REV"
+        ))),
+        Some([]) => Err(usage(format!("{url} records no {name} revision (it is at {name}'s base)"))),
+        Some(many) => Err(usage(format!(
+            "{url} is at {} {name} revisions at once ({}): merge them with {name} first, or name one: --replaces {tool}:REV",
+            many.len(),
+            many.iter().map(|r| schemactl_sqltext::visible(r)).collect::<Vec<_>>().join(", ")
+        ))),
+    }
 }
 
 /// What `plan` works out in the shadow.
@@ -118,9 +176,12 @@ struct Computed {
     cache_intact: bool,
 }
 
+// One call site; a struct for these would only restate its argument list.
+#[allow(clippy::too_many_arguments)]
 async fn compute(
     shadow: &schemactl_shadow::Shadow,
     revisions: &Revisions,
+    prelude: &[schemactl_source::Statement],
     current: Source,
     from_cache: bool,
     desired: &Source,
@@ -138,7 +199,7 @@ async fn compute(
                 "warning: {}/state.sql does not reproduce itself; replaying every revision",
                 project::shown(&revisions.dir)
             );
-            let replay = Source::Script { statements: states::replay_statements(&revisions.list, &revisions.dir)? };
+            let replay = states::replay(prelude, states::replay_statements(&revisions.list, &revisions.dir)?);
             let mut fresh = states::open_all(shadow, &[&replay]).await?;
             std::mem::swap(&mut opened[1], &mut fresh[0]);
             states::close_all(shadow, fresh).await;

@@ -21,16 +21,78 @@ pub fn replay_statements(revisions: &[Revision], dir: &Path) -> CliResult<Vec<St
     Ok(out)
 }
 
+/// A replay: `prelude` (see [`out_of_scope_prelude`]), then `statements`, in order.
+pub fn replay(prelude: &[Statement], statements: Vec<Statement>) -> Source {
+    Source::Script { statements: prelude.iter().cloned().chain(statements).collect() }
+}
+
 /// Where the state after the last revision comes from: the sealed cache when it is intact,
-/// else a replay of every revision. The flag says whether it is the cache.
-pub fn revisions_source(revisions: &Revisions) -> CliResult<(Source, bool)> {
+/// else a replay of every revision, either after `prelude`. The flag says whether it is the
+/// cache.
+pub fn revisions_source(revisions: &Revisions, prelude: &[Statement]) -> CliResult<(Source, bool)> {
     if let Some(text) = revisions.state_cache() {
         let path = revisions.dir.join(schemactl_revision::seal::STATE_FILE);
         let statements = schemactl_source::split_script(&path, &text)?;
-        return Ok((Source::Script { statements }, true));
+        return Ok((replay(prelude, statements), true));
     }
     let statements = replay_statements(&revisions.list, &revisions.dir)?;
-    Ok((Source::Script { statements }, false))
+    Ok((replay(prelude, statements), false))
+}
+
+/// The statements of schema/ (`desired`, in load order) that create or change objects the
+/// scope leaves out: a stub of another team's table that a managed view reads, an extension in
+/// a schema outside the list. No revision creates them (they are never planned), yet the
+/// revisions and the state cache use them, so every replay into a shadow runs these first.
+///
+/// A statement is out of scope when everything it names is: what it creates by the scope's
+/// rules; what it changes (an index, a key, a comment, a grant on a relation) when a statement
+/// of `desired` creating that object is out of scope, or its schema is.
+pub fn out_of_scope_prelude(desired: &[Statement], scope: &schemactl_model::Scope) -> Vec<Statement> {
+    use std::collections::BTreeSet;
+    let resolved = |s: &schemactl_source::Subject| {
+        if s.is_database_wide() {
+            String::new()
+        } else {
+            s.schema.clone().unwrap_or_else(|| "public".to_string())
+        }
+    };
+    let subjects: Vec<Vec<schemactl_source::Subject>> =
+        desired.iter().map(|st| schemactl_source::subjects(&st.sql)).collect();
+    let out = |s: &schemactl_source::Subject| scope.reason_out(s.kind, &resolved(s), &s.name).is_some();
+    // Objects in a schema's namespace that are created out of scope, by schema and name.
+    let created_out: BTreeSet<(String, String)> = subjects
+        .iter()
+        .flatten()
+        .filter(|s| s.creates && !s.is_database_wide() && out(s))
+        .map(|s| (resolved(s), s.name.clone()))
+        .collect();
+    let is_out = |s: &schemactl_source::Subject| match (s.creates, s.kind) {
+        (true, _) => out(s),
+        (false, "relation") => {
+            let schema = resolved(s);
+            scope.schema_reason(&schema).is_some() || created_out.contains(&(schema, s.name.clone()))
+        }
+        (false, _) => out(s) || created_out.contains(&(resolved(s), s.name.clone())),
+    };
+    desired
+        .iter()
+        .zip(&subjects)
+        .filter(|(_, subjects)| !subjects.is_empty() && subjects.iter().all(is_out))
+        .map(|(st, _)| st.clone())
+        .collect()
+}
+
+/// [`out_of_scope_prelude`] of the project's schema/ in the command's scope, for commands that
+/// do not load schema/ otherwise (`status`): schema/ that does not load only costs the prelude,
+/// with a warning, since the revisions are what such a command is about.
+pub fn project_prelude(schema_dir: &Path) -> Vec<Statement> {
+    match schemactl_yaml::load_path(schema_dir) {
+        Ok(statements) => out_of_scope_prelude(&statements, crate::scope_args::current()),
+        Err(e) => {
+            errln!("warning: {e}; replaying the revisions without what schema/ declares out of scope");
+            Vec::new()
+        }
+    }
 }
 
 /// Opens every source in its own shadow database, concurrently. On any failure the others
@@ -113,4 +175,47 @@ pub fn plan_options(settings: &schemactl_config::Settings, offline: bool) -> sch
 pub async fn start_shadow(dev_url: Option<&str>) -> CliResult<Shadow> {
     let dev = dev_url.map(schemactl_connect::DbUrl::parse).transpose()?;
     Ok(Shadow::start(dev.as_ref(), None).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prelude_is_what_schema_declares_out_of_scope() {
+        let sql = "CREATE SCHEMA legacy;
+            CREATE TABLE legacy.accounts (id int);
+            ALTER TABLE legacy.accounts ADD PRIMARY KEY (id);
+            COMMENT ON COLUMN legacy.accounts.id IS 'theirs';
+            CREATE SCHEMA app;
+            CREATE TABLE app.orders (id int PRIMARY KEY, account_id int REFERENCES legacy.accounts (id));
+            CREATE TABLE app.tmp_cache (k text);
+            CREATE INDEX tmp_cache_k ON app.tmp_cache (k);
+            CREATE VIEW app.names AS SELECT name FROM legacy.accounts;
+            GRANT SELECT ON legacy.accounts, app.orders TO PUBLIC;
+            CREATE EXTENSION citext;";
+        let statements = schemactl_source::parse_source(Path::new("schema.sql"), sql).unwrap();
+        let scope = schemactl_model::ScopeConfig {
+            exclude: vec!["schema:legacy".into(), "app.tmp_*".into(), "extension:citext".into()],
+            ..Default::default()
+        }
+        .compile()
+        .unwrap();
+        let prelude: Vec<String> = out_of_scope_prelude(&statements, &scope)
+            .into_iter()
+            .map(|s| s.sql.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(
+            prelude,
+            [
+                "CREATE SCHEMA legacy",
+                "CREATE TABLE legacy.accounts",
+                "ALTER TABLE legacy.accounts",
+                "COMMENT ON COLUMN",
+                "CREATE TABLE app.tmp_cache",
+                "CREATE INDEX tmp_cache_k",
+                "CREATE EXTENSION citext"
+            ]
+        );
+    }
 }

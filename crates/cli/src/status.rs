@@ -35,6 +35,9 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
         }
         None => outln!("current:  base (no revision applied)"),
     }
+    for line in replaced_lines(list, &state) {
+        outln!("{line}");
+    }
     let pending = &list[applied..];
     if pending.is_empty() {
         outln!("pending:  none, the database is at head");
@@ -58,7 +61,8 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
     if args.no_drift {
         return Ok(code(false));
     }
-    let drift = drift(&revisions, applied, &url, args.shadow.dev_url.as_deref()).await?;
+    let prelude = states::project_prelude(&project.schema_dir);
+    let drift = drift(&revisions, applied, &prelude, &url, args.shadow.dev_url.as_deref()).await?;
     if drift.steps.is_empty() {
         outln!("drift:    none, the schema is what the applied revisions produce");
     } else {
@@ -73,17 +77,68 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
     Ok(code(!drift.steps.is_empty()))
 }
 
+/// What the database says about the tools a baseline can replace (Alembic), next to the
+/// revision the baseline replaced: recorded in its history row once stamped or applied, else
+/// named in its file's header. Reported only; the exit code stays that of the revisions.
+fn replaced_lines(list: &[schemactl_revision::Revision], state: &schemactl_apply::State) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (tool, table, _) in schemactl_revision::Replaced::TOOLS {
+        let baseline = list.iter().rev().find(|r| r.replaces.as_ref().is_some_and(|x| x.tool == *tool));
+        let recorded = baseline.and_then(|b| state.applied(&b.id)).and_then(|row| row.replaces.clone());
+        let Some(found) = state.tool(tool) else {
+            if let Some(recorded) = recorded {
+                lines.push(format!("{tool}:  no {table} table; the baseline replaced {recorded}"));
+            }
+            continue;
+        };
+        let at = match found.revisions.as_slice() {
+            [] => "at its base (no revision)".to_string(),
+            many => many.iter().map(|r| schemactl_sqltext::visible(r)).collect::<Vec<_>>().join(", "),
+        };
+        let Some(baseline) = baseline else {
+            lines.push(format!(
+                "{tool}:  {at}; no revision replaces it (a baseline does: `schemactl plan -m Baseline --replaces {tool}`)"
+            ));
+            continue;
+        };
+        let replaced = baseline.replaces.as_ref().map(|r| r.revision.clone()).unwrap_or_default();
+        let stem = schemactl_apply::stem(baseline);
+        let matches = found.revisions == [replaced.clone()];
+        lines.push(match (matches, &recorded) {
+            (true, Some(recorded)) => format!(
+                "{tool}:  {at}, the revision {stem} replaced (history: replaces {recorded}); {table} is left alone: \
+                 drop it once no deploy runs {} any more",
+                baseline.replaces.as_ref().map(|r| r.tool_name()).unwrap_or_default()
+            ),
+            (true, None) => {
+                format!("{tool}:  {at}, the revision {stem} replaces; `schemactl stamp` or `apply` records it")
+            }
+            (false, Some(_)) => format!(
+                "{tool}:  {at}, but {stem} replaced {replaced}: something ran {tool} here after the baseline was \
+                 recorded (check that no deploy still runs it)"
+            ),
+            (false, None) => format!(
+                "{tool}:  {at}, but {stem} replaces {replaced}: `stamp` and `apply` refuse this database until {tool} \
+                 has brought it to {replaced}"
+            ),
+        });
+    }
+    lines
+}
+
 /// The plan from the live schema to the state the applied revisions produce.
 async fn drift(
     revisions: &Revisions,
     applied: usize,
+    prelude: &[schemactl_source::Statement],
     url: &schemactl_connect::DbUrl,
     dev_url: Option<&str>,
 ) -> CliResult<schemactl_plan::Plan> {
+    // What schema/ declares out of scope runs first: the revisions may use it.
     let expected = if applied == revisions.list.len() {
-        states::revisions_source(revisions)?.0
+        states::revisions_source(revisions, prelude)?.0
     } else {
-        Source::Script { statements: states::replay_statements(&revisions.list[..applied], &revisions.dir)? }
+        states::replay(prelude, states::replay_statements(&revisions.list[..applied], &revisions.dir)?)
     };
     let live = Source::Database(Box::new(url.clone()));
     let shadow = states::start_shadow(dev_url).await?;

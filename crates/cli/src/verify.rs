@@ -15,11 +15,13 @@ pub async fn run(config: Option<&Path>, args: ShadowArgs) -> CliResult<()> {
     let project = project::load(config)?;
     crate::scope_args::install(config, None, &args.scope)?;
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
-    let desired = Source::Files { statements: schemactl_yaml::load_path(&project.schema_dir)? };
+    let statements = schemactl_yaml::load_path(&project.schema_dir)?;
+    let prelude = states::out_of_scope_prelude(&statements, crate::scope_args::current());
+    let desired = Source::Files { statements };
     let shadow = states::start_shadow(args.dev_url.as_deref()).await?;
     let outcome = async {
         let opened = states::open_all(&shadow, &[&Source::Empty, &desired, &Source::Empty]).await?;
-        let result = replay_both_ways(&shadow, &revisions, &opened).await;
+        let result = replay_both_ways(&shadow, &revisions, &prelude, &opened).await;
         states::close_all(&shadow, opened).await;
         result
     }
@@ -35,9 +37,19 @@ pub async fn run(config: Option<&Path>, args: ShadowArgs) -> CliResult<()> {
     Ok(())
 }
 
-async fn replay_both_ways(shadow: &Shadow, revisions: &Revisions, opened: &[Opened]) -> CliResult<()> {
+async fn replay_both_ways(
+    shadow: &Shadow,
+    revisions: &Revisions,
+    prelude: &[schemactl_source::Statement],
+    opened: &[Opened],
+) -> CliResult<()> {
     let (empty, desired, work) = (&opened[0], &opened[1], &opened[2]);
     let roles = shadow.is_embedded();
+    // What schema/ declares out of scope first: the revisions may use it, and being out of
+    // scope it leaves every catalog read below as it was.
+    schemactl_shadow::run_script(&work.client, prelude, roles)
+        .await
+        .map_err(|e| CliError::Verify(format!("loading what schema/ declares out of scope failed: {e}")))?;
     // states[i]: the schema before revision i (states[0] is the empty database).
     let mut states_before: Vec<Catalog> = vec![empty.catalog.clone()];
     for r in &revisions.list {

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use schemactl_model::{HazardKind, Timeouts};
+pub use schemactl_model::{parse_duration, HazardKind, Timeouts};
 use serde::Deserialize;
 
 pub const FILE_NAME: &str = "schemactl.toml";
@@ -336,22 +336,6 @@ impl Project {
             None => Err(Error::MissingDirectVariable { name: name.to_string(), var: var.clone() }),
         }
     }
-}
-
-/// `60s`, `2m`, `1h`, `500ms`, `1min`, or a number of seconds.
-pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration (e.g. 60s, 2m, 500ms)"))?;
-    let seconds = match unit.trim() {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => return Err(format!("unknown duration unit `{other}` (ms, s, m, h)")),
-    };
-    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// The project file `schemactl init` writes.

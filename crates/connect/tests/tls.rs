@@ -1,8 +1,9 @@
-//! TLS against the real local server: `SCHEMACTL_TEST_DATABASE_URL` names it by its unix socket
-//! (as a superuser); these tests reach the same server over TCP on 127.0.0.1, where pg_hba asks
-//! for a password, so each test makes a login role with a random password and drops it again.
-//! The server must have `ssl = on` (Debian's clusters do, with the self-signed "snakeoil"
-//! certificate); the tests fail, saying so, when it has not.
+//! TLS against a real server from the test kit ([`schemactl_testkit::tcp_server`]): the one
+//! `SCHEMACTL_TEST_DATABASE_URL` names when it has `ssl = on` (Debian's clusters do, with the
+//! self-signed "snakeoil" certificate), else an embedded cluster with a throwaway self-signed
+//! certificate. The kit gives a superuser over the unix socket; these tests reach the same
+//! server over TCP on 127.0.0.1, where pg_hba asks for a password, so each test makes a login
+//! role with a random password and drops it again.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -10,7 +11,6 @@ use schemactl_connect::{DbUrl, SslMode};
 use std::io::Read;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const BASE_ENV: &str = "SCHEMACTL_TEST_DATABASE_URL";
 /// A bundle of public roots that never holds a local self-signed certificate.
 const PUBLIC_ROOTS: &str = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -26,22 +26,10 @@ struct Role {
 
 impl Role {
     async fn new() -> Role {
-        let address = std::env::var(BASE_ENV)
-            .unwrap_or_else(|_| panic!("{BASE_ENV} must name the test server (a superuser socket URL)"));
-        let base = DbUrl::parse(&address).unwrap_or_else(|e| panic!("{BASE_ENV}: {e}"));
+        let server = schemactl_testkit::tcp_server().await;
+        let (base, port) = (server.admin, server.port);
+        let cert_file = server.cert_file.display().to_string();
         let admin = base.connect().await.unwrap_or_else(|e| panic!("{e}"));
-        let show = |name: &'static str| {
-            let admin = &admin;
-            async move { admin.query_one(&format!("SHOW {name}"), &[]).await.unwrap().get::<_, String>(0) }
-        };
-        assert_eq!(
-            show("ssl").await,
-            "on",
-            "the test server {base} has ssl = off: these tests need TLS on its TCP port \
-             (set ssl = on with a certificate, e.g. Debian's snakeoil, and reload)"
-        );
-        let port: u16 = show("port").await.parse().unwrap();
-        let cert_file = show("ssl_cert_file").await;
         let name = format!("schemactl_tls_{}_{}", std::process::id(), random_hex(4));
         let password = random_hex(16);
         admin.batch_execute(&format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'")).await.unwrap();

@@ -27,4 +27,4 @@ pub use scope::{
     glob_to_regex, summarize, LeftOut, LeftOutGroup, Reason, Scope, ScopeConfig, ScopeError, ServerScope, PRESETS,
     SAFE_DEFAULTS,
 };
-pub use timeouts::Timeouts;
+pub use timeouts::{parse_duration, Timeouts};

@@ -3,7 +3,7 @@
 //! highlight it and psql could run either section by hand.
 
 use crate::error::{Error, Result};
-use crate::{sha256_hex, Expectation, Revision, RevisionKind};
+use crate::{sha256_hex, Expectation, Replaced, Revision, RevisionKind};
 
 const FIRST_LINE: &str = "-- schemactl revision ";
 const UP_MARKER: &str = "-- schemactl:up";
@@ -35,13 +35,21 @@ pub struct Draft {
 
 /// Renders a draft into its file text and returns the revision that text parses to.
 pub fn build(draft: Draft) -> Revision {
+    build_replacing(draft, None)
+}
+
+/// [`build`] for a baseline that takes over from another tool's history: the header gets a
+/// `-- replaces: <tool> <revision>` line after `-- parent:`. Without one the text is exactly
+/// what [`build`] wrote before this line existed, so older files read and seal the same.
+pub fn build_replacing(draft: Draft, replaces: Option<Replaced>) -> Revision {
     let hazards = if draft.hazards.is_empty() { "none".to_string() } else { draft.hazards.join(", ") };
     let message = one_line(&draft.message);
     let mut text = format!(
-        "{FIRST_LINE}{id}\n-- parent: {parent}\n-- kind: {kind}\n-- message: {message}\n\
+        "{FIRST_LINE}{id}\n-- parent: {parent}\n{replaces_line}-- kind: {kind}\n-- message: {message}\n\
          -- schema-before: {before}\n-- schema-after: {after}\n-- hazards: {hazards}\n{expects}{NOTE}\n\n{UP_MARKER}\n",
         id = draft.id,
         parent = draft.parent.as_deref().unwrap_or("none"),
+        replaces_line = replaces.as_ref().map(|r| format!("-- replaces: {r}\n")).unwrap_or_default(),
         kind = draft.kind.as_str(),
         before = draft.before,
         after = draft.after,
@@ -58,6 +66,7 @@ pub fn build(draft: Draft) -> Revision {
         id: draft.id,
         file_name,
         parent: draft.parent,
+        replaces,
         message,
         kind: draft.kind,
         before: draft.before,
@@ -156,12 +165,17 @@ pub fn parse(file_name: &str, text: &str) -> Result<Revision> {
     };
     let parent = required("parent")?;
     let hazards = required("hazards")?;
+    let replaces = match fields.iter().find(|(k, _, _)| *k == "replaces") {
+        None => None,
+        Some((_, value, line)) => Some(value.parse::<Replaced>().map_err(|reason| bad(*line, reason))?),
+    };
     let (up, down) = sections(text)
         .ok_or_else(|| bad(1, format!("a revision needs a `{UP_MARKER}` line followed by a `{DOWN_MARKER}` line")))?;
     Ok(Revision {
         id: id.to_string(),
         file_name: file_name.to_string(),
         parent: (parent != "none").then_some(parent),
+        replaces,
         message: field("message").unwrap_or_default(),
         kind,
         before: required("schema-before")?,
@@ -275,6 +289,35 @@ mod tests {
         assert_eq!(parsed, built);
         assert_eq!(parsed.message, "add widgets");
         assert_eq!(parsed.hazards, ["data-loss", "index-build"]);
+    }
+
+    #[test]
+    fn a_baseline_records_what_it_replaces() {
+        let plain = build(draft());
+        let replaced = Replaced::new("alembic", "a1b2c3d4e5f6").unwrap();
+        let built = build_replacing(draft(), Some(replaced.clone()));
+        assert_eq!(
+            built.text,
+            plain.text.replace(
+                "-- parent: 20261125000000\n",
+                "-- parent: 20261125000000\n-- replaces: alembic a1b2c3d4e5f6\n"
+            )
+        );
+        let parsed = parse(&built.file_name, &built.text).unwrap();
+        assert_eq!(parsed, built);
+        assert_eq!(parsed.replaces, Some(replaced));
+        // Without the line, the text is what it always was, and parses to no replacement.
+        assert_eq!(plain.replaces, None);
+        assert_eq!(parse(&plain.file_name, &plain.text).unwrap(), plain);
+        let bad = built.text.replace("alembic a1b2c3d4e5f6", "flyway 7");
+        let err = parse(&built.file_name, &bad).unwrap_err().to_string();
+        assert!(err.contains(":3: unknown tool `flyway`"), "{err}");
+        let bad = built.text.replace("alembic a1b2c3d4e5f6", "alembic");
+        assert!(parse(&built.file_name, &bad).is_err());
+        for id in ["", "a b", "x\ny", "\u{202e}"] {
+            assert!(Replaced::new("alembic", id).is_err(), "{id:?}");
+        }
+        assert_eq!(Replaced::new("Alembic", "0001_init").unwrap().to_string(), "alembic 0001_init");
     }
 
     #[test]

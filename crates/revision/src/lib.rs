@@ -11,6 +11,7 @@ mod error;
 pub mod format;
 pub mod seal;
 
+use std::fmt;
 use std::path::Path;
 
 pub use dir::{find, load_dir, new_id, read_files, slug, Revisions};
@@ -27,6 +28,9 @@ pub struct Revision {
     pub file_name: String,
     /// The revision it follows; `None` for the first.
     pub parent: Option<String>,
+    /// For a baseline taking over from another migration tool: the revision of that tool's
+    /// history the database must be at (`-- replaces: alembic a1b2c3d4e5f6`).
+    pub replaces: Option<Replaced>,
     pub message: String,
     pub kind: RevisionKind,
     /// Fingerprint of the schema the revision expects before it runs.
@@ -65,6 +69,78 @@ impl Expectation {
             self.name.clone()
         } else {
             format!("{}.{}", self.schema, self.name)
+        }
+    }
+}
+
+/// Another migration tool's revision that a baseline takes over from: the database must be at
+/// exactly that revision of the tool's history when the baseline is stamped or applied.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Replaced {
+    /// The tool, lowercase (`alembic`; see [`Replaced::TOOLS`]).
+    pub tool: String,
+    /// Its revision id, as the tool's bookkeeping table holds it.
+    pub revision: String,
+}
+
+impl Replaced {
+    /// The tools a baseline can replace: `(name, bookkeeping table, its revision column)`.
+    /// The table is looked up unqualified (on the search path), as the tool itself does by
+    /// default.
+    pub const TOOLS: &'static [(&'static str, &'static str, &'static str)] =
+        &[("alembic", "alembic_version", "version_num")];
+
+    /// `alembic` and a revision id. The id must be printable and without whitespace, so that
+    /// it stays one header line and reads back unchanged.
+    pub fn new(tool: &str, revision: &str) -> std::result::Result<Replaced, String> {
+        let tool = tool.trim().to_ascii_lowercase();
+        if !Self::TOOLS.iter().any(|(name, _, _)| *name == tool) {
+            let known: Vec<&str> = Self::TOOLS.iter().map(|(name, _, _)| *name).collect();
+            return Err(format!(
+                "unknown tool `{}` to replace (known: {})",
+                schemactl_sqltext::visible(&tool),
+                known.join(", ")
+            ));
+        }
+        if revision.is_empty() || revision.chars().any(|c| c.is_whitespace() || schemactl_sqltext::is_unsafe_char(c)) {
+            return Err(format!(
+                "`{}` is not a {tool} revision id (it must be non-empty, printable and without spaces)",
+                schemactl_sqltext::visible(revision)
+            ));
+        }
+        Ok(Replaced { tool, revision: revision.to_string() })
+    }
+
+    /// The tool's bookkeeping table and the column holding its revision.
+    pub fn table(&self) -> (&'static str, &'static str) {
+        Self::TOOLS.iter().find(|(name, _, _)| *name == self.tool).map_or(("", ""), |(_, t, c)| (*t, *c))
+    }
+
+    /// `Alembic`: the tool as prose names it.
+    pub fn tool_name(&self) -> String {
+        let mut chars = self.tool.chars();
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    }
+}
+
+/// `alembic a1b2c3d4e5f6`: what the header line and the history's `replaces` column hold.
+impl fmt::Display for Replaced {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.tool, self.revision)
+    }
+}
+
+impl std::str::FromStr for Replaced {
+    type Err = String;
+
+    /// The header's form (`alembic a1b2c3d4e5f6`).
+    fn from_str(text: &str) -> std::result::Result<Replaced, String> {
+        match text.trim().split_once(' ') {
+            Some((tool, revision)) => Replaced::new(tool, revision.trim()),
+            None => Err(format!(
+                "`-- replaces:` needs a tool and a revision (`alembic a1b2c3d4e5f6`), not `{}`",
+                schemactl_sqltext::visible(text)
+            )),
         }
     }
 }

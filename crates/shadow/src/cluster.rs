@@ -14,6 +14,17 @@ use std::time::{Duration, Instant};
 /// How long a starting server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What makes an embedded cluster a TLS test server as well: it then also listens on
+/// 127.0.0.1 (same port number as its socket), with `ssl = on` and this certificate, and asks
+/// for a password over TCP (scram-sha-256); the socket stays as it is.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    /// The server certificate, PEM.
+    pub cert_pem: String,
+    /// Its private key, PEM.
+    pub key_pem: String,
+}
+
 /// A running embedded server. Stopping it (`stop`, `Drop`, process exit, Ctrl-C with
 /// [`crate::install_signal_cleanup`], or our death) kills it and removes its files.
 #[derive(Debug)]
@@ -24,18 +35,29 @@ pub struct EmbeddedCluster {
     pid: u32,
     major: u32,
     bindir: PathBuf,
+    tcp_port: Option<u16>,
 }
 
 impl EmbeddedCluster {
     /// Starts a cluster with the server binaries of `prefer_major` if installed, else the newest.
     /// Blocking (about 0.1 s with a cached template; the first start per version runs initdb).
     pub fn start(prefer_major: Option<u32>) -> Result<EmbeddedCluster> {
+        Self::start_with(prefer_major, None)
+    }
+
+    /// Like [`EmbeddedCluster::start`], also serving TLS over TCP on 127.0.0.1 (see
+    /// [`ServerTls`]). For tests of clients: the shadow itself never opens a TCP port.
+    pub fn start_with_tls(prefer_major: Option<u32>, tls: &ServerTls) -> Result<EmbeddedCluster> {
+        Self::start_with(prefer_major, Some(tls))
+    }
+
+    fn start_with(prefer_major: Option<u32>, tls: Option<&ServerTls>) -> Result<EmbeddedCluster> {
         stale::sweep_once();
         let inst = binaries::find_installation(prefer_major)?;
         let run_as = process::run_as()?;
         let template = template::ensure(&inst, run_as)?;
         let root = stale::create_owned_dir(stale::PREFIX)?;
-        match Self::start_in(&inst, run_as, &template, &root) {
+        match Self::start_in(&inst, run_as, &template, &root, tls) {
             Ok(cluster) => Ok(cluster),
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&root);
@@ -44,7 +66,13 @@ impl EmbeddedCluster {
         }
     }
 
-    fn start_in(inst: &Installation, run_as: Option<RunAs>, template: &Path, root: &Path) -> Result<EmbeddedCluster> {
+    fn start_in(
+        inst: &Installation,
+        run_as: Option<RunAs>,
+        template: &Path,
+        root: &Path,
+        tls: Option<&ServerTls>,
+    ) -> Result<EmbeddedCluster> {
         let (data, socket_dir, log) = (root.join("data"), root.join("s"), root.join("server.log"));
         template::copy_tree(template, &data)?;
         std::fs::create_dir(&socket_dir)
@@ -52,6 +80,10 @@ impl EmbeddedCluster {
         process::chown(root, run_as)?;
         process::chown(&socket_dir, run_as)?;
         process::chown_tree(&data, run_as)?;
+        let tls_settings = match tls {
+            Some(tls) => Some(write_tls_files(root, run_as, tls)?),
+            None => None,
+        };
 
         // The socket lives in our private directory, so the port only names the socket file and
         // cannot collide with another server; retry anyway in case the server says otherwise.
@@ -59,7 +91,7 @@ impl EmbeddedCluster {
         loop {
             attempt += 1;
             let port = 20000 + (process::random_u64() % 40000) as u16;
-            match Self::launch(inst, run_as, root, &socket_dir, &log, port) {
+            match Self::launch(inst, run_as, root, &socket_dir, &log, port, tls_settings.as_deref()) {
                 Err(Error::ServerStart { log_tail, .. }) if attempt < 3 && log_tail.contains("already in use") => {
                     continue
                 }
@@ -75,6 +107,7 @@ impl EmbeddedCluster {
         socket_dir: &Path,
         log: &Path,
         port: u16,
+        tls_settings: Option<&[String]>,
     ) -> Result<EmbeddedCluster> {
         let data = root.join("data");
         let log_file =
@@ -104,6 +137,10 @@ impl EmbeddedCluster {
         ] {
             cmd.arg("-c").arg(setting);
         }
+        // Later settings win: a TLS test server listens on 127.0.0.1 after all.
+        for setting in tls_settings.unwrap_or_default() {
+            cmd.arg("-c").arg(setting);
+        }
         // Its own process group: a Ctrl-C in the terminal reaches schemactl, which decides.
         cmd.process_group(0);
         cmd.current_dir(root).stdin(Stdio::null()).stdout(log_file).stderr(log_err);
@@ -120,13 +157,14 @@ impl EmbeddedCluster {
             pid,
             major: inst.major,
             bindir: inst.bindir.clone(),
+            tcp_port: tls_settings.map(|_| port),
         });
         let ready = cluster.and_then(|c| c.wait_ready(&data, log).map(|()| c));
         if ready.is_err() {
             // Kill the server but keep `root` for a retry; `start` removes it if all fail.
             if let Some(mut live) = registry::take(id) {
                 registry::kill(&mut live);
-                registry::release_shared_memory(&data);
+                stale::release_shared_memory(&data);
             }
         }
         ready
@@ -165,6 +203,11 @@ impl EmbeddedCluster {
         self.major
     }
 
+    /// The TCP port on 127.0.0.1 of a cluster started with [`EmbeddedCluster::start_with_tls`].
+    pub fn tcp_port(&self) -> Option<u16> {
+        self.tcp_port
+    }
+
     /// The postmaster's process id.
     pub fn pid(&self) -> u32 {
         self.pid
@@ -188,6 +231,31 @@ impl Drop for EmbeddedCluster {
             registry::stop(live);
         }
     }
+}
+
+/// Writes the certificate, key and an hba file (trust on the private socket as always, a
+/// password over TCP: the port is reachable by every local user) into `root`, owned by the
+/// server's user, and returns the settings that use them.
+fn write_tls_files(root: &Path, run_as: Option<RunAs>, tls: &ServerTls) -> Result<Vec<String>> {
+    use std::os::unix::fs::PermissionsExt;
+    let hba = "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n";
+    let mut settings = Vec::new();
+    for (name, text, setting) in [
+        ("server.crt", tls.cert_pem.as_str(), "ssl_cert_file"),
+        // PostgreSQL refuses a key that others may read.
+        ("server.key", tls.key_pem.as_str(), "ssl_key_file"),
+        ("pg_hba.conf", hba, "hba_file"),
+    ] {
+        let path = root.join(name);
+        std::fs::write(&path, text).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(format!("cannot restrict {}", path.display()), e))?;
+        process::chown(&path, run_as)?;
+        // `-c` values are taken literally (no quoting), whatever the path holds.
+        settings.push(format!("{setting}={}", path.display()));
+    }
+    settings.extend(["listen_addresses=127.0.0.1", "ssl=on", "password_encryption=scram-sha-256"].map(String::from));
+    Ok(settings)
 }
 
 fn socket_url(socket_dir: &Path, port: u16) -> Result<DbUrl> {

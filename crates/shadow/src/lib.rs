@@ -1,9 +1,14 @@
 //! Throwaway ("shadow") databases where schema files are loaded so that PostgreSQL itself
 //! normalises them: on a server the user lends us (`--dev-url`) or in an embedded cluster
 //! started from the locally installed PostgreSQL server binaries.
+//!
+//! Modules only call downward, bottom first: `error`; `process`; `binaries`, `stale`,
+//! `dropdb`; `template`; `registry`; `cluster`; `shadow`; `load`. A piece two modules share
+//! lives below both (`stale::release_shared_memory`, `dropdb::drop_database_on`).
 
 mod binaries;
 mod cluster;
+mod dropdb;
 mod error;
 mod load;
 mod process;
@@ -13,7 +18,7 @@ mod stale;
 mod template;
 
 pub use binaries::find_server_binaries;
-pub use cluster::EmbeddedCluster;
+pub use cluster::{EmbeddedCluster, ServerTls};
 pub use error::{Error, Result};
 pub use load::{load, load_with, run_script};
 pub use process::unique_name;

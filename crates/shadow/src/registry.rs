@@ -1,11 +1,12 @@
 //! Every live embedded server of this process, so that each exit path can stop them: `stop()`,
 //! `Drop`, the process exiting normally (`atexit`) and Ctrl-C/SIGTERM/SIGHUP
 //! ([`install_signal_cleanup`]). A SIGKILL of schemactl is covered by the servers'
-//! parent-death signal, and the directories it leaves behind by [`crate::cluster`]'s stale
+//! parent-death signal, and the directories it leaves behind by [`crate::stale`]'s
 //! directory sweep.
 
+use crate::{dropdb, stale};
 use schemactl_connect::DbUrl;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, OnceLock};
@@ -59,7 +60,7 @@ pub(crate) fn with_child<R>(id: u64, f: impl FnOnce(&mut Child) -> R) -> Option<
 /// Stops the server (immediate shutdown, then SIGKILL if it lingers) and removes its files.
 pub(crate) fn stop(mut live: Live) {
     kill(&mut live);
-    release_shared_memory(&live.root.join("data"));
+    stale::release_shared_memory(&live.root.join("data"));
     let _ = std::fs::remove_dir_all(&live.root);
 }
 
@@ -96,26 +97,6 @@ pub fn stop_all_clusters() {
 extern "C" fn stop_all_at_exit() {
     // Unwinding out of an `extern "C"` function aborts; swallow any panic instead.
     let _ = std::panic::catch_unwind(stop_all_clusters);
-}
-
-/// A server that died without shutting down (SIGKILL) leaves its small System V shared memory
-/// segment behind; its id is in `postmaster.pid`. Removes it once nothing is attached.
-pub(crate) fn release_shared_memory(data_dir: &Path) {
-    let Ok(text) = std::fs::read_to_string(data_dir.join("postmaster.pid")) else {
-        return;
-    };
-    // Line 7 is "<key> <shmid>".
-    let Some(shmid) = text.lines().nth(6).and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse::<i32>().ok())
-    else {
-        return;
-    };
-    // SAFETY: shmid_ds is plain data; IPC_STAT fills it; IPC_RMID takes no buffer.
-    unsafe {
-        let mut ds: libc::shmid_ds = std::mem::zeroed();
-        if libc::shmctl(shmid, libc::IPC_STAT, &mut ds) == 0 && ds.shm_nattch == 0 {
-            libc::shmctl(shmid, libc::IPC_RMID, std::ptr::null_mut());
-        }
-    }
 }
 
 pub(crate) fn register_dev_database(server: &DbUrl, name: &str) -> u64 {
@@ -212,7 +193,7 @@ impl Signals {
         let dev: Vec<(u64, DbUrl, String)> = std::mem::take(&mut *lock(&DEV_DATABASES));
         let _ = tokio::time::timeout(Duration::from_secs(5), async {
             for (_, server, name) in dev {
-                let _ = crate::shadow::drop_database_on(&server, &name).await;
+                let _ = dropdb::drop_database_on(&server, &name).await;
             }
         })
         .await;

@@ -1,6 +1,7 @@
 //! [`Shadow`]: where throwaway databases come from, a `--dev-url` server or an embedded cluster.
 
 use crate::cluster::EmbeddedCluster;
+use crate::dropdb::drop_database_on;
 use crate::error::{Error, Result};
 use crate::{process, registry};
 use schemactl_connect::DbUrl;
@@ -39,7 +40,7 @@ pub fn set_load_timeout(timeout: Duration) {
 /// [`LOAD_TIMEOUT_ENV`], else what [`set_load_timeout`] set, else [`DEFAULT_LOAD_TIMEOUT`].
 fn effective_load_timeout() -> Result<Duration> {
     if let Some(text) = std::env::var(LOAD_TIMEOUT_ENV).ok().filter(|v| !v.trim().is_empty()) {
-        return schemactl_config::parse_duration(&text)
+        return schemactl_model::parse_duration(&text)
             .map_err(|reason| Error::Setting { name: LOAD_TIMEOUT_ENV.into(), reason });
     }
     let configured = *CONFIGURED_LOAD_TIMEOUT.lock().unwrap_or_else(|e| e.into_inner());
@@ -214,25 +215,4 @@ impl Drop for Shadow {
         });
         let _ = worker.join();
     }
-}
-
-/// `DROP DATABASE IF EXISTS ... WITH (FORCE)`; servers before 13 lack FORCE, so their sessions
-/// are terminated first.
-pub(crate) async fn drop_database_on(server: &DbUrl, name: &str) -> Result<()> {
-    let client = server.connect().await?;
-    let quoted = quoted_ident(name);
-    let major = client.query_one("SELECT current_setting('server_version_num')::int / 10000", &[]).await;
-    if matches!(major, Ok(ref row) if row.get::<_, i32>(0) < 13) {
-        // Two round trips: DROP DATABASE refuses to run in a multi-statement string.
-        let literal = schemactl_sqltext::literal(name);
-        let terminate = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {literal}");
-        let _ = client.batch_execute(&terminate).await;
-        let sql = format!("DROP DATABASE IF EXISTS {quoted}");
-        return client
-            .batch_execute(&sql)
-            .await
-            .map_err(|e| Error::sql(format!("dropping database {name}"), server, &e));
-    }
-    let sql = format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)");
-    client.batch_execute(&sql).await.map_err(|e| Error::sql(format!("dropping database {name}"), server, &e))
 }

@@ -2,7 +2,8 @@
 //!
 //! Every cluster (and initdb run) lives in `<tmp>/schemactl-pg-*` (see [`base_dir`]) holding an `owner.pid` file
 //! with the schemactl process id. A process that was SIGKILLed cannot clean up; its server dies
-//! with it (parent-death signal) and the next start sweeps the directory away.
+//! with it (parent-death signal) and the next start sweeps the directory away, with the shared
+//! memory segment the server left ([`release_shared_memory`], also used when stopping a server).
 
 use crate::error::{Error, Result};
 use crate::process;
@@ -78,8 +79,28 @@ fn sweep(tmp: &Path) {
         }
         let dir = entry.path();
         if is_stale(&dir) {
-            crate::registry::release_shared_memory(&dir.join("data"));
+            release_shared_memory(&dir.join("data"));
             let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}
+
+/// A server that died without shutting down (SIGKILL) leaves its small System V shared memory
+/// segment behind; its id is in `postmaster.pid`. Removes it once nothing is attached.
+pub(crate) fn release_shared_memory(data_dir: &Path) {
+    let Ok(text) = std::fs::read_to_string(data_dir.join("postmaster.pid")) else {
+        return;
+    };
+    // Line 7 is "<key> <shmid>".
+    let Some(shmid) = text.lines().nth(6).and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse::<i32>().ok())
+    else {
+        return;
+    };
+    // SAFETY: shmid_ds is plain data; IPC_STAT fills it; IPC_RMID takes no buffer.
+    unsafe {
+        let mut ds: libc::shmid_ds = std::mem::zeroed();
+        if libc::shmctl(shmid, libc::IPC_STAT, &mut ds) == 0 && ds.shm_nattch == 0 {
+            libc::shmctl(shmid, libc::IPC_RMID, std::ptr::null_mut());
         }
     }
 }

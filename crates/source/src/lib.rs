@@ -54,6 +54,7 @@ mod order;
 mod parse;
 mod renames;
 mod script;
+mod subject;
 mod text;
 mod walk;
 mod walk_gen;
@@ -68,6 +69,7 @@ pub use load::{load_path, load_path_with_formats, load_path_with_renames, Format
 pub use order::order_statements;
 pub use renames::{parse_renames, Rename, RenameKind, ANNOTATION};
 pub use script::split_script;
+pub use subject::{subjects, Subject};
 
 /// One schema statement, as written in its file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

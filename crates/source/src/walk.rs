@@ -3,7 +3,7 @@
 //! pg_query's `nodes()` skips most of the tree (column types, constraint
 //! targets, function bodies...), which is exactly what dependency ordering
 //! needs, so we walk every child ourselves. The per-struct field lists are
-//! generated (see `tools/gen_walk.py` and `walk_gen.rs`).
+//! generated into `walk_gen.rs` by `cargo xtask walk-gen` (crates/xtask).
 //!
 //! Recursion depth is bounded: prost refuses to decode trees nested deeper
 //! than its recursion limit (100 messages), so a decoded tree is always

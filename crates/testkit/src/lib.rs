@@ -3,10 +3,12 @@
 //!
 //! The server is `SCHEMACTL_TEST_DATABASE_URL` when set (its role must be allowed to create
 //! databases), else an embedded cluster started once per test process from the locally
-//! installed PostgreSQL binaries.
+//! installed PostgreSQL binaries. Tests of network clients (TLS, passwords) get a server on
+//! 127.0.0.1 with TLS from [`tcp_server`].
 
 use schemactl_connect::DbUrl;
-use schemactl_shadow::EmbeddedCluster;
+use schemactl_shadow::{EmbeddedCluster, ServerTls};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// The variable naming an existing server to test against instead of an embedded cluster.
@@ -49,10 +51,118 @@ fn start_server() -> Result<Server, String> {
             .map(|url| Server { url, _cluster: None })
             .map_err(|e| loud(&format!("{DATABASE_URL_ENV} is not a usable database address: {e}")));
     }
-    match EmbeddedCluster::start(None) {
-        Ok(cluster) => Ok(Server { url: cluster.url(), _cluster: Some(cluster) }),
-        Err(e) => Err(loud(&format!("cannot start an embedded PostgreSQL server: {e}"))),
+    let cluster =
+        EmbeddedCluster::start(None).map_err(|e| loud(&format!("cannot start an embedded PostgreSQL server: {e}")))?;
+    let url = with_test_role(&cluster.url())?;
+    Ok(Server { url, _cluster: Some(cluster) })
+}
+
+/// The role tests connect as on an embedded cluster. Not the cluster's bootstrap superuser,
+/// which is called `schemactl` like the applier's bookkeeping schema: PostgreSQL's default
+/// `search_path` (`"$user", public`) would then send the unqualified names of tests'
+/// revisions into that schema. `postgres` is what a stock server has.
+pub const EMBEDDED_ROLE: &str = "postgres";
+
+/// Creates [`EMBEDDED_ROLE`] (a superuser, like the bootstrap one) and addresses it instead.
+fn with_test_role(bootstrap: &DbUrl) -> Result<DbUrl, String> {
+    let role = schemactl_sqltext::quoted_ident(EMBEDDED_ROLE);
+    block_on_own_runtime(bootstrap.clone(), move |url| async move {
+        let client = url.connect().await.map_err(|e| e.to_string())?;
+        let sql = format!("CREATE ROLE {role} SUPERUSER LOGIN");
+        client.batch_execute(&sql).await.map_err(|e| describe(&e))
+    })
+    .map_err(|e| loud(&format!("cannot create the test role on the embedded server: {e}")))?;
+    let bootstrap_user = format!("postgresql://{}@", bootstrap.user());
+    let address = bootstrap.to_secret_url().replacen(&bootstrap_user, &format!("postgresql://{EMBEDDED_ROLE}@"), 1);
+    DbUrl::parse(&address).map_err(|e| loud(&format!("the embedded server's address: {e}")))
+}
+
+/// Runs `work` on a runtime of its own in a thread of its own: the callers are synchronous
+/// (inside `OnceLock::get_or_init`) and may themselves run on a runtime that cannot block.
+fn block_on_own_runtime<T, F, Fut>(url: DbUrl, work: F) -> Result<T, String>
+where
+    T: Send + 'static,
+    F: FnOnce(DbUrl) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let worker = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        rt.block_on(work(url))
+    });
+    worker.join().unwrap_or_else(|_| Err("the worker thread panicked".into()))
+}
+
+/// A server for tests of network clients (TLS, password logins): reachable on 127.0.0.1 with
+/// a password (pg_hba) and `ssl = on`, and the superuser address to make login roles with.
+#[derive(Debug, Clone)]
+pub struct TcpServer {
+    /// A superuser on the server's maintenance database (over its unix socket).
+    pub admin: DbUrl,
+    /// The TCP port on 127.0.0.1.
+    pub port: u16,
+    /// The server's certificate (self-signed), PEM.
+    pub cert_file: PathBuf,
+}
+
+struct TcpHolder {
+    server: TcpServer,
+    _cluster: Option<EmbeddedCluster>,
+}
+
+static TCP_SERVER: OnceLock<Result<TcpHolder, String>> = OnceLock::new();
+
+/// The TCP test server: `SCHEMACTL_TEST_DATABASE_URL`'s server when it has `ssl = on` (as
+/// Debian's clusters do, with the "snakeoil" certificate), else an embedded cluster started
+/// once per test process with a throwaway self-signed certificate for `localhost` (it names
+/// no IP address). Panics, explaining what to do, if there is none.
+pub async fn tcp_server() -> TcpServer {
+    let holder = match TCP_SERVER.get() {
+        Some(holder) => holder,
+        None => tokio::task::spawn_blocking(|| TCP_SERVER.get_or_init(start_tcp_server))
+            .await
+            .unwrap_or_else(|e| panic!("schemactl-testkit: starting the TCP test server panicked: {e}")),
+    };
+    match holder {
+        Ok(h) => h.server.clone(),
+        Err(message) => panic!("{message}"),
     }
+}
+
+fn start_tcp_server() -> Result<TcpHolder, String> {
+    if let Some(address) = std::env::var(DATABASE_URL_ENV).ok().filter(|v| !v.trim().is_empty()) {
+        let admin = DbUrl::parse(&address)
+            .map_err(|e| loud(&format!("{DATABASE_URL_ENV} is not a usable database address: {e}")))?;
+        if let Some(server) = existing_tcp_server(&admin)? {
+            return Ok(TcpHolder { server, _cluster: None });
+        }
+    }
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
+        .map_err(|e| format!("schemactl-testkit: cannot make a test certificate: {e}"))?;
+    let tls = ServerTls { cert_pem: certified.cert.pem(), key_pem: certified.key_pair.serialize_pem() };
+    let cluster = EmbeddedCluster::start_with_tls(None, &tls)
+        .map_err(|e| loud(&format!("cannot start an embedded PostgreSQL server with TLS: {e}")))?;
+    let port = cluster.tcp_port().ok_or("schemactl-testkit: the TLS cluster has no TCP port")?;
+    let server = TcpServer { admin: cluster.url(), port, cert_file: cluster.dir().join("server.crt") };
+    Ok(TcpHolder { server, _cluster: Some(cluster) })
+}
+
+/// The server at `admin` as the TCP test server, if it has `ssl = on`.
+fn existing_tcp_server(admin: &DbUrl) -> Result<Option<TcpServer>, String> {
+    let settings = block_on_own_runtime(admin.clone(), |url| async move {
+        let client = url.connect().await.map_err(|e| e.to_string())?;
+        let sql = "SELECT current_setting('ssl'), current_setting('port'), current_setting('ssl_cert_file'), \
+                   current_setting('data_directory')";
+        let row = client.query_one(sql, &[]).await.map_err(|e| describe(&e))?;
+        Ok((0..4).map(|i| row.get::<_, String>(i)).collect::<Vec<_>>())
+    })
+    .map_err(|e| loud(&format!("cannot ask the server {DATABASE_URL_ENV} names for its TLS settings: {e}")))?;
+    if settings[0] != "on" {
+        return Ok(None);
+    }
+    let port = settings[1].parse().map_err(|e| format!("schemactl-testkit: the server's port {}: {e}", settings[1]))?;
+    // A relative ssl_cert_file is relative to the data directory.
+    let cert_file = PathBuf::from(&settings[3]).join(&settings[2]);
+    Ok(Some(TcpServer { admin: admin.clone(), port, cert_file }))
 }
 
 fn loud(problem: &str) -> String {

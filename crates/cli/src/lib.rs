@@ -1,5 +1,9 @@
-//! `schemactl`: the only crate that wires the others together. Library errors are typed; here
-//! they become one friendly message on stderr and an exit code.
+//! `schemactl`'s command line: the only crate that wires the others together. Library errors
+//! are typed; here they become one friendly message on stderr and an exit code.
+//!
+//! A library with one public function, [`main`]: the `schemactl` binary itself belongs to the
+//! workspace's root package (`src/bin.rs` here is its source), so that the end-to-end tests in
+//! `tests/` get it from Cargo (`CARGO_BIN_EXE_schemactl`) instead of building it themselves.
 
 // `println!` and friends panic when a pipe closes: every write goes through `output`.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -29,7 +33,8 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::time::Duration;
 
-fn main() -> ExitCode {
+/// Runs the command line (`std::env::args`) and returns the exit status.
+pub fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
