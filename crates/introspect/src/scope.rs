@@ -6,6 +6,9 @@
 //! (names and counts, nothing deparsed), so that plans and dumps can say so.
 
 use schemactl_model::{LeftOut, Reason, Scope};
+// E'' whenever a backslash occurs (the regexes are full of them), so the settings mean the
+// same whatever `standard_conforming_strings` says.
+use schemactl_sqltext::literal;
 use std::collections::BTreeSet;
 use tokio_postgres::Row;
 
@@ -18,15 +21,11 @@ pub fn scope_settings(scope: &Scope) -> String {
         ("schemactl.scope_include", server.include.as_str()),
         ("schemactl.scope_database", if server.database_wide { "on" } else { "off" }),
     ];
-    let calls: Vec<String> =
-        settings.iter().map(|(name, value)| format!("set_config('{name}', {}, true)", escape_literal(value))).collect();
+    let calls: Vec<String> = settings
+        .iter()
+        .map(|(name, value)| format!("set_config({}, {}, true)", literal(name), literal(value)))
+        .collect();
     format!("SELECT {}", calls.join(", "))
-}
-
-/// An `E''` literal: means the same whatever `standard_conforming_strings` says (the regexes
-/// are full of backslashes).
-fn escape_literal(value: &str) -> String {
-    format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// One row per object left out: kind (as scope patterns name it), schema, name, and for a
