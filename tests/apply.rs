@@ -575,3 +575,47 @@ async fn the_sql_script_from_base_needs_no_database() {
     let out = p.run(&["apply", "--sql", "--db", &closed]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
+
+/// A login role named `schemactl` resolves the default search_path's `"$user"` to the
+/// bookkeeping schema once apply has created it: unqualified names in revisions must still
+/// land in `public`, as they would under any other role.
+#[tokio::test]
+async fn a_role_named_like_the_bookkeeping_schema_still_creates_in_public() {
+    let server = schemactl_testkit::tcp_server().await;
+    let admin = server.admin.connect().await.expect("connect to the TCP test server");
+    let password = "Bookkeeping-r0le";
+    // The embedded cluster's bootstrap superuser may already carry the name; elsewhere the role
+    // is created (two test processes may race: the loser's error is harmless).
+    let _ = admin.batch_execute("CREATE ROLE schemactl LOGIN").await;
+    admin
+        .batch_execute(&format!("ALTER ROLE schemactl LOGIN PASSWORD '{password}'"))
+        .await
+        .expect("give the role a password");
+    let db = schemactl_shadow::unique_name("schemactl_test_");
+    admin.batch_execute(&format!("CREATE DATABASE {db} OWNER schemactl")).await.expect("create the database");
+
+    let mut project = Project::new();
+    project.add("items", "CREATE TABLE items (id int);", "DROP TABLE items;");
+    let url = format!("postgresql://schemactl:{password}@127.0.0.1:{}/{db}?sslmode=disable", server.port);
+    let applied = project.run(&["apply", "--db", &url]);
+    let first = ok(&applied);
+    // A second run connects again with the bookkeeping schema now present, the case that used
+    // to resolve "$user" to it.
+    project.add("notes", "CREATE TABLE notes (id int);", "DROP TABLE notes;");
+    let second = project.run(&["apply", "--db", &url]);
+    let second = ok(&second);
+
+    let client = server.admin.with_dbname(&db).connect().await.expect("connect to the new database");
+    let row = client
+        .query_one(
+            "SELECT to_regclass('public.items') IS NOT NULL, to_regclass('public.notes') IS NOT NULL, \
+             to_regclass('schemactl.notes') IS NULL",
+            &[],
+        )
+        .await
+        .expect("look the tables up");
+    let found: (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
+    drop(client);
+    let _ = admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)")).await;
+    assert_eq!(found, (true, true, true), "tables were created in the wrong schema\n{first}\n{second}");
+}

@@ -14,7 +14,7 @@ use crate::drive::{Runner, Step};
 use crate::error::{describe, Error, Result};
 use crate::index::{concurrent_index, Concurrent};
 use crate::range::{Applied, LogEntry, State, StepRecord, ToolVersion};
-use crate::sql::{BOOKKEEPING_DDL, LOCK_KEY};
+use crate::sql::{BOOKKEEPING_DDL, LOCK_KEY, SCHEMA};
 use crate::{stem, Event};
 
 /// One connection to the target database.
@@ -49,6 +49,10 @@ impl Session {
         };
         let session = Session { client, address, url: url.clone() };
         session.execute("identifying the session", "SET application_name = 'schemactl'").await?;
+        // A login role named like the bookkeeping schema would resolve the default search_path's
+        // "$user" to it, and the revisions' unqualified names would land among schemactl's own
+        // tables (invisible to every diff). Such an entry is dropped for this session.
+        session.execute("setting the search path", &search_path_without_bookkeeping()).await?;
         // When this process dies, the server notices within a second and rolls back, instead of
         // finishing (or sleeping through) the statement and holding the lock meanwhile.
         // PostgreSQL 14+ on Linux and the BSDs; elsewhere the setting is refused and skipped.
@@ -280,6 +284,18 @@ impl Session {
 
 pub(crate) fn database(context: &str, e: &tokio_postgres::Error) -> Error {
     Error::Database { context: context.to_string(), message: describe(e) }
+}
+
+/// The statement that removes `"$user"` from the session's search_path when the user is named
+/// like the bookkeeping schema; any other search_path is left exactly as it is.
+fn search_path_without_bookkeeping() -> String {
+    let schema = schemactl_sqltext::literal(SCHEMA);
+    format!(
+        "SELECT set_config('search_path', array_to_string(ARRAY(\
+         SELECT e FROM unnest(string_to_array(current_setting('search_path'), ',')) AS e \
+         WHERE btrim(e) NOT IN ('\"$user\"', '$user')), ','), false) \
+         WHERE current_user = {schema}"
+    )
 }
 
 /// Connects before `deadline`, retrying while the server is not there (`connect_waiting` waits
