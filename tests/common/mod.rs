@@ -1,17 +1,27 @@
-//! Shared by the end-to-end tests: loading schema text into a database the way the CLI does,
+//! Shared by the end-to-end tests: loading schema text into a database through the engine,
 //! reading catalogs, and finding the `schemactl` binary.
 #![allow(dead_code)]
 
 use schemactl_connect::DbUrl;
+use schemactl_engine::Source;
 use schemactl_model::Catalog;
 use std::path::{Path, PathBuf};
 
-/// Loads schema text with the real loader (pg_query split and ordering, shadow loader).
+/// Loads schema text into `url` as `schemactl` loads a schema file into a shadow database
+/// (the engine's own loader: pg_query split, dependency order, batches).
 pub async fn load_schema(url: &DbUrl, file: &Path, text: &str) -> Result<(), String> {
-    let statements = schemactl_source::parse_source(file, text).map_err(|e| e.to_string())?;
-    let statements = schemactl_source::order_statements(statements);
+    load_source(url, &Source::sql_text(file, text).map_err(|e| e.to_string())?).await
+}
+
+/// Loads schema files (`*.sql`, `*.yaml`, a directory of them) as `schemactl` does.
+pub async fn load_files(url: &DbUrl, path: &Path) -> Result<(), String> {
+    let arg = path.to_str().ok_or("path is not UTF-8")?;
+    load_source(url, &Source::resolve(arg).map_err(|e| e.to_string())?).await
+}
+
+async fn load_source(url: &DbUrl, source: &Source) -> Result<(), String> {
     let client = url.connect().await.map_err(|e| e.to_string())?;
-    schemactl_shadow::load(&client, &statements).await.map_err(|e| e.to_string())
+    schemactl_engine::load(&client, source, false).await.map_err(|e| e.to_string())
 }
 
 pub async fn catalog(url: &DbUrl) -> Catalog {

@@ -19,22 +19,8 @@ pub async fn run(config: Option<&Path>, args: DumpArgs) -> CliResult<()> {
         }
     }
     let project = project::load(config)?;
-    crate::scope_args::install(config, args.db.env.as_deref(), &args.scope)?;
+    let engine = crate::scope_args::engine(config, args.db.env.as_deref(), &args.scope)?;
     let url = project::database(&project, &args.db)?;
-    let client = url.connect_waiting(args.db.wait).await?;
-    // One snapshot: the catalog is read in a single read-only transaction.
-    let catalog = crate::scope_args::introspect(&client).await?;
-    // Other tools' bookkeeping (alembic_version...) and whatever else the scope leaves out
-    // is not written; say so, and why.
-    crate::scope_args::report_dump(&catalog);
-    let version: i32 = client
-        .query_one("SELECT current_setting('server_version_num')::int", &[])
-        .await
-        .map(|row| row.get(0))
-        .map_err(|e| CliError::Database {
-            context: format!("reading the server version of {url}"),
-            message: e.to_string(),
-        })?;
     let format = match args.format {
         DumpFormat::Sql => Format::Sql,
         DumpFormat::Yaml => Format::Yaml,
@@ -44,7 +30,11 @@ pub async fn run(config: Option<&Path>, args: DumpArgs) -> CliResult<()> {
         (Some(_), false) => Layout::PerSchema,
         (Some(_), true) => Layout::PerObject,
     };
-    let dump = schemactl_dump::dump(&catalog, version, format, layout)?;
+    let dumped = engine.dump(&url, args.db.wait, format, layout).await?;
+    // Other tools' bookkeeping (alembic_version...) and whatever else the scope leaves out
+    // is not written; say so, and why.
+    crate::scope_args::report_dump(&dumped.left_out);
+    let dump = dumped.dump;
     for u in &dump.unmanaged {
         errln!("warning: unmanaged object, not dumped: {u}");
     }

@@ -1,21 +1,13 @@
 /// Everything that can stop a command, with the message a user sees.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// A schema file could not be read or parsed.
+    /// The workflow failed: files that do not parse or load, a shadow that does not start, a
+    /// catalog that cannot be read, a plan that does not apply to a copy or does not verify.
     #[error("{0}")]
-    Source(#[from] schemactl_source::Error),
+    Engine(schemactl_engine::Error),
     /// A database address was malformed or the server unreachable.
     #[error("{0}")]
     Connect(#[from] schemactl_connect::Error),
-    /// The shadow database could not be started or the schema did not load into it.
-    #[error("{0}")]
-    Shadow(#[from] schemactl_shadow::Error),
-    /// Reading a catalog failed.
-    #[error("{0}")]
-    Introspect(#[from] schemactl_introspect::Error),
-    /// The plan could not be ordered.
-    #[error("{0}")]
-    Plan(#[from] schemactl_plan::Error),
     /// `--strict` and some objects are not managed.
     #[error("--strict: {} object(s) are not managed by schemactl:\n  {}", .0.len(), .0.join("\n  "))]
     Unmanaged(Vec<String>),
@@ -31,21 +23,12 @@ pub enum CliError {
     /// `plan --check`: schema/ and the revisions disagree.
     #[error("{0}")]
     CheckFailed(String),
-    /// `verify` found revisions that do not replay cleanly or do not produce schema/.
-    #[error("verify: {0}")]
-    Verify(String),
-    /// The plan did not apply to a copy of the current state, or did not reach the desired one.
-    #[error("plan: {0}")]
-    Diverged(String),
     /// Steps or revisions carry hazards that are not allowed (the message lists them).
     #[error("{0}")]
     HazardsNotAllowed(String),
     /// SQL given to `lint` does not parse (the message has file:line:column).
     #[error("{0}")]
     Lint(#[from] schemactl_lint::Error),
-    /// The dump's statements could not be ordered.
-    #[error("{0}")]
-    Dump(#[from] schemactl_dump::Error),
     /// A file could not be written.
     #[error("{}: {source}", path.display())]
     Io { path: std::path::PathBuf, source: std::io::Error },
@@ -78,3 +61,21 @@ impl CliError {
 }
 
 pub type CliResult<T> = std::result::Result<T, CliError>;
+
+/// What the engine shares with the commands' own errors becomes those, so that exit codes
+/// see a lock, a refused history or a bad address however it came up.
+impl From<schemactl_engine::Error> for CliError {
+    fn from(e: schemactl_engine::Error) -> CliError {
+        use schemactl_engine::Error as E;
+        match e {
+            E::Connect(e) => CliError::Connect(e),
+            E::Revision(e) => CliError::Revision(e),
+            E::Apply(e) => CliError::Apply(e),
+            E::Lint(e) => CliError::Lint(e),
+            E::Usage(m) => CliError::Usage(m),
+            E::Io { path, source } => CliError::Io { path, source },
+            E::Database { context, message } => CliError::Database { context, message },
+            e => CliError::Engine(e),
+        }
+    }
+}

@@ -14,7 +14,6 @@ mod output;
 mod apply_cmd;
 mod cli;
 mod diff;
-mod drift;
 mod dump;
 mod error;
 mod hazards;
@@ -22,10 +21,7 @@ mod init;
 mod lint_cmd;
 mod plan_cmd;
 mod project;
-mod renames;
 mod scope_args;
-mod sources;
-mod states;
 mod status;
 mod verify;
 
@@ -44,10 +40,10 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        schemactl_shadow::on_interrupt(say_interrupted);
-        schemactl_shadow::install_signal_cleanup();
+        schemactl_engine::on_interrupt(say_interrupted);
+        schemactl_engine::install_signal_cleanup();
         let result = run(args).await;
-        if let Some(signal) = schemactl_shadow::interrupted() {
+        if let Some(signal) = schemactl_engine::interrupted() {
             // The signal handler is stopping the shadow and exits with 128 + the signal when
             // done. Whatever the command made of its shadow going away (most likely a refused
             // connection) is not the news: wait for the handler instead of reporting it.

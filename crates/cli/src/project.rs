@@ -13,7 +13,7 @@ pub fn load(config: Option<&Path>) -> CliResult<Project> {
     // Every command that loads schema files into a shadow reads the project first, so this is
     // the one place that tells the shadows of this process the project's load timeout.
     if let Some(timeout) = project.shadow.load_timeout {
-        schemactl_shadow::set_load_timeout(timeout);
+        schemactl_engine::set_load_timeout(timeout);
     }
     Ok(project)
 }

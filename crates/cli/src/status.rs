@@ -6,9 +6,7 @@
 
 use crate::cli::StatusArgs;
 use crate::error::CliResult;
-use crate::sources::{open, Source};
-use crate::{project, states};
-use schemactl_revision::Revisions;
+use crate::project;
 use std::path::Path;
 
 /// Revisions are pending (or one stopped part-way): `schemactl apply` has work to do.
@@ -19,7 +17,7 @@ pub const DRIFT: u8 = 7;
 
 pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
     let project = project::load(config)?;
-    crate::scope_args::install(config, args.db.env.as_deref(), &args.shadow.scope)?;
+    let engine = crate::scope_args::engine(config, args.db.env.as_deref(), &args.shadow.scope)?;
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
     let url = project::database(&project, &args.db)?;
     let state = schemactl_apply::read_state(&url, args.db.wait, &mut |_| {}).await?;
@@ -61,8 +59,9 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
     if args.no_drift {
         return Ok(code(false));
     }
-    let prelude = states::project_prelude(&project.schema_dir);
-    let drift = drift(&revisions, applied, &prelude, &url, args.shadow.dev_url.as_deref()).await?;
+    // What schema/ declares out of scope runs first: the revisions may use it.
+    let prelude = engine.project_prelude(&project.schema_dir);
+    let drift = engine.drift(&revisions, applied, &prelude, &url, args.shadow.dev_url.as_deref()).await?;
     if drift.steps.is_empty() {
         outln!("drift:    none, the schema is what the applied revisions produce");
     } else {
@@ -124,32 +123,4 @@ fn replaced_lines(list: &[schemactl_revision::Revision], state: &schemactl_apply
         });
     }
     lines
-}
-
-/// The plan from the live schema to the state the applied revisions produce.
-async fn drift(
-    revisions: &Revisions,
-    applied: usize,
-    prelude: &[schemactl_source::Statement],
-    url: &schemactl_connect::DbUrl,
-    dev_url: Option<&str>,
-) -> CliResult<schemactl_plan::Plan> {
-    // What schema/ declares out of scope runs first: the revisions may use it.
-    let expected = if applied == revisions.list.len() {
-        states::revisions_source(revisions, prelude)?.0
-    } else {
-        states::replay(prelude, states::replay_statements(&revisions.list[..applied], &revisions.dir)?)
-    };
-    let live = Source::Database(Box::new(url.clone()));
-    let shadow = states::start_shadow(dev_url).await?;
-    let result = async {
-        let live = open(&live, None).await?;
-        let opened = states::open_all(&shadow, &[&expected]).await?;
-        let plan = states::plan_between(&live, &opened[0]).await;
-        states::close_all(&shadow, opened).await;
-        plan
-    }
-    .await;
-    let _ = shadow.close().await;
-    result
 }

@@ -3,7 +3,7 @@
 //!
 //! The files declare the difference between the catalog and a new database (see
 //! [`fresh_catalog`]): loaded into a shadow database they give the same catalog back, which
-//! `tests/dump.rs` proves for every fixture and the example schema, in both formats.
+//! `tests/e2e/dump.rs` proves for every fixture and the example schema, in both formats.
 //!
 //! - **SQL**: the statements of the plan from a new database to the catalog (the planner
 //!   already writes each object the way a person would: a table with its columns, defaults,

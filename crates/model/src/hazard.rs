@@ -106,7 +106,7 @@ impl FromStr for HazardKind {
 pub struct TypeChange {
     /// PostgreSQL copies every row into a new file and rebuilds the column's indexes, holding
     /// ACCESS EXCLUSIVE throughout. False only for the binary-coercible changes below, where
-    /// the catalog alone changes (proven by `tests/security/hazards.rs`: relfilenode kept).
+    /// the catalog alone changes (proven by `tests/e2e/security/hazards.rs`: relfilenode kept).
     pub rewrite: bool,
     /// Every existing value converts unchanged.
     pub keeps_values: bool,
@@ -343,7 +343,7 @@ mod tests {
     }
 
     /// Each pair was checked on PostgreSQL 15 by comparing the table's and its index's
-    /// relfilenode before and after the ALTER (`tests/security/hazards.rs` does it end to end).
+    /// relfilenode before and after the ALTER (`tests/e2e/security/hazards.rs` does it end to end).
     #[test]
     fn binary_coercible_changes_keep_the_table() {
         for (old, new) in [

@@ -13,6 +13,7 @@ mod hazard;
 mod key;
 mod name;
 mod objects;
+mod rename;
 mod scope;
 mod timeouts;
 
@@ -23,6 +24,7 @@ pub use hazard::{binary_coercible, type_change_hazards, widens, HazardKind, OldT
 pub use key::ObjKey;
 pub use name::QualName;
 pub use objects::{DbObject, ObjectId, ObjectKind};
+pub use rename::RenameKind;
 pub use scope::{
     glob_to_regex, summarize, LeftOut, LeftOutGroup, Reason, Scope, ScopeConfig, ScopeError, ServerScope, PRESETS,
     SAFE_DEFAULTS,

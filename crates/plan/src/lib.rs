@@ -5,6 +5,7 @@
 mod diff;
 mod options;
 mod order;
+pub mod renames;
 mod render;
 mod render_markdown;
 mod render_scope;

@@ -21,6 +21,10 @@ pub enum Error {
     #[error("{}: no .sql files found (schemactl reads every *.sql file below a directory)", path.display())]
     NoSqlFiles { path: PathBuf },
 
+    /// A directory read for SQL only holds a YAML schema file, which would be left out.
+    #[error("{}: a YAML schema file where only SQL is read (schemactl_yaml::load_schema_files reads both)", path.display())]
+    UnreadFormat { path: PathBuf },
+
     /// A file is not valid UTF-8; the position is that of the first invalid byte.
     #[error("{}:{line}:{column}: file is not valid UTF-8 (schema files must be UTF-8 encoded)", file.display())]
     NotUtf8 { file: PathBuf, line: usize, column: usize },

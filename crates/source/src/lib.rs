@@ -16,7 +16,7 @@
 //!
 //! # Ordering
 //!
-//! [`order_statements`] (and [`load_path`], across all files) builds a graph
+//! [`order_statements`] (and [`load_sql_files`], across all files) builds a graph
 //! from the parse trees: each statement provides names (schemas, relations,
 //! types, functions, extensions, indexes, triggers...) and requires the names
 //! it mentions anywhere (column types, defaults, CHECK expressions, foreign
@@ -39,7 +39,7 @@
 //!
 //! A `-- schemactl:renamed-from OLD` line comment directly before an object,
 //! column, constraint or enum label says what it was called before;
-//! [`load_path_with_renames`] returns these annotations (see [`Rename`])
+//! [`load_sql_files_with_renames`] returns these annotations (see [`Rename`])
 //! alongside the statements.
 
 mod classify;
@@ -65,7 +65,9 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use error::{Error, Result};
-pub use load::{load_path, load_path_with_formats, load_path_with_renames, Format, FormatError, FormatOutput};
+pub use load::{
+    load_files_with_formats, load_sql_files, load_sql_files_with_renames, Format, FormatError, FormatOutput,
+};
 pub use order::order_statements;
 pub use renames::{parse_renames, Rename, RenameKind, ANNOTATION};
 pub use script::split_script;

@@ -13,13 +13,13 @@ use crate::Statement;
 
 /// Loads a `.sql` file, or every `*.sql` file below a directory, in
 /// dependency order; see the crate documentation.
-pub fn load_path(path: &Path) -> Result<Vec<Statement>> {
+pub fn load_sql_files(path: &Path) -> Result<Vec<Statement>> {
     Ok(load(path, false, &[])?.0)
 }
 
-/// [`load_path`], plus the `-- schemactl:renamed-from` annotations of every file (file
+/// [`load_sql_files`], plus the `-- schemactl:renamed-from` annotations of every file (file
 /// order), checked for conflicts across files; see [`crate::parse_renames`].
-pub fn load_path_with_renames(path: &Path) -> Result<(Vec<Statement>, Vec<Rename>)> {
+pub fn load_sql_files_with_renames(path: &Path) -> Result<(Vec<Statement>, Vec<Rename>)> {
     load(path, true, &[])
 }
 
@@ -44,11 +44,11 @@ pub struct FormatOutput {
 /// A [`Format`]'s own error, shown as it displays (see [`Error::Format`]).
 pub type FormatError = Box<dyn std::error::Error + Send + Sync>;
 
-/// [`load_path_with_renames`], also reading the files `formats` accept: a directory's files
+/// [`load_sql_files_with_renames`], also reading the files `formats` accept: a directory's files
 /// of every format are ordered together, so a YAML table may use a type declared in SQL and
 /// the other way round. A single file is read by the first format that accepts it, as SQL
 /// otherwise.
-pub fn load_path_with_formats(path: &Path, formats: &[&dyn Format]) -> Result<(Vec<Statement>, Vec<Rename>)> {
+pub fn load_files_with_formats(path: &Path, formats: &[&dyn Format]) -> Result<(Vec<Statement>, Vec<Rename>)> {
     load(path, true, formats)
 }
 
@@ -124,6 +124,10 @@ fn classify_generated(statement: &mut Statement) -> Result<Option<crate::deps::D
 
 /// Every `*.sql` file (and file a format accepts) below `dir`, sorted by path. Symbolic
 /// links are followed, each directory visited once (so a link cycle cannot loop).
+fn looks_like_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
 fn schema_files(dir: &Path, formats: &[&dyn Format]) -> Result<Vec<PathBuf>> {
     let is_schema = |path: &Path| is_sql(path) || formats.iter().any(|f| f.accepts(path));
     let io = |path: &Path| {
@@ -144,6 +148,11 @@ fn schema_files(dir: &Path, formats: &[&dyn Format]) -> Result<Vec<PathBuf>> {
             // reporting only if it looks like a schema file.
             match std::fs::metadata(&path) {
                 Ok(m) if m.is_dir() => pending.push(path),
+                // Read by a format this call was not given (YAML is read by a crate above this
+                // one): skipping it would silently leave its objects out of the schema.
+                Ok(m) if m.is_file() && formats.is_empty() && looks_like_yaml(&path) => {
+                    return Err(Error::UnreadFormat { path })
+                }
                 Ok(m) if m.is_file() && is_schema(&path) => files.push(path),
                 Ok(_) => {}
                 Err(e) if is_schema(&path) => return Err(Error::Io { path, source: e }),

@@ -50,69 +50,7 @@ const NOT_BEFORE_RENAMABLE: &str = "`-- schemactl:renamed-from` must directly pr
      SCHEMA, TABLE, [MATERIALIZED] VIEW, SEQUENCE, INDEX, TYPE or DOMAIN, a column definition, a named \
      constraint, or an enum label (only whitespace and comments in between)";
 
-/// What an annotation renames.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RenameKind {
-    Schema,
-    Table,
-    View,
-    MaterializedView,
-    Sequence,
-    Index,
-    /// Enum, composite and range types.
-    Type,
-    Domain,
-    Column,
-    /// A table constraint (and the index behind a primary key, unique or exclusion constraint).
-    Constraint,
-    EnumValue,
-}
-
-impl RenameKind {
-    /// Lower-case words for messages: "materialized view", "enum value".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RenameKind::Schema => "schema",
-            RenameKind::Table => "table",
-            RenameKind::View => "view",
-            RenameKind::MaterializedView => "materialized view",
-            RenameKind::Sequence => "sequence",
-            RenameKind::Index => "index",
-            RenameKind::Type => "type",
-            RenameKind::Domain => "domain",
-            RenameKind::Column => "column",
-            RenameKind::Constraint => "constraint",
-            RenameKind::EnumValue => "enum value",
-        }
-    }
-
-    /// Renames run by phase: schemas, then what lives in a schema, then what lives in a table
-    /// or type. Each names its container by its new name, so containers go first.
-    pub fn phase(self) -> u8 {
-        match self {
-            RenameKind::Schema => 0,
-            RenameKind::Column | RenameKind::Constraint | RenameKind::EnumValue => 2,
-            _ => 1,
-        }
-    }
-
-    /// Kinds whose names PostgreSQL keeps unique together (relations; types), so that two
-    /// annotations claiming one name are caught.
-    fn namespace(self) -> u8 {
-        match self {
-            RenameKind::Schema => 0,
-            RenameKind::Table
-            | RenameKind::View
-            | RenameKind::MaterializedView
-            | RenameKind::Sequence
-            | RenameKind::Index => 1,
-            RenameKind::Type | RenameKind::Domain => 2,
-            RenameKind::Column => 3,
-            RenameKind::Constraint => 4,
-            RenameKind::EnumValue => 5,
-        }
-    }
-}
+pub use schemactl_model::RenameKind;
 
 /// One `-- schemactl:renamed-from OLD` annotation, bound to what it precedes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,14 +82,7 @@ impl Rename {
 
     /// The object as it would be called under `name`, for messages: `column app.users.email`.
     pub fn describe(&self, name: &str) -> String {
-        let container = self.table_or_type.as_deref().unwrap_or_default();
-        match self.kind {
-            RenameKind::Schema => format!("schema {name}"),
-            RenameKind::Column => format!("column {}.{container}.{name}", self.schema),
-            RenameKind::Constraint => format!("constraint {name} on {}.{container}", self.schema),
-            RenameKind::EnumValue => format!("value '{name}' of type {}.{container}", self.schema),
-            kind => format!("{} {}.{name}", kind.as_str(), self.schema),
-        }
+        self.kind.describe(&self.schema, self.table_or_type.as_deref(), name)
     }
 
     /// Where the name must be unique: kind family, schema, container.

@@ -24,14 +24,14 @@ impl Format for YamlFormat {
     }
 }
 
-/// [`schemactl_source::load_path`] for a directory of `*.sql` and `*.yaml`/`*.yml` files,
+/// [`schemactl_source::load_sql_files`] for a directory of `*.sql` and `*.yaml`/`*.yml` files,
 /// or one file of either kind, all in one dependency order.
-pub fn load_path(path: &Path) -> schemactl_source::Result<Vec<Statement>> {
-    Ok(load_path_with_renames(path)?.0)
+pub fn load_schema_files(path: &Path) -> schemactl_source::Result<Vec<Statement>> {
+    Ok(load_schema_files_with_renames(path)?.0)
 }
 
-/// [`load_path`] with the rename declarations (`-- schemactl:renamed-from` and
+/// [`load_schema_files`] with the rename declarations (`-- schemactl:renamed-from` and
 /// `renamed_from:`) of every file.
-pub fn load_path_with_renames(path: &Path) -> schemactl_source::Result<(Vec<Statement>, Vec<Rename>)> {
-    schemactl_source::load_path_with_formats(path, &[&YamlFormat])
+pub fn load_schema_files_with_renames(path: &Path) -> schemactl_source::Result<(Vec<Statement>, Vec<Rename>)> {
+    schemactl_source::load_files_with_formats(path, &[&YamlFormat])
 }

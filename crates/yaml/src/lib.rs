@@ -91,7 +91,7 @@ use std::path::Path;
 use schemactl_source::{Rename, Statement};
 
 pub use error::{Error, Result};
-pub use format::{is_yaml, load_path, load_path_with_renames, YamlFormat};
+pub use format::{is_yaml, load_schema_files, load_schema_files_with_renames, YamlFormat};
 pub use model::Document;
 pub use schema::{json_schema, modeline, SCHEMA_PATH};
 

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::{load_path_with_formats, Error, Format, FormatError, FormatOutput, Origin, Statement};
+use crate::{load_files_with_formats, Error, Format, FormatError, FormatOutput, Origin, Statement};
 
 /// `*.lines` files: every line is one statement, its origin the line itself.
 struct Lines;
@@ -43,7 +43,7 @@ fn other_formats_are_ordered_together_with_sql() {
     )
     .unwrap();
     fs::write(dir.path().join("c.lines"), "CREATE SCHEMA app\n").unwrap();
-    let (stmts, _) = load_path_with_formats(dir.path(), &[&Lines]).unwrap();
+    let (stmts, _) = load_files_with_formats(dir.path(), &[&Lines]).unwrap();
     let sql: Vec<&str> = stmts.iter().map(|s| s.sql.as_str()).collect();
     assert_eq!(
         sql,
@@ -63,20 +63,20 @@ fn other_formats_are_ordered_together_with_sql() {
 fn a_directory_of_other_formats_only_is_not_empty() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("only.lines"), "CREATE TABLE t (x int)\n").unwrap();
-    let (stmts, _) = load_path_with_formats(dir.path(), &[&Lines]).unwrap();
+    let (stmts, _) = load_files_with_formats(dir.path(), &[&Lines]).unwrap();
     assert_eq!(stmts.len(), 1);
     // Without the format, the same directory has no schema files.
-    assert!(matches!(crate::load_path(dir.path()), Err(Error::NoSqlFiles { .. })));
+    assert!(matches!(crate::load_sql_files(dir.path()), Err(Error::NoSqlFiles { .. })));
 }
 
 #[test]
 fn generated_statements_follow_the_rules_of_schema_files() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("x.lines"), "CREATE TABLE t (x int)\nDROP TABLE t\n").unwrap();
-    let e = load_path_with_formats(dir.path(), &[&Lines]).unwrap_err();
+    let e = load_files_with_formats(dir.path(), &[&Lines]).unwrap_err();
     assert!(matches!(e, Error::NotSchema { line: 2, column: 1, .. }), "{e}");
     fs::write(dir.path().join("x.lines"), "CREATE TABLE (\n").unwrap();
-    let e = load_path_with_formats(dir.path(), &[&Lines]).unwrap_err();
+    let e = load_files_with_formats(dir.path(), &[&Lines]).unwrap_err();
     assert!(matches!(e, Error::Syntax { line: 1, .. }), "{e}");
 }
 
@@ -84,7 +84,7 @@ fn generated_statements_follow_the_rules_of_schema_files() {
 fn format_errors_are_shown_as_the_format_wrote_them() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("x.lines"), "refuse\n").unwrap();
-    let e = load_path_with_formats(dir.path(), &[&Lines]).unwrap_err();
+    let e = load_files_with_formats(dir.path(), &[&Lines]).unwrap_err();
     assert!(matches!(e, Error::Format(_)));
     assert_eq!(e.to_string(), format!("{}:1:1: refused", dir.path().join("x.lines").display()));
 }

@@ -138,7 +138,7 @@ fn large_files_load_in_linear_time() {
         let path = dir.path().join(format!("t{n}.sql"));
         std::fs::write(&path, &text).unwrap();
         let started = std::time::Instant::now();
-        let stmts = crate::load_path(&path).unwrap();
+        let stmts = crate::load_sql_files(&path).unwrap();
         let elapsed = started.elapsed().as_secs_f64();
         assert_eq!(stmts.len(), n);
         eprintln!("{:.1} MB, {n} statements: {elapsed:.2} s", text.len() as f64 / 1e6);
@@ -152,7 +152,7 @@ fn large_files_load_in_linear_time() {
     let path = dir.path().join("set.sql");
     std::fs::write(&path, &text).unwrap();
     let started = std::time::Instant::now();
-    let e = crate::load_path(&path).unwrap_err();
+    let e = crate::load_sql_files(&path).unwrap_err();
     assert!(matches!(e, Error::MetaCommand { line: 320_001, column: 1, .. }), "{e}");
     eprintln!(
         "{:.1} MB ending in 64 \\set lines: refused in {:.2} s",

@@ -3,7 +3,7 @@ use std::path::Path;
 use crate::{order_statements, parse_source, Statement};
 
 /// Parses each (file, text) and orders all statements together, as
-/// `load_path` does for a directory.
+/// `load_sql_files` does for a directory.
 fn order(files: &[(&str, &str)]) -> Vec<Statement> {
     let mut stmts = Vec::new();
     for (file, text) in files {

@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use crate::{load_path, load_path_with_renames, parse_renames, Error, Rename, RenameKind};
+use crate::{load_sql_files, load_sql_files_with_renames, parse_renames, Error, Rename, RenameKind};
 
 fn renames(text: &str) -> Vec<Rename> {
     parse_renames(Path::new("schema/test.sql"), text).unwrap_or_else(|e| panic!("{e}"))
@@ -201,7 +201,7 @@ fn loading_a_directory_collects_annotations_and_checks_them_across_files() {
     std::fs::write(dir.path().join("a.sql"), "CREATE TABLE app.t (\n  -- schemactl:renamed-from x0\n  x int\n);\n")
         .unwrap();
     std::fs::write(dir.path().join("b.sql"), "-- schemactl:renamed-from old_app\nCREATE SCHEMA app;\n").unwrap();
-    let (statements, renames) = load_path_with_renames(dir.path()).unwrap();
+    let (statements, renames) = load_sql_files_with_renames(dir.path()).unwrap();
     assert_eq!(statements.len(), 2);
     let found: Vec<_> = renames.iter().map(|r| (r.kind, r.file.file_name().unwrap().to_owned(), r.line)).collect();
     assert_eq!(found, [(RenameKind::Column, "a.sql".into(), 2), (RenameKind::Schema, "b.sql".into(), 1)]);
@@ -211,8 +211,8 @@ fn loading_a_directory_collects_annotations_and_checks_them_across_files() {
         "ALTER TABLE app.t\n  -- schemactl:renamed-from x0\n  ADD COLUMN y int;\n",
     )
     .unwrap();
-    let e = load_path_with_renames(dir.path()).unwrap_err().to_string();
+    let e = load_sql_files_with_renames(dir.path()).unwrap_err().to_string();
     assert!(e.contains("c.sql:2:3: column app.t.x0 cannot be renamed twice"), "{e}");
     // Callers that do not ask for renames are not affected by them.
-    assert_eq!(load_path(dir.path()).unwrap().len(), 3);
+    assert_eq!(load_sql_files(dir.path()).unwrap().len(), 3);
 }

@@ -254,17 +254,17 @@ fn load_path_reads_sql_and_yaml_files_in_one_order() {
     write("b.sql", "CREATE TYPE app.mood AS ENUM ('ok');\n");
     write("c.YML", "schemas:\n  app: {}\n");
     write("notes.txt", "tables: {}\n");
-    let (stmts, _) = crate::load_path_with_renames(dir.path()).unwrap();
+    let (stmts, _) = crate::load_schema_files_with_renames(dir.path()).unwrap();
     let order: Vec<(String, String)> =
         stmts.iter().map(|s| (s.file.file_name().unwrap().to_string_lossy().into_owned(), s.kind.clone())).collect();
     let expected = [("c.YML", "CreateSchemaStmt"), ("b.sql", "CreateEnumStmt"), ("a.yaml", "CreateStmt")];
     assert_eq!(order, expected.map(|(f, k)| (f.to_string(), k.to_string())));
     // One YAML file on its own.
-    let one = crate::load_path(&dir.path().join("c.YML")).unwrap();
+    let one = crate::load_schema_files(&dir.path().join("c.YML")).unwrap();
     assert_eq!(one[0].sql, r#"CREATE SCHEMA "app""#);
     // Its errors keep their file, position and path.
     write("a.yaml", "tables:\n  t:\n    colums: {}\n");
-    let e = crate::load_path(dir.path()).unwrap_err();
+    let e = crate::load_schema_files(dir.path()).unwrap_err();
     assert_eq!(
         e.to_string(),
         format!(

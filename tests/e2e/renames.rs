@@ -3,7 +3,7 @@
 //! real database, inserts rows, renames something in schema/, plans and applies again, and
 //! checks the rows are still there under the new name.
 
-mod common;
+use crate::common;
 
 use common::{output_text as text, revision_files, schemactl_bin};
 use schemactl_testkit::TestDb;

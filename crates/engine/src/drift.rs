@@ -1,10 +1,13 @@
-//! Which objects a plan changes, fingerprinted on the state it was planned against, for the
-//! revision's `-- expects:` lines (checked by `apply` before it runs the revision).
+//! Drift, both ways: the fingerprints a revision records of what it changes (its `-- expects:`
+//! lines, checked by `apply` before it runs), and the plan that would bring a live database
+//! back to what its applied revisions produce (`status`).
 
-use crate::error::{CliError, CliResult};
+use crate::error::{Error, Result};
+use crate::source::Source;
+use crate::{states, Engine};
 use schemactl_model::{ObjKey, ObjectKind};
 use schemactl_plan::Plan;
-use schemactl_revision::Expectation;
+use schemactl_revision::{Expectation, Revisions};
 use std::collections::BTreeSet;
 use tokio_postgres::Client;
 
@@ -38,10 +41,10 @@ fn target(key: &ObjKey) -> Option<(String, String, String)> {
 }
 
 /// Fingerprints, on `client` (the state the plan starts from), of every object the plan changes.
-pub async fn expectations(client: &Client, plan: &Plan) -> CliResult<Vec<Expectation>> {
+pub async fn expectations(client: &Client, plan: &Plan) -> Result<Vec<Expectation>> {
     let objects: Vec<(String, String, String)> =
         plan.steps.iter().filter_map(|s| target(&s.object)).collect::<BTreeSet<_>>().into_iter().collect();
-    let found = schemactl_apply::fingerprints(client, &objects).await.map_err(|e| CliError::Database {
+    let found = schemactl_apply::fingerprints(client, &objects).await.map_err(|e| Error::Database {
         context: "fingerprinting the planned objects".into(),
         message: e.to_string(),
     })?;
@@ -50,4 +53,36 @@ pub async fn expectations(client: &Client, plan: &Plan) -> CliResult<Vec<Expecta
         .zip(found)
         .map(|((kind, schema, name), fingerprint)| Expectation { kind, schema, name, fingerprint })
         .collect())
+}
+
+impl Engine {
+    /// The plan from the live schema at `url` to the state the first `applied` revisions
+    /// produce, replayed after `prelude` (what schema/ declares out of scope: the revisions may
+    /// use it) in a shadow database. Empty when nothing drifted.
+    pub async fn drift(
+        &self,
+        revisions: &Revisions,
+        applied: usize,
+        prelude: &[schemactl_source::Statement],
+        url: &schemactl_connect::DbUrl,
+        dev_url: Option<&str>,
+    ) -> Result<Plan> {
+        let expected = if applied == revisions.list.len() {
+            states::revisions_source(revisions, prelude)?.0
+        } else {
+            states::replay(prelude, states::replay_statements(&revisions.list[..applied], &revisions.dir)?)
+        };
+        let live = Source::Database(Box::new(url.clone()));
+        let shadow = crate::start_shadow(dev_url).await?;
+        let result = async {
+            let live = self.open(&live, None).await?;
+            let opened = self.open_all(&shadow, &[&expected]).await?;
+            let plan = states::plan_between(&live, &opened[0]).await;
+            crate::close_all(&shadow, opened).await;
+            plan
+        }
+        .await;
+        let _ = shadow.close().await;
+        result
+    }
 }

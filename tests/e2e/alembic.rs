@@ -6,7 +6,7 @@
 //! and never touches `alembic_version`. A new database gets the baseline from `apply`; a
 //! database at another Alembic revision is refused, live and by the `--sql` script.
 
-mod common;
+use crate::common;
 
 use common::{output_text as text, run_in_project as run};
 use schemactl_testkit::TestDb;

@@ -3,9 +3,7 @@
 //! `allow_hazards` in schemactl.toml (per environment) allow them, `reseal` records the hazards
 //! of hand-written revisions, and `schemactl lint` prints what it finds where.
 
-mod common;
-#[path = "common/project.rs"]
-mod project;
+use crate::project;
 
 use project::{ok, stderr, stdout, stem, Project};
 use schemactl_revision::RevisionKind;

@@ -2,7 +2,7 @@
 //! of `schema/*.sql` written in YAML (`fixtures/yaml/dashboard/`) plans identically, SQL and
 //! YAML mix in one directory, and errors point into the YAML file.
 
-mod common;
+use crate::common;
 
 use common::schemactl_bin;
 use std::path::Path;

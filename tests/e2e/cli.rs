@@ -1,6 +1,6 @@
 //! The `schemactl diff` command as a user runs it: exit codes, output formats, error messages.
 
-mod common;
+use crate::common;
 
 use common::{catalog, schemactl_bin};
 use schemactl_testkit::TestDb;

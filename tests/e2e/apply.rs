@@ -2,9 +2,7 @@
 //! database of its own: history and resumption after a kill, concurrent appliers, waiting for a
 //! database that is starting, refusing tampered revisions, the lock, and `--sql` scripts.
 
-mod common;
-#[path = "common/project.rs"]
-mod project;
+use crate::project;
 
 use project::{ok, stderr, stdout, stem, Project};
 use schemactl_revision::RevisionKind;

@@ -2,16 +2,16 @@
 //! (from the sealed cache or by replaying them), and `schema/`. Plans, fingerprints and the
 //! state cache are all computed from these.
 
-use crate::error::{CliError, CliResult};
-use crate::sources::{open, Opened, Source};
+use crate::error::{Error, Result};
+use crate::source::{Opened, Source};
+use crate::{Engine, Level};
 use schemactl_model::Catalog;
 use schemactl_revision::{Revision, Revisions};
-use schemactl_shadow::Shadow;
 use schemactl_source::Statement;
 use std::path::Path;
 
 /// Every up statement of `revisions`, in order, positions in their files.
-pub fn replay_statements(revisions: &[Revision], dir: &Path) -> CliResult<Vec<Statement>> {
+pub fn replay_statements(revisions: &[Revision], dir: &Path) -> Result<Vec<Statement>> {
     let mut out = Vec::new();
     for r in revisions {
         for segment in r.up_segments(dir)? {
@@ -29,7 +29,7 @@ pub fn replay(prelude: &[Statement], statements: Vec<Statement>) -> Source {
 /// Where the state after the last revision comes from: the sealed cache when it is intact,
 /// else a replay of every revision, either after `prelude`. The flag says whether it is the
 /// cache.
-pub fn revisions_source(revisions: &Revisions, prelude: &[Statement]) -> CliResult<(Source, bool)> {
+pub fn revisions_source(revisions: &Revisions, prelude: &[Statement]) -> Result<(Source, bool)> {
     if let Some(text) = revisions.state_cache() {
         let path = revisions.dir.join(schemactl_revision::seal::STATE_FILE);
         let statements = schemactl_source::split_script(&path, &text)?;
@@ -82,52 +82,28 @@ pub fn out_of_scope_prelude(desired: &[Statement], scope: &schemactl_model::Scop
         .collect()
 }
 
-/// [`out_of_scope_prelude`] of the project's schema/ in the command's scope, for commands that
-/// do not load schema/ otherwise (`status`): schema/ that does not load only costs the prelude,
-/// with a warning, since the revisions are what such a command is about.
-pub fn project_prelude(schema_dir: &Path) -> Vec<Statement> {
-    match schemactl_yaml::load_path(schema_dir) {
-        Ok(statements) => out_of_scope_prelude(&statements, crate::scope_args::current()),
-        Err(e) => {
-            errln!("warning: {e}; replaying the revisions without what schema/ declares out of scope");
-            Vec::new()
-        }
-    }
-}
-
-/// Opens every source in its own shadow database, concurrently. On any failure the others
-/// are dropped again and the first error returned.
-pub async fn open_all(shadow: &Shadow, sources: &[&Source]) -> CliResult<Vec<Opened>> {
-    let results = futures_util::future::join_all(sources.iter().map(|s| open(s, Some(shadow)))).await;
-    let mut opened = Vec::new();
-    let mut first_error = None;
-    for r in results {
-        match r {
-            Ok(o) => opened.push(o),
-            Err(e) => first_error = first_error.or(Some(e)),
-        }
-    }
-    if let Some(e) = first_error {
-        close_all(shadow, opened).await;
-        return Err(e);
-    }
-    Ok(opened)
-}
-
-/// Drops the shadow databases behind `opened` (errors are not worth failing a command for:
-/// the shadow itself is removed at exit).
-pub async fn close_all(shadow: &Shadow, opened: Vec<Opened>) {
-    for o in opened {
-        if let Some(db) = o.shadow_db {
-            drop(o.client);
-            let _ = shadow.drop_database(&db).await;
+impl Engine {
+    /// [`out_of_scope_prelude`] of the project's schema/ in the engine's scope, for work that
+    /// does not load schema/ otherwise (`status`): schema/ that does not load only costs the
+    /// prelude, with a warning, since the revisions are what such work is about.
+    pub fn project_prelude(&self, schema_dir: &Path) -> Vec<Statement> {
+        match schemactl_yaml::load_schema_files(schema_dir) {
+            Ok(statements) => out_of_scope_prelude(&statements, self.scope()),
+            Err(e) => {
+                self.note(
+                    Level::Warning,
+                    None,
+                    format!("{e}; replaying the revisions without what schema/ declares out of scope"),
+                );
+                Vec::new()
+            }
         }
     }
 }
 
 /// The script that creates `catalog` in an empty database: the state cache's content, and
 /// (hashed) the schema's fingerprint.
-pub fn creation_script(empty: &Catalog, catalog: &Catalog) -> CliResult<String> {
+pub fn creation_script(empty: &Catalog, catalog: &Catalog) -> Result<String> {
     Ok(schemactl_plan::render_sql(&schemactl_plan::plan(empty, catalog)?))
 }
 
@@ -145,12 +121,12 @@ pub fn state_text(head: Option<&str>, script: &str) -> String {
 }
 
 /// A plan between two opened states, CHECK expressions reconciled on the desired side.
-pub async fn plan_between(current: &Opened, desired: &Opened) -> CliResult<schemactl_plan::Plan> {
+pub async fn plan_between(current: &Opened, desired: &Opened) -> Result<schemactl_plan::Plan> {
     plan_from(&current.catalog, desired).await
 }
 
 /// The plan from a catalog (read after running something) to an opened desired state.
-pub async fn plan_from(current: &Catalog, desired: &Opened) -> CliResult<schemactl_plan::Plan> {
+pub async fn plan_from(current: &Catalog, desired: &Opened) -> Result<schemactl_plan::Plan> {
     plan_from_with(current, desired, &schemactl_plan::PlanOptions::default()).await
 }
 
@@ -159,22 +135,16 @@ pub async fn plan_from_with(
     current: &Catalog,
     desired: &Opened,
     options: &schemactl_plan::PlanOptions,
-) -> CliResult<schemactl_plan::Plan> {
+) -> Result<schemactl_plan::Plan> {
     let mut wanted = desired.catalog.clone();
     schemactl_introspect::reconcile_checks(current, &mut wanted, &desired.client).await;
-    schemactl_plan::plan_with(current, &wanted, options).map_err(CliError::from)
+    schemactl_plan::plan_with(current, &wanted, options).map_err(Error::from)
 }
 
 /// The options `plan` writes revisions with: the project's `online` (unless `offline`) and
 /// its `[timeouts]`, set at the top of every planned script.
 pub fn plan_options(settings: &schemactl_config::Settings, offline: bool) -> schemactl_plan::PlanOptions {
     schemactl_plan::PlanOptions { online: settings.online && !offline, timeouts: Some(settings.timeouts) }
-}
-
-/// Starts the shadow `--dev-url` names, or an embedded one.
-pub async fn start_shadow(dev_url: Option<&str>) -> CliResult<Shadow> {
-    let dev = dev_url.map(schemactl_connect::DbUrl::parse).transpose()?;
-    Ok(Shadow::start(dev.as_ref(), None).await?)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! `plan -m baseline` -> `stamp head` -> `status` (at head, no drift) -> a column added in
 //! schema/ -> `plan -m` -> `apply` -> the rows are still there and the column exists.
 
-mod common;
+use crate::common;
 
 use common::schemactl_bin;
 use schemactl_testkit::TestDb;
@@ -35,9 +35,8 @@ fn ok(o: &Output) -> String {
 async fn existing_database() -> TestDb {
     let db = TestDb::new().await;
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
-    let statements = schemactl_yaml::load_path(&schema).unwrap();
+    common::load_files(&db.url, &schema).await.unwrap();
     let client = db.client().await;
-    schemactl_shadow::load(&client, &statements).await.unwrap();
     client
         .batch_execute(
             "INSERT INTO portal.users (email, display_name) VALUES ('ada@example.com', 'Ada'), ('bob@example.com', 'Bob');\n\

@@ -4,7 +4,7 @@
 //! and gives up after the configured number of attempts when it never is); and an index built
 //! concurrently while a writer keeps inserting, measured against the same build offline.
 
-mod common;
+use crate::common;
 
 use common::schemactl_bin;
 use schemactl_testkit::TestDb;

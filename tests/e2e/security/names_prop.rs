@@ -232,9 +232,8 @@ async fn load_side(client: &Client, c: &Case, to: bool) -> Result<(), String> {
     let text = schema_sql(c, to);
     let file = if to { "to.sql" } else { "from.sql" };
     let failed = |e: String| format!("loading {file}: {e}\n{text}");
-    let statements = schemactl_source::parse_source(Path::new(file), &text).map_err(|e| failed(e.to_string()))?;
-    let statements = schemactl_source::order_statements(statements);
-    schemactl_shadow::load(client, &statements).await.map_err(|e| failed(e.to_string()))
+    let source = schemactl_engine::Source::sql_text(Path::new(file), &text).map_err(|e| failed(e.to_string()))?;
+    schemactl_engine::load(client, &source, false).await.map_err(|e| failed(e.to_string()))
 }
 
 async fn catalog(client: &Client) -> Result<Catalog, String> {

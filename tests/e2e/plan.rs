@@ -1,7 +1,7 @@
 //! The revision workflow as a user drives it: init, plan -m, plan --check, revision, reseal,
 //! verify, the state cache, and the example project in this repository.
 
-mod common;
+use crate::common;
 
 use common::{output_text as text, revision_files, run_in_project as run, schemactl_bin};
 use std::path::{Path, PathBuf};

@@ -3,9 +3,9 @@
 //! `fixtures/` (its `to.sql`) and the example `schema/`, in both formats; and the example
 //! through the real binary in every layout.
 
-mod common;
+use crate::common;
 
-use common::{fixtures_dir, load_schema, schemactl_bin};
+use common::{fixtures_dir, load_files, load_schema, schemactl_bin};
 use schemactl_dump::{Format, Layout};
 use schemactl_testkit::TestDb;
 use std::path::{Path, PathBuf};
@@ -53,9 +53,7 @@ async fn source(case: &Path) -> Result<TestDb, String> {
         let text = std::fs::read_to_string(&to).map_err(|e| format!("{}: {e}", to.display()))?;
         load_schema(&db.url, &to, &text).await.map_err(|e| format!("loading to.sql: {e}"))?;
     } else {
-        let statements = schemactl_yaml::load_path(case).map_err(|e| e.to_string())?;
-        let client = db.client().await;
-        schemactl_shadow::load(&client, &statements).await.map_err(|e| e.to_string())?;
+        load_files(&db.url, case).await?;
     }
     Ok(db)
 }
@@ -84,15 +82,12 @@ async fn round_trip(db: &TestDb, format: Format, layout: Layout) -> Result<Trip,
         let all: String = dump.files.iter().map(|f| format!("--- {}\n{}", f.path.display(), f.text)).collect();
         all.chars().take(6000).collect::<String>()
     };
-    let statements = schemactl_yaml::load_path(dir.path()).map_err(|e| format!("{e}\n{}", shown()))?;
     let shadow = TestDb::new().await;
-    let shadow_client = shadow.client().await;
-    schemactl_shadow::load_with(&shadow_client, &statements, false)
-        .await
-        .map_err(|e| format!("loading the dump: {e}\n{}", shown()))?;
-    let mut loaded = schemactl_introspect::introspect(&shadow_client).await.map_err(|e| e.to_string())?;
-    schemactl_introspect::reconcile_checks(&catalog, &mut loaded, &shadow_client).await;
-    let plan = schemactl_plan::plan(&catalog, &loaded).map_err(|e| e.to_string())?;
+    load_files(&shadow.url, dir.path()).await.map_err(|e| format!("loading the dump: {e}\n{}", shown()))?;
+    let client = shadow.client().await;
+    let loaded = schemactl_introspect::introspect(&client).await.map_err(|e| e.to_string())?;
+    let loaded = schemactl_engine::Opened { catalog: loaded, client, shadow_db: None };
+    let plan = schemactl_engine::states::plan_from(&catalog, &loaded).await.map_err(|e| e.to_string())?;
     if !plan.is_empty() {
         return Err(format!(
             "the dump does not give the database back:\n{}\n{}",

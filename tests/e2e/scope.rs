@@ -2,7 +2,7 @@
 //! table, a platform's schemas) is left out of both sides of every diff, of `status` and of
 //! `dump`, and the plan says so; what is ours may still depend on it.
 
-mod common;
+use crate::common;
 
 use common::{output_text as text, run_in_project as run, schemactl_bin};
 use schemactl_model::{ScopeConfig, SAFE_DEFAULTS};

@@ -1,7 +1,7 @@
 //! The drift guard: a planned revision records fingerprints of the objects it changes, and
 //! `apply` refuses to run it where those objects were changed outside the revisions.
 
-mod common;
+use crate::common;
 
 use common::{output_text as text, run_in_project as run};
 use schemactl_testkit::TestDb;

@@ -1,0 +1,134 @@
+//! schemactl's workflow as a library: what `diff`, `plan`, `verify`, `status` and `dump` do,
+//! and what the end-to-end tests do the same way.
+//!
+//! - [`Source`]: a database, schema files or a script of migrations; [`Engine::open`] reads
+//!   one into a catalog, files through a fresh database of the shadow.
+//! - [`states`]: the state the revisions produce (the sealed cache, or a replay), what
+//!   schema/ declares out of scope, fingerprints.
+//! - [`Engine::diff`], [`Engine::plan_revisions`]: plans, renames first, each one applied to a
+//!   copy of the current state and planned again before it is returned.
+//! - [`Engine::verify`], [`Engine::drift`], [`Engine::dump`].
+//!
+//! Nothing here prints. What a user should hear about while it works (an annotation that
+//! matches nothing, a state cache that does not reproduce itself) is a [`Note`], handed to
+//! the sink given to [`Engine::with_notes`] as it happens, or kept for [`Engine::take_notes`].
+//! Every catalog is read through [`Engine::read`], in the engine's one [`Scope`], so the two
+//! sides of a plan cannot disagree about what is managed.
+
+mod diff;
+mod drift;
+mod dump;
+mod error;
+mod plan;
+mod renames;
+mod revisions;
+mod source;
+pub mod states;
+mod verify;
+
+pub use diff::DiffRequest;
+pub use drift::expectations;
+pub use dump::Dumped;
+pub use error::{Error, Result};
+pub use plan::{PlanRequest, Planned};
+pub use renames::Renamed;
+pub use revisions::{manual_revision, planned_revision, reseal, reseal_state, write_revision, Resealed};
+/// Process-wide: the shadow's load timeout and its cleanup when a signal stops the command.
+pub use schemactl_shadow::{install_signal_cleanup, interrupted, on_interrupt, set_load_timeout};
+pub use source::{close_all, is_database, load, server_major, start_shadow, Opened, Source};
+
+use schemactl_model::{Catalog, LeftOut, LeftOutGroup, Scope};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Mutex;
+use tokio_postgres::Client;
+
+/// How much a [`Note`] matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Worth knowing; nothing to do.
+    Note,
+    /// Something may not be what the user meant.
+    Warning,
+}
+
+/// Something the workflow has to say while it works.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub level: Level,
+    /// `file:line:column` when a place in the schema files is the subject.
+    pub at: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(at) = &self.at {
+            write!(f, "{at}: ")?;
+        }
+        let level = match self.level {
+            Level::Note => "note",
+            Level::Warning => "warning",
+        };
+        write!(f, "{level}: {}", self.message)
+    }
+}
+
+type Sink = Box<dyn Fn(&Note) + Send + Sync>;
+
+/// One command's worth of work: its scope, what that scope has left out so far, and where
+/// its notes go.
+pub struct Engine {
+    scope: Scope,
+    left_out: Mutex<BTreeSet<LeftOut>>,
+    notes: Mutex<Vec<Note>>,
+    sink: Option<Sink>,
+}
+
+impl Engine {
+    /// An engine reading every catalog in `scope`; notes are kept for [`Engine::take_notes`].
+    pub fn new(scope: Scope) -> Engine {
+        Engine { scope, left_out: Mutex::new(BTreeSet::new()), notes: Mutex::new(Vec::new()), sink: None }
+    }
+
+    /// Hands every note to `sink` as it happens instead of keeping it.
+    pub fn with_notes(mut self, sink: impl Fn(&Note) + Send + Sync + 'static) -> Engine {
+        self.sink = Some(Box::new(sink));
+        self
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Reads the catalog behind `client` in the engine's scope and remembers what it left out.
+    pub async fn read(&self, client: &Client) -> Result<Catalog> {
+        let catalog = schemactl_introspect::introspect_scoped(client, &self.scope).await?;
+        if let Ok(mut left) = self.left_out.lock() {
+            left.extend(catalog.left_out.iter().cloned());
+        }
+        Ok(catalog)
+    }
+
+    /// What every catalog read so far left out, grouped by reason.
+    pub fn left_out(&self) -> Vec<LeftOutGroup> {
+        self.left_out.lock().map(|left| schemactl_model::summarize(left.iter())).unwrap_or_default()
+    }
+
+    /// The notes kept so far (none when a sink was given).
+    pub fn take_notes(&self) -> Vec<Note> {
+        self.notes.lock().map(|mut n| std::mem::take(&mut *n)).unwrap_or_default()
+    }
+
+    pub(crate) fn note(&self, level: Level, at: Option<String>, message: String) {
+        let note = Note { level, at, message };
+        match &self.sink {
+            Some(sink) => sink(&note),
+            None => {
+                if let Ok(mut notes) = self.notes.lock() {
+                    notes.push(note);
+                }
+            }
+        }
+    }
+}

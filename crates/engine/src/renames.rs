@@ -1,0 +1,355 @@
+//! Renames declared by `-- schemactl:renamed-from` annotations (see `schemactl_source::Rename`).
+//!
+//! A renamed object would otherwise be planned as a drop and a create, losing its data. Each
+//! annotation whose old name exists in the current state (and whose new name does not) is run
+//! as `ALTER ... RENAME` on a shadow database holding that state, so that PostgreSQL itself
+//! updates everything that refers to the object (views, indexes, foreign keys, sequences'
+//! `OWNED BY`, defaults); the state is read again and the plan made from it. The plan then
+//! starts with the renames, and its inverse ends with the inverse renames.
+//!
+//! Names PostgreSQL derived from a renamed table or column (`users_pkey`, `users_email_key`,
+//! `users_id_seq`) are not renamed with it; when the desired state has the same constraint,
+//! index or owned sequence under the new derived name, it is renamed too ("implied"), so that
+//! a table rename does not rebuild its primary key or reset its serial sequence.
+
+use crate::error::{Error, Result};
+use crate::source::{close_all, Opened, Source};
+use crate::{states, Engine, Level};
+use schemactl_model::{Catalog, RenameKind};
+use schemactl_plan::renames::{implied, RenameOp};
+use schemactl_plan::Plan;
+use schemactl_shadow::Shadow;
+use schemactl_source::{Rename, ANNOTATION};
+use std::collections::BTreeSet;
+use std::path::Path;
+use tokio_postgres::Client;
+
+/// The renames run on a state.
+#[derive(Debug, Default)]
+pub struct Renamed {
+    /// In the order they ran.
+    pub ops: Vec<RenameOp>,
+    /// The state after them; `None` when none ran.
+    pub catalog: Option<Catalog>,
+}
+
+impl Renamed {
+    /// Puts the renames at the start of `up` and their inverses at the end of `down`.
+    pub fn wrap(&self, up: &mut Plan, down: Option<&mut Plan>) {
+        schemactl_plan::renames::wrap(&self.ops, up, down);
+    }
+}
+
+fn op_of(r: &Rename) -> RenameOp {
+    RenameOp {
+        kind: r.kind,
+        schema: r.schema.clone(),
+        container: r.table_or_type.clone(),
+        old: r.old.clone(),
+        new: r.new.clone(),
+    }
+}
+
+/// What an annotation finds in a state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    /// The old name exists and the new one does not: rename.
+    Applies,
+    AlreadyRenamed,
+    MatchesNothing,
+    BothExist,
+}
+
+impl Engine {
+    /// Runs, on the database behind `client`, every annotated rename that applies (schemas
+    /// first, then objects in schemas, then columns, constraints and enum values), then the
+    /// implied renames of constraints, indexes and sequences named after a renamed table or
+    /// column. Annotations that do not apply become notes.
+    pub async fn rename(&self, client: &Client, renames: &[Rename], desired: &Catalog) -> Result<Renamed> {
+        let mut ordered: Vec<&Rename> = renames.iter().collect();
+        ordered.sort_by_key(|r| r.kind.phase());
+        let mut renamed = Renamed::default();
+        let mut tables = BTreeSet::new();
+        for r in ordered {
+            let status = status(client, r).await?;
+            self.report(r, status);
+            if status != Status::Applies {
+                continue;
+            }
+            let op = op_of(r);
+            execute(client, &op, &format!("{}: renaming {}", r.location(), r.describe(&r.old))).await?;
+            match op.kind {
+                RenameKind::Table => {
+                    tables.insert(op.name(&op.new));
+                }
+                RenameKind::Column => {
+                    tables.insert(op.container());
+                }
+                _ => {}
+            }
+            renamed.ops.push(op);
+        }
+        if renamed.ops.is_empty() {
+            return Ok(renamed);
+        }
+        let mut catalog = self.read(client).await?;
+        let mut implied_ran = false;
+        for op in implied(&catalog, desired, &tables) {
+            if relation_taken(client, &op).await? {
+                continue;
+            }
+            execute(client, &op, &format!("renaming {}", op.describe(&op.old))).await?;
+            self.note(
+                Level::Note,
+                None,
+                format!("also renaming {} to {} (named after a renamed table or column)", op.describe(&op.old), op.new),
+            );
+            renamed.ops.push(op);
+            implied_ran = true;
+        }
+        if implied_ran {
+            catalog = self.read(client).await?;
+        }
+        renamed.catalog = Some(catalog);
+        Ok(renamed)
+    }
+
+    /// Runs the inverse renames on `client`, which must then hold `before` again (checked).
+    pub async fn undo_renames(&self, renamed: &Renamed, client: &Client, before: &Catalog) -> Result<()> {
+        for op in renamed.ops.iter().rev() {
+            execute(client, &op.inverse(), "undoing a rename").await?;
+        }
+        if !renamed.ops.is_empty() {
+            let now = self.read(client).await?;
+            if !now.same_schema(before) {
+                return Err(Error::Diverged(
+                    "undoing the renames on a copy of the current state did not restore it (please report this)".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `diff`: runs the renames on the current side. A shadow database is renamed in place. A
+    /// live database (`live`) is never changed: when some annotation may apply to it, the
+    /// script that creates its schema is loaded into a fresh shadow database and the renames
+    /// run there.
+    pub async fn rename_for_diff(
+        &self,
+        live: bool,
+        current: &Opened,
+        desired: &Opened,
+        renames: &[Rename],
+        shadow: Option<&Shadow>,
+    ) -> Result<Renamed> {
+        if renames.is_empty() {
+            return Ok(Renamed::default());
+        }
+        if !live {
+            return self.rename(&current.client, renames, &desired.catalog).await;
+        }
+        if !may_apply(&current.client, renames).await? {
+            for r in renames {
+                self.report(r, status(&current.client, r).await?);
+            }
+            return Ok(Renamed::default());
+        }
+        let Some(shadow) = shadow else {
+            return Err(Error::Usage("planning renames needs a shadow database".into()));
+        };
+        let empty = self.open_all(shadow, &[&Source::Empty]).await?;
+        let script = states::creation_script(&empty[0].catalog, &current.catalog);
+        close_all(shadow, empty).await;
+        let statements = schemactl_source::split_script(Path::new("(schema of --from)"), &script?)?;
+        let copy = self.open_all(shadow, &[&Source::Script { statements }]).await.map_err(|e| Error::Database {
+            context: "planning renames: loading the schema of the --from database into a shadow database".into(),
+            message: e.to_string(),
+        })?;
+        let result = async {
+            let copy = &copy[0];
+            let difference = schemactl_plan::plan(&current.catalog, &copy.catalog)?;
+            if !difference.steps.is_empty() {
+                return Err(Error::Diverged(format!(
+                    "planning renames: a shadow copy of the --from database differs from it by {} step(s) (please report this):\n{}",
+                    difference.steps.len(),
+                    schemactl_plan::render_sql(&difference)
+                )));
+            }
+            let mut renamed = self.rename(&copy.client, renames, &desired.catalog).await?;
+            if let Some(catalog) = &mut renamed.catalog {
+                // What the copy cannot hold: the live database's unmanaged objects and role.
+                catalog.unmanaged = current.catalog.unmanaged.clone();
+                catalog.session_role = current.catalog.session_role.clone();
+            }
+            Ok(renamed)
+        }
+        .await;
+        close_all(shadow, copy).await;
+        result
+    }
+
+    fn report(&self, r: &Rename, status: Status) {
+        let at = Some(r.location());
+        match status {
+            Status::Applies => {}
+            Status::AlreadyRenamed => self.note(
+                Level::Note,
+                at,
+                format!("{} is already renamed (from {}); the annotation can be removed", r.describe(&r.new), r.old),
+            ),
+            Status::MatchesNothing => self.note(
+                Level::Warning,
+                at,
+                format!(
+                    "`-- {ANNOTATION} {}` matches nothing: neither {} nor {} exists in the current state",
+                    r.old,
+                    r.describe(&r.old),
+                    r.describe(&r.new)
+                ),
+            ),
+            Status::BothExist => self.note(
+                Level::Warning,
+                at,
+                format!(
+                    "not renamed: both {} and {} exist in the current state",
+                    r.describe(&r.old),
+                    r.describe(&r.new)
+                ),
+            ),
+        }
+    }
+}
+
+/// Whether some annotation may apply to the database behind `client`, checked read-only: its
+/// old name exists in its container under the container's new name or under an old name an
+/// annotation gives the container. Never false when [`Engine::rename`] would rename something.
+async fn may_apply(client: &Client, renames: &[Rename]) -> Result<bool> {
+    let olds = |kind: RenameKind, schema: Option<&str>, new: &str| -> Vec<String> {
+        let mut names = vec![new.to_string()];
+        names.extend(
+            renames
+                .iter()
+                .filter(|r| r.kind == kind && schema.is_none_or(|s| r.schema == s) && r.new == new)
+                .map(|r| r.old.clone()),
+        );
+        names
+    };
+    for r in renames {
+        if r.kind == RenameKind::Schema {
+            if exists(client, &op_of(r), &r.old).await? {
+                return Ok(true);
+            }
+            continue;
+        }
+        let container_kind = if r.kind == RenameKind::EnumValue { RenameKind::Type } else { RenameKind::Table };
+        for schema in olds(RenameKind::Schema, None, &r.schema) {
+            let containers = match &r.table_or_type {
+                Some(c) => olds(container_kind, Some(&r.schema), c).into_iter().map(Some).collect(),
+                None => vec![None],
+            };
+            for container in containers {
+                let op = RenameOp { schema: schema.clone(), container, ..op_of(r) };
+                if exists(client, &op, &r.old).await? {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// The plan from `from` to `to`, a state read from the database behind `to_client`, CHECK
+/// expressions reconciled as `states::plan_from` does.
+pub async fn plan_to(
+    from: &Catalog,
+    to: &Catalog,
+    to_client: &Client,
+    options: &schemactl_plan::PlanOptions,
+) -> Result<Plan> {
+    let mut wanted = to.clone();
+    schemactl_introspect::reconcile_checks(from, &mut wanted, to_client).await;
+    schemactl_plan::plan_with(from, &wanted, options).map_err(Error::from)
+}
+
+async fn status(client: &Client, r: &Rename) -> Result<Status> {
+    let op = op_of(r);
+    let old = exists(client, &op, &r.old).await?;
+    let new = exists(client, &op, &r.new).await?;
+    Ok(match (old, new) {
+        (true, false) => Status::Applies,
+        (false, true) => Status::AlreadyRenamed,
+        (false, false) => Status::MatchesNothing,
+        (true, true) => Status::BothExist,
+    })
+}
+
+async fn execute(client: &Client, op: &RenameOp, context: &str) -> Result<()> {
+    client.batch_execute(&op.sql()).await.map_err(|e| Error::Database {
+        context: format!("{context} ({})", op.sql()),
+        message: e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string()),
+    })
+}
+
+const RELATION: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_class c \
+     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind::text = ANY ($3::text[]))";
+
+const TYPE: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_type t \
+     JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+     LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid \
+     WHERE n.nspname = $1 AND t.typname = $2 \
+       AND (t.typtype::text = ANY ($3::text[]) OR (t.typtype = 'c' AND c.relkind = 'c' AND 'c' = ANY ($3::text[]))))";
+
+const COLUMN: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute a \
+     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') \
+       AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped)";
+
+const CONSTRAINT: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_constraint k \
+     JOIN pg_catalog.pg_class c ON c.oid = k.conrelid \
+     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = $1 AND c.relname = $2 AND k.conname = $3)";
+
+const ENUM_VALUE: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_enum e \
+     JOIN pg_catalog.pg_type t ON t.oid = e.enumtypid \
+     JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+     WHERE n.nspname = $1 AND t.typname = $2 AND e.enumlabel = $3)";
+
+/// Whether the object `op` renames exists under `name` (in `op`'s schema and container).
+async fn exists(client: &Client, op: &RenameOp, name: &str) -> Result<bool> {
+    let container = op.container.clone().unwrap_or_default();
+    let kinds = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    let row = match op.kind {
+        RenameKind::Schema => {
+            client.query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1)", &[&name]).await
+        }
+        RenameKind::Table => client.query_one(RELATION, &[&op.schema, &name, &kinds(&["r", "p"])]).await,
+        RenameKind::View => client.query_one(RELATION, &[&op.schema, &name, &kinds(&["v"])]).await,
+        RenameKind::MaterializedView => client.query_one(RELATION, &[&op.schema, &name, &kinds(&["m"])]).await,
+        RenameKind::Sequence => client.query_one(RELATION, &[&op.schema, &name, &kinds(&["S"])]).await,
+        RenameKind::Index => client.query_one(RELATION, &[&op.schema, &name, &kinds(&["i", "I"])]).await,
+        RenameKind::Type => client.query_one(TYPE, &[&op.schema, &name, &kinds(&["e", "r", "c"])]).await,
+        RenameKind::Domain => client.query_one(TYPE, &[&op.schema, &name, &kinds(&["d"])]).await,
+        RenameKind::Column => client.query_one(COLUMN, &[&op.schema, &container, &name]).await,
+        RenameKind::Constraint => client.query_one(CONSTRAINT, &[&op.schema, &container, &name]).await,
+        RenameKind::EnumValue => client.query_one(ENUM_VALUE, &[&op.schema, &container, &name]).await,
+    };
+    let row = row.map_err(|e| Error::Database {
+        context: format!("looking for {}", op.describe(name)),
+        message: e.to_string(),
+    })?;
+    Ok(row.get(0))
+}
+
+/// Whether an implied rename's new name is already used by a relation of its schema (an index
+/// or sequence, or the index behind a constraint, would collide): such a rename is left to the
+/// plan.
+async fn relation_taken(client: &Client, op: &RenameOp) -> Result<bool> {
+    let all = ["r", "p", "v", "m", "S", "i", "I", "c", "f"].map(String::from).to_vec();
+    let row = client.query_one(RELATION, &[&op.schema, &op.new, &all]).await.map_err(|e| Error::Database {
+        context: format!("looking for relation {}.{}", op.schema, op.new),
+        message: e.to_string(),
+    })?;
+    Ok(row.get(0))
+}

@@ -1,0 +1,180 @@
+//! Sources (a database, schema files, a script of migrations) and reading them into catalogs.
+
+use crate::error::{Error, Result};
+use crate::Engine;
+use schemactl_connect::DbUrl;
+use schemactl_model::Catalog;
+use schemactl_shadow::Shadow;
+use schemactl_source::{Rename, Statement};
+use std::path::Path;
+use tokio_postgres::Client;
+
+/// What a catalog is read from.
+pub enum Source {
+    /// A freshly created database: what `--from` means when omitted.
+    Empty,
+    Database(Box<DbUrl>),
+    /// Schema files: declarations, loaded in dependency order.
+    Files {
+        statements: Vec<Statement>,
+    },
+    /// Migration statements (revisions, the state cache), run strictly in order.
+    Script {
+        statements: Vec<Statement>,
+    },
+}
+
+impl Source {
+    /// A database address or schema files (`*.sql`, `*.yaml`, a directory of them). Files are
+    /// read and parsed here, before any database is touched, so syntax errors come back at once.
+    pub fn resolve(arg: &str) -> Result<Source> {
+        Ok(Source::desired(arg)?.0)
+    }
+
+    /// [`Source::resolve`] for the desired side, with the `-- schemactl:renamed-from`
+    /// annotations of its schema files (none for a database).
+    pub fn desired(arg: &str) -> Result<(Source, Vec<Rename>)> {
+        if is_database(arg) {
+            return Ok((Source::Database(Box::new(DbUrl::parse(arg)?)), Vec::new()));
+        }
+        let (statements, renames) = schemactl_yaml::load_schema_files_with_renames(Path::new(arg))?;
+        Ok((Source::Files { statements }, renames))
+    }
+
+    /// The schema text of one SQL file, split and ordered as schema files are.
+    pub fn sql_text(file: &Path, text: &str) -> Result<Source> {
+        let statements = schemactl_source::parse_source(file, text)?;
+        Ok(Source::Files { statements: schemactl_source::order_statements(statements) })
+    }
+
+    pub fn needs_shadow(&self) -> bool {
+        matches!(self, Source::Files { .. } | Source::Script { .. } | Source::Empty)
+    }
+
+    fn statements(&self) -> (&[Statement], bool) {
+        match self {
+            Source::Files { statements } => (statements, false),
+            Source::Script { statements } => (statements, true),
+            Source::Empty | Source::Database(_) => (&[], true),
+        }
+    }
+}
+
+/// Whether a SOURCE argument names a database rather than files. A file or directory that
+/// exists is files, whatever its name. Anything else that looks like an address, well formed
+/// or not (a misspelt scheme, conninfo, `user:password@`), goes to the address parser, whose
+/// errors hide the password, rather than to the file reader, which would echo it whole.
+pub fn is_database(arg: &str) -> bool {
+    if schemactl_connect::looks_like_url(arg) {
+        return true;
+    }
+    if Path::new(arg).exists() {
+        return false;
+    }
+    schemactl_connect::looks_like_address(arg)
+}
+
+/// The server's major version, so the shadow can match it.
+pub async fn server_major(url: &DbUrl) -> Result<u32> {
+    let client = url.connect().await?;
+    let row = client.query_one("SELECT current_setting('server_version_num')::int", &[]).await.map_err(|e| {
+        Error::Database { context: format!("reading the server version of {url}"), message: e.to_string() }
+    })?;
+    let num: i32 = row.get(0);
+    Ok((num / 10000) as u32)
+}
+
+/// Starts the shadow `dev_url` names, or an embedded one.
+pub async fn start_shadow(dev_url: Option<&str>) -> Result<Shadow> {
+    let dev = dev_url.map(DbUrl::parse).transpose()?;
+    Ok(Shadow::start(dev.as_ref(), None).await?)
+}
+
+/// A source read into a catalog, with the connection kept open for follow-up questions
+/// (CHECK reconciliation, renames) and the shadow database to drop afterwards.
+pub struct Opened {
+    pub catalog: Catalog,
+    pub client: Client,
+    pub shadow_db: Option<DbUrl>,
+}
+
+/// Runs a source's statements on `client`: schema files as the shadow loads them (batches,
+/// retried one by one in dependency order), scripts strictly in order. `create_roles` only in
+/// a throwaway cluster of our own: roles are cluster-wide.
+pub async fn load(client: &Client, source: &Source, create_roles: bool) -> Result<()> {
+    let (statements, in_order) = source.statements();
+    if in_order {
+        schemactl_shadow::run_script(client, statements, create_roles).await?;
+    } else {
+        schemactl_shadow::load_with(client, statements, create_roles).await?;
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// Reads the catalog a source describes; files and scripts go through a fresh database of
+    /// `shadow`, dropped again when that fails.
+    pub async fn open(&self, source: &Source, shadow: Option<&Shadow>) -> Result<Opened> {
+        if let Source::Database(url) = source {
+            let client = url.connect().await?;
+            let catalog = self.read(&client).await?;
+            return Ok(Opened { catalog, client, shadow_db: None });
+        }
+        let Some(shadow) = shadow else {
+            return Err(Error::Usage("loading schema files needs a shadow database".into()));
+        };
+        let url = shadow.create_database().await?;
+        match self.load_and_read(&url, source, shadow.is_embedded()).await {
+            Ok((catalog, client)) => Ok(Opened { catalog, client, shadow_db: Some(url) }),
+            Err(e) => {
+                let _ = shadow.drop_database(&url).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens every source in its own shadow database, concurrently. On any failure the others
+    /// are dropped again and the first error returned.
+    pub async fn open_all(&self, shadow: &Shadow, sources: &[&Source]) -> Result<Vec<Opened>> {
+        let results = futures_util::future::join_all(sources.iter().map(|s| self.open(s, Some(shadow)))).await;
+        let mut opened = Vec::new();
+        let mut first_error = None;
+        for r in results {
+            match r {
+                Ok(o) => opened.push(o),
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        if let Some(e) = first_error {
+            close_all(shadow, opened).await;
+            return Err(e);
+        }
+        Ok(opened)
+    }
+
+    async fn load_and_read(&self, url: &DbUrl, source: &Source, create_roles: bool) -> Result<(Catalog, Client)> {
+        let client = url.connect().await?;
+        load(&client, source, create_roles).await?;
+        // A fresh shadow has no planner statistics on its catalogs (autovacuum is off there):
+        // without them the catalog queries can pick quadratic plans on large schemas.
+        if source.statements().0.len() > 1000 {
+            client
+                .batch_execute("ANALYZE pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_depend, pg_catalog.pg_constraint, pg_catalog.pg_index, pg_catalog.pg_sequence, pg_catalog.pg_type, pg_catalog.pg_attrdef")
+                .await
+                .map_err(|e| Error::Database { context: "analyzing the shadow catalog".into(), message: e.to_string() })?;
+        }
+        let catalog = self.read(&client).await?;
+        Ok((catalog, client))
+    }
+}
+
+/// Drops the shadow databases behind `opened` (errors are not worth failing a command for:
+/// the shadow itself is removed at exit).
+pub async fn close_all(shadow: &Shadow, opened: Vec<Opened>) {
+    for o in opened {
+        if let Some(db) = o.shadow_db {
+            drop(o.client);
+            let _ = shadow.drop_database(&db).await;
+        }
+    }
+}
