@@ -6,11 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use schemactl_model::{builtin_default, Catalog, DefaultPrivilege, Grant, GrantTarget, ObjKey, ObjectKind};
+use schemactl_model::{builtin_default, Catalog, DefaultPrivilege, Grant, ObjKey};
 use schemactl_yaml::model::{Grant as YamlGrant, Grants};
 
 use super::Builder;
-use crate::text::{ident, qualified};
 
 /// (column, grantee, privilege) -> with grant option.
 pub(crate) type Held = BTreeMap<(Option<String>, String, String), bool>;
@@ -188,7 +187,7 @@ pub(crate) fn express_where(
             .iter()
             .find(|g| &g.target.key == key)
             .map(|g| g.target.clone())
-            .or_else(|| target_of(b.source, key));
+            .or_else(|| schemactl_plan::grant_target(b.source, key));
         if let Some(target) = target {
             for ((column, grantee, privilege), grantable) in result {
                 b.covered.grants.insert(Grant { target: target.clone(), column, grantee, privilege, grantable });
@@ -196,27 +195,4 @@ pub(crate) fn express_where(
         }
     }
     out
-}
-
-/// How `GRANT ... ON` names an object that has no privileges row (as the planner does).
-fn target_of(catalog: &Catalog, key: &ObjKey) -> Option<GrantTarget> {
-    let target = |kind: &str, name: String| Some(GrantTarget { key: key.clone(), kind: kind.into(), name });
-    match key {
-        ObjKey::Table { name } => target("TABLE", qualified(&name.schema, &name.name)),
-        ObjKey::Sequence { name } => target("SEQUENCE", qualified(&name.schema, &name.name)),
-        ObjKey::Schema { name } => target("SCHEMA", ident(name)),
-        ObjKey::Type { name } => target("TYPE", qualified(&name.schema, &name.name)),
-        ObjKey::Object { id } => {
-            let object = catalog.objects.get(id)?;
-            let kind = match id.kind {
-                ObjectKind::View | ObjectKind::MaterializedView => "TABLE",
-                ObjectKind::Function | ObjectKind::Aggregate => "FUNCTION",
-                ObjectKind::Procedure => "PROCEDURE",
-                _ => return None,
-            };
-            let name = object.comment_target.strip_prefix(id.kind.sql_name())?.trim_start();
-            target(kind, name.to_string())
-        }
-        _ => None,
-    }
 }

@@ -180,8 +180,9 @@ fn exists(catalog: &Catalog, key: &ObjKey) -> bool {
     }
 }
 
-/// How a new object is named in `GRANT ... ON`, for objects that have no privileges row.
-fn target_of(to: &Catalog, key: &ObjKey) -> Option<GrantTarget> {
+/// How an object of `to` is named in `GRANT ... ON`, for objects that have no privileges row
+/// yet (new ones; the dump's objects without grants); `None` for what `to` does not hold.
+pub fn target_of(to: &Catalog, key: &ObjKey) -> Option<GrantTarget> {
     let target = |kind: &str, name: String| Some(GrantTarget { key: key.clone(), kind: kind.into(), name });
     match key {
         ObjKey::Table { name } if to.tables.contains_key(name) => target("TABLE", qualified(name)),

@@ -19,6 +19,7 @@ use crate::step::{Action, ObjKey, Step};
 use schemactl_model::{Catalog, Column, QualName};
 use schemactl_sqltext::literal;
 
+pub use grants::target_of as grant_target;
 pub use objects::creates_routines;
 
 pub fn diff(from: &Catalog, to: &Catalog, options: &crate::PlanOptions) -> Vec<Step> {
