@@ -212,3 +212,41 @@ async fn markdown_format_is_a_pull_request_comment() {
     );
     assert_eq!(schemactl(&args).stdout, out.stdout, "same plan, same bytes");
 }
+
+/// What `pg_dump --clean --if-exists` and role bootstraps put in files: the drops of what does
+/// not exist yet are nothing on an empty database, and the DO block runs where it stands, so
+/// the grant to the role it creates loads. Through the embedded shadow, as a user runs it.
+#[tokio::test]
+async fn drops_if_exists_and_do_blocks_load_as_they_would_on_an_empty_database() {
+    let target = TestDb::new().await;
+    let role = format!("reader_{}", std::process::id());
+    // On the real server the role is the platform's business; in the shadow the file makes it.
+    target
+        .execute_script(&format!("DO $$ BEGIN CREATE ROLE {role}; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.sql");
+    let text = format!(
+        "DROP TABLE IF EXISTS app.t;\nDROP SCHEMA IF EXISTS app CASCADE;\n\
+         DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role}; END IF; END $$;\n\
+         CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY);\nGRANT SELECT ON app.t TO {role};\n"
+    );
+    std::fs::write(&file, text).unwrap();
+    let to = file.to_str().unwrap();
+    let out = schemactl(&["diff", "--from", &target.url.to_secret_url(), "--to", to]);
+    assert!(out.status.success(), "diff failed: {}", stderr(&out));
+    let sql = stdout(&out);
+    assert!(sql.contains("CREATE TABLE app.t"), "{sql}");
+    assert!(sql.contains(&format!("GRANT SELECT ON TABLE app.t TO {role}")), "{sql}");
+    assert!(!sql.contains("DROP") && !sql.contains("DO $$"), "{sql}");
+    target.execute_script(&sql).await;
+    let again = schemactl(&["diff", "--from", &target.url.to_secret_url(), "--to", to]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(stdout(&again), "", "second plan must be empty");
+
+    // Dropping what the file itself created is not a declaration: refused where it stands.
+    std::fs::write(&file, "CREATE SCHEMA app;\nCREATE TABLE app.t (id int);\nDROP TABLE IF EXISTS app.t;\n").unwrap();
+    let refused = schemactl(&["diff", "--to", to]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains(&format!("{to}:3:1: DROP TABLE IF EXISTS")), "{}", stderr(&refused));
+}

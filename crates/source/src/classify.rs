@@ -26,6 +26,9 @@ pub(crate) enum Verdict {
     NotSchema(String),
     /// Statements we refuse for another reason, given here.
     Unsupported { statement: String, reason: &'static str },
+    /// `DROP ... IF EXISTS`: nothing on an empty database unless an earlier statement created
+    /// what it drops (see `drops.rs`).
+    DropIfExists(crate::drops::Dropped),
 }
 
 const ROLES: &str = "roles are cluster-wide; schemactl references roles, never creates them";
@@ -94,6 +97,11 @@ pub(crate) fn classify(node: &NodeEnum) -> Verdict {
         | N::GrantStmt(_)
         | N::AlterDefaultPrivilegesStmt(_)
         | N::SecLabelStmt(_) => keep,
+
+        // Run in the shadow where the file has it (see `Deps::in_place`): role bootstraps
+        // (`IF NOT EXISTS (SELECT FROM pg_roles ...) THEN CREATE ROLE`) and the like.
+        N::DoStmt(_) => keep,
+        N::DropStmt(s) if s.missing_ok => Verdict::DropIfExists(crate::drops::Dropped::of(s, statement_name(node))),
 
         N::IndexStmt(s) => Verdict::Keep {
             transactional: !s.concurrent,

@@ -32,6 +32,10 @@ pub(crate) struct Deps {
     pub provides: BTreeSet<Name>,
     pub requires: BTreeSet<Name>,
     pub tier: Tier,
+    /// A `DO` block: code whose effects no parse tree shows (it may create roles, or change
+    /// what the statements before it made), so it keeps its place among the statements of its
+    /// file instead of being ordered by names.
+    pub in_place: bool,
 }
 
 impl Deps {
@@ -62,6 +66,7 @@ pub(crate) fn of_statement(node: &NodeEnum) -> Deps {
             NodeEnum::AlterDefaultPrivilegesStmt(_) => Tier::DefaultPrivileges,
             _ => Tier::Normal,
         },
+        in_place: matches!(node, NodeEnum::DoStmt(_)),
         ..Deps::default()
     };
     // CREATE SCHEMA's embedded elements are analyzed one by one instead, as

@@ -45,6 +45,7 @@
 mod classify;
 mod deps;
 mod deps_stmt;
+mod drops;
 mod error;
 mod ffi;
 mod load;
@@ -153,5 +154,5 @@ impl Statement {
 /// [`Error::NotSchema`]; roles, renames, `SET search_path` and a few others
 /// with [`Error::Unsupported`]. `file` is only used for positions.
 pub fn parse_source(file: &Path, text: &str) -> Result<Vec<Statement>> {
-    Ok(parse::parse_file(file, text)?.into_iter().map(|p| p.statement).collect())
+    Ok(drops::settle(parse::parse_file(file, text)?)?.into_iter().map(|p| p.statement).collect())
 }

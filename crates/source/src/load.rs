@@ -68,8 +68,8 @@ fn load(path: &Path, with_renames: bool, formats: &[&dyn Format]) -> Result<(Vec
         vec![path.to_path_buf()]
     };
 
-    let mut statements = Vec::new();
-    let mut deps = Vec::new();
+    // In file order: `drops::settle` asks what came before each drop.
+    let mut parsed: Vec<Parsed> = Vec::new();
     let mut renames = Vec::new();
     for file in files {
         let bytes = std::fs::read(&file).map_err(io(&file))?;
@@ -77,23 +77,20 @@ fn load(path: &Path, with_renames: bool, formats: &[&dyn Format]) -> Result<(Vec
         if let Some(format) = formats.iter().find(|f| f.accepts(&file)) {
             let output = format.read(&file, &text).map_err(Error::Format)?;
             for mut statement in output.statements {
-                if let Some(d) = classify_generated(&mut statement)? {
-                    statements.push(statement);
-                    deps.push(d);
+                if let Some(deps) = classify_generated(&mut statement)? {
+                    parsed.push(Parsed { statement, deps, dropped: None });
                 }
             }
             renames.extend(output.renames);
             continue;
         }
-        for Parsed { statement, deps: d } in parse_file(&file, &text)? {
-            statements.push(statement);
-            deps.push(d);
-        }
+        parsed.extend(parse_file(&file, &text)?);
         if with_renames {
             renames.extend(extract(&file, &text)?);
         }
     }
     check_conflicts(&renames)?;
+    let (statements, deps) = crate::drops::settle(parsed)?.into_iter().map(|p| (p.statement, p.deps)).unzip();
     Ok((order_with_deps(statements, deps), renames))
 }
 
@@ -114,7 +111,9 @@ fn classify_generated(statement: &mut Statement) -> Result<Option<crate::deps::D
             statement.transactional = transactional;
             Ok(Some(analysis.deps))
         }
-        Verdict::Skip => Ok(None),
+        // Generated statements never drop; were one to, it would be as harmless as in a file
+        // with nothing before it.
+        Verdict::Skip | Verdict::DropIfExists(_) => Ok(None),
         Verdict::NotSchema(statement) => Err(Error::NotSchema { file, line, column, statement }),
         Verdict::Unsupported { statement, reason } => {
             Err(Error::Unsupported { file, line, column, statement, reason: reason.to_string() })

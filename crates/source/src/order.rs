@@ -53,12 +53,20 @@ pub(crate) fn order_with_deps(stmts: Vec<Statement>, deps: Vec<Deps>) -> Vec<Sta
         }
     }
 
+    // A DO block keeps its place in its file: after every statement before it there, before
+    // every statement after it (by file position, the order psql would run them in).
+    for i in (0..n).filter(|&i| deps[i].in_place) {
+        for j in (0..n).filter(|&j| j != i && stmts[j].file == stmts[i].file) {
+            edges.insert(if rank[j] < rank[i] { (j, i) } else { (i, j) });
+        }
+    }
+
     // Tiers, through one barrier node between consecutive tiers (nodes n..):
     // every statement of tier t comes before barrier t, which comes before
     // every statement of a later tier. Linear in the number of statements.
     let tiers = [Tier::Schema, Tier::Extension, Tier::DefaultPrivileges, Tier::Normal];
     let barrier = |t: usize| n + t;
-    for (i, d) in deps.iter().enumerate() {
+    for (i, d) in deps.iter().enumerate().filter(|(_, d)| !d.in_place) {
         let t = tiers.iter().position(|&x| x == d.tier).unwrap_or(tiers.len() - 1);
         if t > 0 {
             edges.insert((barrier(t - 1), i));

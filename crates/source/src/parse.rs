@@ -22,6 +22,8 @@ const MAX_SOURCE_BYTES: usize = 256 << 20;
 pub(crate) struct Parsed {
     pub statement: Statement,
     pub deps: Deps,
+    /// A `DROP ... IF EXISTS`, kept only until `drops::settle` decides about it.
+    pub dropped: Option<crate::drops::Dropped>,
 }
 
 /// Splits and classifies one file's text; see [`crate::parse_source`].
@@ -76,6 +78,20 @@ pub(crate) fn parse_file(file: &Path, text: &str) -> Result<Vec<Parsed>> {
                     origins: Vec::new(),
                 },
                 deps: analysis.deps,
+                dropped: None,
+            }),
+            Verdict::DropIfExists(dropped) => out.push(Parsed {
+                statement: Statement {
+                    sql: sql.to_string(),
+                    file,
+                    line,
+                    column,
+                    kind: analysis.kind,
+                    transactional: true,
+                    origins: Vec::new(),
+                },
+                deps: Deps::default(),
+                dropped: Some(dropped),
             }),
             Verdict::NotSchema(statement) => return Err(Error::NotSchema { file, line, column, statement }),
             Verdict::Unsupported { statement, reason } => {

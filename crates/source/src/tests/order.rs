@@ -187,3 +187,20 @@ fn self_referencing_table_is_not_held_back_by_its_indexes() {
     assert_eq!(stmts[0].kind, "CreateStmt");
     assert_eq!(stmts[1].kind, "IndexStmt");
 }
+
+#[test]
+fn a_do_block_keeps_its_place_in_its_file() {
+    // The role bootstrap first, as written, though CREATE SCHEMA would otherwise go first; a
+    // block after the table still runs after it.
+    let stmts = order(&[(
+        "schema/all.sql",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reader') THEN CREATE ROLE reader; END IF; END $$;\n\
+         CREATE TABLE app.t (id int);\n\
+         CREATE SCHEMA app;\n\
+         DO $$ BEGIN EXECUTE 'COMMENT ON TABLE app.t IS ''x'''; END $$;\n\
+         GRANT SELECT ON app.t TO reader;",
+    )]);
+    let first: Vec<String> =
+        stmts.iter().map(|s| s.sql.split_whitespace().take(2).collect::<Vec<_>>().join(" ")).collect();
+    assert_eq!(first, ["DO $$", "CREATE SCHEMA", "CREATE TABLE", "DO $$", "GRANT SELECT"]);
+}
