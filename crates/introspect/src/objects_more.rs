@@ -61,12 +61,17 @@ pub fn aggregate(r: &Row) -> DbObject {
     }
 }
 
-/// The locale column of ICU collations is `colliculocale` in 15 and 16, `colllocale` later:
-/// reading the row as JSON takes whichever exists.
+/// The locale of ICU collations is `colliculocale` in 15 and 16, `colllocale` later (reading
+/// the row as JSON takes whichever exists), and `collcollate` in 14.
 pub const COLLATIONS: &str = concat!(
     "SELECT n.nspname, c.collname, quote_ident(n.nspname) || '.' || quote_ident(c.collname), ",
     "c.collprovider::text, c.collcollate, c.collctype, ",
-    "COALESCE(to_jsonb(c) ->> 'colllocale', to_jsonb(c) ->> 'colliculocale'), c.collisdeterministic, ",
+    since!(
+        150000,
+        "COALESCE(to_jsonb(c) ->> 'colllocale', to_jsonb(c) ->> 'colliculocale'), ",
+        "CASE WHEN c.collprovider = 'i' THEN c.collcollate::text END, "
+    ),
+    "c.collisdeterministic, ",
     "obj_description(c.oid, 'pg_collation') ",
     "FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace ",
     "WHERE ",
