@@ -75,6 +75,13 @@ fn search(prefer_major: Option<u32>) -> Result<Installation> {
             });
         }
     }
+    // The cache is the last resort even for "the newest": installed binaries are what the
+    // machine's user chose, the cache only what a matrix run left behind.
+    let cache = cache_dir();
+    let (cached, installed): (Vec<Installation>, Vec<Installation>) =
+        found.into_iter().partition(|f| f.bindir.starts_with(&cache));
+    let wanted = |list: &[Installation]| prefer_major.is_none_or(|m| list.iter().any(|f| f.major == m));
+    let found = if !installed.is_empty() && wanted(&installed) { installed } else { cached };
     pick(found, prefer_major).ok_or(Error::NoBinaries { looked: looked.join(", ") })
 }
 
