@@ -21,7 +21,9 @@ WITH d AS MATERIALIZED (
     -- automatic link to its own column say nothing the model does not already hold.
     AND (deptype = 'n' OR (deptype = 'a' AND classid <> 'pg_attrdef'::regclass))
     -- (a publication of a whole schema needs that schema)
-    AND (refclassid <> 'pg_namespace'::regclass OR classid = 'pg_publication_namespace'::regclass)
+    AND (refclassid <> 'pg_namespace'::regclass OR classid = "#,
+    since!(150000, "'pg_publication_namespace'::regclass", "0"),
+    r#")
     AND (classid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass)
          OR refclassid <> 'pg_class'::regclass OR classid = 'pg_attrdef'::regclass
          -- except an index on a materialized view: it is recreated with the view
@@ -91,9 +93,17 @@ WITH d AS MATERIALIZED (
   -- a publication's members are rows of their own: they stand for the publication
   SELECT 'pg_publication_rel'::regclass, pr.oid, 0, 'publication', '', p.pubname, NULL, NULL, NULL
     FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+"#,
+    since!(
+        150000,
+        r#"
   UNION ALL
   SELECT 'pg_publication_namespace'::regclass, pn.oid, 0, 'publication', '', p.pubname, NULL, NULL, NULL
     FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid
+"#,
+        ""
+    ),
+    r#"
   UNION ALL
   -- a wrapper an extension created (file_fdw, postgres_fdw) stands for the extension
   SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 0, CASE WHEN x.extname IS NULL THEN 'fdw' ELSE 'extension' END,

@@ -136,6 +136,14 @@ macro_rules! not_extension_member {
     };
 }
 
+/// A part of a query that depends on the server's version: `$newer` on servers whose
+/// `server_version_num` is at least `$num`, else `$older` (see `version.rs`).
+macro_rules! since {
+    ($num:literal, $newer:expr, $older:expr) => {
+        concat!("/*>=", stringify!($num), "*/", $newer, "/*else*/", $older, "/*end*/")
+    };
+}
+
 mod depend;
 mod foreign;
 mod grants;
@@ -146,21 +154,40 @@ mod read;
 mod roundtrip;
 mod scope;
 mod unmanaged;
+mod version;
 
-pub use read::{introspect, introspect_scoped};
+pub use read::{introspect, introspect_scoped, server_version};
 pub use roundtrip::reconcile_checks;
 pub use scope::{scope_settings, LEFT_OUT};
+pub use version::ServerVersion;
 
 /// Errors while reading a catalog.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A catalog query failed (permissions, connection lost, unsupported server).
-    #[error("reading the catalog failed ({what}): {source}")]
+    /// A catalog query failed (permissions, connection lost, unsupported server). The
+    /// server's own words and its version are in the message: "db error" alone tells a user
+    /// of another major nothing.
+    #[error("reading the catalog of {server} failed ({what}): {}", describe(source))]
     Query {
         what: &'static str,
+        /// `PostgreSQL 14.23`, or `the server` when its version could not be read.
+        server: String,
         #[source]
         source: tokio_postgres::Error,
     },
+}
+
+/// The server's message with its detail and hint, else the client's description.
+fn describe(error: &tokio_postgres::Error) -> String {
+    let Some(db) = error.as_db_error() else { return error.to_string() };
+    let mut text = format!("{}: {}", db.severity(), db.message());
+    if let Some(detail) = db.detail() {
+        text.push_str(&format!(" (DETAIL: {detail})"));
+    }
+    if let Some(hint) = db.hint() {
+        text.push_str(&format!(" (HINT: {hint})"));
+    }
+    text
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

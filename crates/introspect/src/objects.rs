@@ -214,12 +214,15 @@ pub const DOMAINS: &str =
     "CASE WHEN t.typcollation <> bt.typcollation THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END, ",
     "t.typdefault, t.typnotnull, ",
     "ARRAY(SELECT 'CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid) ",
-    "  FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname), ",
+    "  FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype <> 'n' ORDER BY k.conname), ",
     "obj_description(t.oid, 'pg_type'), ",
     // The constraints again, in parts, for ALTER DOMAIN (objects_more::domain_parts).
-    "ARRAY(SELECT k.conname::text FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname), ",
-    "ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname), ",
-    "ARRAY(SELECT k.convalidated FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname) ",
+    "ARRAY(SELECT k.conname::text FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype <> 'n' ORDER BY k.conname), ",
+    "ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype <> 'n' ORDER BY k.conname), ",
+    "ARRAY(SELECT k.convalidated FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype <> 'n' ORDER BY k.conname), ",
+    // PostgreSQL 17 names a domain's NOT NULL: kept when not the name it would pick.
+    "(SELECT k.conname::text FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'n' ",
+    "  AND k.conname <> t.typname || '_not_null' ORDER BY k.conname LIMIT 1) ",
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type bt ON bt.oid = t.typbasetype ",
     "LEFT JOIN pg_collation co ON co.oid = t.typcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ",
     "WHERE t.typtype = 'd' AND ", user_schema!("n"), " AND ", object_in!("'type'", "n.nspname", "t.typname"), " AND ",
@@ -236,6 +239,9 @@ pub fn domain(r: &Row) -> DbObject {
         create.push_str(&format!(" DEFAULT {default}"));
     }
     if r.get::<_, bool>(6) {
+        if let Some(name) = r.get::<_, Option<String>>(12) {
+            create.push_str(&format!(" CONSTRAINT {}", schemactl_sqltext::ident(&name)));
+        }
         create.push_str(" NOT NULL");
     }
     // CREATE DOMAIN takes no NOT VALID constraint: those are added after it.

@@ -61,12 +61,17 @@ pub fn aggregate(r: &Row) -> DbObject {
     }
 }
 
-/// The locale column of ICU collations is `colliculocale` in 15 and 16, `colllocale` later:
-/// reading the row as JSON takes whichever exists.
+/// The locale of ICU collations is `colliculocale` in 15 and 16, `colllocale` later (reading
+/// the row as JSON takes whichever exists), and `collcollate` in 14.
 pub const COLLATIONS: &str = concat!(
     "SELECT n.nspname, c.collname, quote_ident(n.nspname) || '.' || quote_ident(c.collname), ",
     "c.collprovider::text, c.collcollate, c.collctype, ",
-    "COALESCE(to_jsonb(c) ->> 'colllocale', to_jsonb(c) ->> 'colliculocale'), c.collisdeterministic, ",
+    since!(
+        150000,
+        "COALESCE(to_jsonb(c) ->> 'colllocale', to_jsonb(c) ->> 'colliculocale'), ",
+        "CASE WHEN c.collprovider = 'i' THEN c.collcollate::text END, "
+    ),
+    "c.collisdeterministic, ",
     "obj_description(c.oid, 'pg_collation') ",
     "FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace ",
     "WHERE ",
@@ -270,15 +275,28 @@ pub fn event_trigger(r: &Row) -> DbObject {
 /// column list and row filter.
 pub const PUBLICATIONS: &str = concat!(
     "SELECT p.pubname, quote_ident(p.pubname), p.puballtables, ",
-    "ARRAY(SELECT 'TABLE ' || quote_ident(tn.nspname) || '.' || quote_ident(c.relname) ",
-    "    || COALESCE(' (' || (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a ",
-    "         WHERE a.attrelid = pr.prrelid AND a.attnum = ANY (pr.prattrs)) || ')', '') ",
-    "    || COALESCE(' WHERE (' || pg_get_expr(pr.prqual, pr.prrelid) || ')', '') ",
-    "  FROM pg_publication_rel pr JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace ",
-    "  WHERE pr.prpubid = p.oid ",
-    "  UNION ALL SELECT 'TABLES IN SCHEMA ' || quote_ident(sn.nspname) ",
-    "  FROM pg_publication_namespace pn JOIN pg_namespace sn ON sn.oid = pn.pnnspid WHERE pn.pnpubid = p.oid ",
-    "  ORDER BY 1), ",
+    // Column lists, row filters and whole schemas are PostgreSQL 15's, and so is `TABLE a,
+    // TABLE b`: 14 reads `TABLE a, b`, one member.
+    since!(
+        150000,
+        concat!(
+            "ARRAY(SELECT 'TABLE ' || quote_ident(tn.nspname) || '.' || quote_ident(c.relname) ",
+            "    || COALESCE(' (' || (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a ",
+            "         WHERE a.attrelid = pr.prrelid AND a.attnum = ANY (pr.prattrs)) || ')', '') ",
+            "    || COALESCE(' WHERE (' || pg_get_expr(pr.prqual, pr.prrelid) || ')', '') ",
+            "  FROM pg_publication_rel pr JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace ",
+            "  WHERE pr.prpubid = p.oid ",
+            "  UNION ALL SELECT 'TABLES IN SCHEMA ' || quote_ident(sn.nspname) ",
+            "  FROM pg_publication_namespace pn JOIN pg_namespace sn ON sn.oid = pn.pnnspid WHERE pn.pnpubid = p.oid ",
+            "  ORDER BY 1), ",
+        ),
+        concat!(
+            "ARRAY(SELECT 'TABLE ' || string_agg(quote_ident(tn.nspname) || '.' || quote_ident(c.relname), ', ' ",
+            "    ORDER BY quote_ident(tn.nspname) || '.' || quote_ident(c.relname)) ",
+            "  FROM pg_publication_rel pr JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace ",
+            "  WHERE pr.prpubid = p.oid HAVING count(*) > 0), ",
+        )
+    ),
     "array_to_string(array_remove(ARRAY[CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END, ",
     "  CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END], NULL), ', '), ",
     "p.pubviaroot, obj_description(p.oid, 'pg_publication') ",

@@ -99,7 +99,13 @@ pub const COLUMNS: &str = concat!(
     "col_description(c.oid, a.attnum), ",
     "ids.seqtype, ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle, ",
     "COALESCE(dseq.schemas, '{}'), COALESCE(dseq.names, '{}'), ids.seqschema, ids.seqname, ",
-    "a.attislocal AND NOT c.relispartition, a.attinhcount > 0, a.attnum ",
+    "a.attislocal AND NOT c.relispartition, a.attinhcount > 0, a.attnum, ",
+    // PostgreSQL 18's NOT NULL constraints: name, NOT VALID, NO INHERIT.
+    since!(
+        180000,
+        "nn.conname::text, COALESCE(NOT nn.convalidated, false), COALESCE(nn.connoinherit, false) ",
+        "NULL::text, false, false "
+    ),
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "JOIN pg_type t ON t.oid = a.atttypid ",
@@ -121,6 +127,11 @@ pub const COLUMNS: &str = concat!(
     "  JOIN pg_namespace sn ON sn.oid = sc.relnamespace ",
     "  WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass ",
     "  GROUP BY d.objid) dseq ON dseq.objid = ad.oid ",
+    since!(
+        180000,
+        "LEFT JOIN pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey = ARRAY[a.attnum] ",
+        ""
+    ),
     "WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
     managed_table!("c"),
     " AND ",

@@ -1,7 +1,9 @@
-use crate::{depend, foreign, grants, objects, objects_more, queries, unmanaged};
+use crate::{depend, foreign, grants, objects, objects_more, queries, unmanaged, version};
 use crate::{Error, Result};
+use futures_util::future::join_all;
 use schemactl_model::*;
 use std::collections::BTreeMap;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Row};
 
 /// Reads every managed object of the connected database, in the default scope (everything
@@ -13,7 +15,12 @@ pub async fn introspect(client: &Client) -> Result<Catalog> {
 /// Reads the objects of the connected database that `scope` manages. The scope prunes in the
 /// catalog queries themselves (see `scope.rs`); what it left out is listed in `left_out`.
 pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog> {
-    let q = |what: &'static str| move |source| Error::Query { what, source };
+    let version = server_version(client).await?;
+    let server = version.to_string();
+    let q = |what: &'static str| {
+        let server = server.clone();
+        move |source| Error::Query { what, server, source }
+    };
     // Both sides of a diff are read at once on the same machine, often the same server:
     // parallel workers would only compete with the other side's queries. The scope's
     // settings go in the same round trip, local to the snapshot's transaction.
@@ -23,82 +30,72 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         crate::scope::scope_settings(scope)
     );
     client.batch_execute(&begin).await.map_err(q("snapshot"))?;
+    let queries: [(&str, &'static str); 34] = [
+        (queries::SCHEMAS, "schemas"),
+        (queries::EXTENSIONS, "extensions"),
+        (queries::ENUMS, "enum types"),
+        (queries::SEQUENCES, "sequences"),
+        (queries::TABLES, "tables"),
+        (queries::COLUMNS, "columns"),
+        (queries::COLUMN_TYPES, "column types"),
+        (queries::CONSTRAINTS, "constraints"),
+        (queries::INDEXES, "indexes"),
+        (queries::EXTENSION_TYPES, "extension types"),
+        (queries::ASSIGNMENT_CASTS, "casts"),
+        (objects::VIEWS, "views"),
+        (objects::VIEW_INDEXES, "materialized view indexes"),
+        (objects::ROUTINES, "functions"),
+        (objects::TRIGGERS, "triggers"),
+        (objects::POLICIES, "policies"),
+        (objects::COMPOSITE_TYPES, "composite types"),
+        (objects::DOMAINS, "domains"),
+        (objects_more::AGGREGATES, "aggregates"),
+        (objects_more::COLLATIONS, "collations"),
+        (objects_more::RANGE_TYPES, "range types"),
+        (objects_more::STATISTICS, "extended statistics"),
+        (objects_more::RULES, "rules"),
+        (objects_more::EVENT_TRIGGERS, "event triggers"),
+        (objects_more::PUBLICATIONS, "publications"),
+        (foreign::WRAPPERS, "foreign-data wrappers"),
+        (foreign::SERVERS, "foreign servers"),
+        (foreign::FOREIGN_TABLES, "foreign tables"),
+        (depend::DEPENDENCIES, "dependencies"),
+        (unmanaged::UNMANAGED, "unmanaged objects"),
+        (grants::GRANTS, "privileges"),
+        (grants::DEFAULT_PRIVILEGES, "default privileges"),
+        (grants::SESSION_ROLE, "session role"),
+        (crate::scope::LEFT_OUT, "objects out of scope"),
+    ];
+    let texts: Vec<String> = queries.iter().map(|(sql, _)| version::resolve(sql, version.num)).collect();
     // The queries are independent: issuing them together lets tokio-postgres pipeline them.
-    let run = |sql: &'static str, what: &'static str| async move { client.query(sql, &[]).await.map_err(q(what)) };
-    let result = tokio::try_join!(
-        run(queries::SCHEMAS, "schemas"),
-        run(queries::EXTENSIONS, "extensions"),
-        run(queries::ENUMS, "enum types"),
-        run(queries::SEQUENCES, "sequences"),
-        run(queries::TABLES, "tables"),
-        run(queries::COLUMNS, "columns"),
-        run(queries::COLUMN_TYPES, "column types"),
-        run(queries::CONSTRAINTS, "constraints"),
-        run(queries::INDEXES, "indexes"),
-        run(queries::EXTENSION_TYPES, "extension types"),
-        run(queries::ASSIGNMENT_CASTS, "casts"),
-        run(objects::VIEWS, "views"),
-        run(objects::VIEW_INDEXES, "materialized view indexes"),
-        run(objects::ROUTINES, "functions"),
-        run(objects::TRIGGERS, "triggers"),
-        run(objects::POLICIES, "policies"),
-        run(objects::COMPOSITE_TYPES, "composite types"),
-        run(objects::DOMAINS, "domains"),
-        run(objects_more::AGGREGATES, "aggregates"),
-        run(objects_more::COLLATIONS, "collations"),
-        run(objects_more::RANGE_TYPES, "range types"),
-        run(objects_more::STATISTICS, "extended statistics"),
-        run(objects_more::RULES, "rules"),
-        run(objects_more::EVENT_TRIGGERS, "event triggers"),
-        run(objects_more::PUBLICATIONS, "publications"),
-        run(foreign::WRAPPERS, "foreign-data wrappers"),
-        run(foreign::SERVERS, "foreign servers"),
-        run(foreign::FOREIGN_TABLES, "foreign tables"),
-        run(depend::DEPENDENCIES, "dependencies"),
-        run(unmanaged::UNMANAGED, "unmanaged objects"),
-        run(grants::GRANTS, "privileges"),
-        run(grants::DEFAULT_PRIVILEGES, "default privileges"),
-        run(grants::SESSION_ROLE, "session role"),
-        run(crate::scope::LEFT_OUT, "objects out of scope"),
-    );
+    // All are awaited, not the first failure: after one query fails, the later ones only say
+    // "current transaction is aborted", and whichever is polled first must not hide the cause.
+    let results = join_all(texts.iter().map(|sql| client.query(sql.as_str(), &[]))).await;
     let end = client.batch_execute("COMMIT").await.map_err(q("snapshot"));
-    let (
-        schemas,
-        extensions,
-        enums,
-        sequences,
-        tables,
-        columns,
-        column_types,
-        constraints,
-        indexes,
-        ext_types,
-        casts,
-        views,
-        view_indexes,
-        routines,
-        triggers,
-        policies,
-        composites,
-        domains,
-        aggregates,
-        collations,
-        ranges,
-        statistics,
-        rules,
-        event_triggers,
-        publications,
-        wrappers,
-        servers,
-        foreign_tables,
-        dependencies,
-        unmanaged_rows,
-        grant_rows,
-        default_privilege_rows,
-        session_role,
-        left_out_rows,
-    ) = result?;
+    let aborted = |e: &tokio_postgres::Error| e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION);
+    if let Some(first) = results.iter().position(|r| r.as_ref().is_err_and(|e| !aborted(e))) {
+        let (_, what) = queries[first];
+        if let Some(Err(e)) = results.into_iter().nth(first) {
+            return Err(q(what)(e));
+        }
+        unreachable!("the result at {first} is an error");
+    }
+    let mut rows = Vec::with_capacity(results.len());
+    for (result, (_, what)) in results.into_iter().zip(queries) {
+        rows.push(result.map_err(q(what))?);
+    }
     end?;
+    let mut rows = rows.into_iter();
+    let mut next = || rows.next().unwrap_or_default();
+    let (schemas, extensions, enums, sequences, tables, columns, column_types, constraints, indexes) =
+        (next(), next(), next(), next(), next(), next(), next(), next(), next());
+    let (ext_types, casts, views, view_indexes, routines, triggers, policies, composites, domains) =
+        (next(), next(), next(), next(), next(), next(), next(), next(), next());
+    let (aggregates, collations, ranges, statistics, rules, event_triggers, publications) =
+        (next(), next(), next(), next(), next(), next(), next());
+    let (wrappers, servers, foreign_tables, dependencies, unmanaged_rows, grant_rows) =
+        (next(), next(), next(), next(), next(), next());
+    let (default_privilege_rows, session_role, left_out_rows) = (next(), next(), next());
 
     let mut catalog = Catalog::default();
     for r in &schemas {
@@ -165,7 +162,9 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     let mut numbered: BTreeMap<QualName, Vec<(i16, Column)>> = BTreeMap::new();
     for r in &columns {
         let Some((data_type, base_type)) = type_names.get(&(r.get(3), r.get(4))) else { continue };
-        numbered.entry(qual(r, 0, 1)).or_default().push((r.get(26), read_column(r, data_type, base_type)));
+        let table = qual(r, 0, 1);
+        let column = read_column(r, &table, data_type, base_type);
+        numbered.entry(table).or_default().push((r.get(26), column));
     }
     for (name, mut cols) in numbered {
         if let Some(table) = catalog.tables.get_mut(&name) {
@@ -239,14 +238,31 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     Ok(catalog)
 }
 
+/// The version of the server `client` is connected to, which picks the queries' gated parts.
+pub async fn server_version(client: &Client) -> Result<version::ServerVersion> {
+    let row = client
+        .query_one("SELECT current_setting('server_version_num')::int, current_setting('server_version')", &[])
+        .await
+        .map_err(|source| Error::Query { what: "server version", server: "the server".to_string(), source })?;
+    let text: String = row.get(1);
+    // `14.23 (Debian 14.23-1.pgdg120+1)`: the number is what a reader needs.
+    let text = text.split_whitespace().next().unwrap_or_default().to_string();
+    Ok(version::ServerVersion { num: row.get(0), text })
+}
+
 fn qual(r: &Row, schema: usize, name: usize) -> QualName {
     QualName::new(r.get::<_, String>(schema), r.get::<_, String>(name))
 }
 
-fn read_column(r: &Row, data_type: &str, base_type: &str) -> Column {
+fn read_column(r: &Row, table: &QualName, data_type: &str, base_type: &str) -> Column {
     let identity: String = r.get(10);
     let generated: String = r.get(11);
+    let name: String = r.get(2);
+    // Only a name PostgreSQL would not have picked is kept: the same column then reads the
+    // same on every major, and plans state names only where they matter (pg_dump does too).
+    let not_null_name = r.get::<_, Option<String>>(27).filter(|n| *n != Column::default_not_null_name(table, &name));
     let expr: Option<String> = r.get(9);
+    let virtual_generated = generated == "v";
     let (default, generated) = if generated.is_empty() { (expr, None) } else { (None, expr) };
     let identity = (!identity.is_empty()).then(|| Identity {
         always: identity == "a",
@@ -264,7 +280,7 @@ fn read_column(r: &Row, data_type: &str, base_type: &str) -> Column {
     let seq_schemas: Vec<String> = r.get(20);
     let seq_names: Vec<String> = r.get(21);
     Column {
-        name: r.get(2),
+        name,
         data_type: data_type.to_string(),
         base_type: base_type.to_string(),
         type_ref: r.get::<_, Option<String>>(5).map(|s| QualName::new(s, r.get::<_, String>(6))),
@@ -277,6 +293,10 @@ fn read_column(r: &Row, data_type: &str, base_type: &str) -> Column {
         comment: r.get(12),
         local: r.get(24),
         inherited: r.get(25),
+        generated_virtual: virtual_generated,
+        not_null_name,
+        not_null_not_valid: r.get(28),
+        not_null_no_inherit: r.get(29),
     }
 }
 

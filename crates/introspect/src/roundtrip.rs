@@ -44,8 +44,10 @@ async fn round_trip(client: &Client, table: &QualName, definition: &str) -> Opti
     let result = match client.batch_execute(&setup).await {
         Ok(()) => client
             .query_opt(
+                // Only the check: from 18 on, LIKE copies the NOT NULL constraints too.
                 "SELECT pg_get_constraintdef(oid) FROM pg_constraint \
-                 WHERE conrelid = 'pg_temp.schemactl_round_trip'::regclass",
+                 WHERE conrelid = 'pg_temp.schemactl_round_trip'::regclass \
+                 AND conname = 'schemactl_round_trip_check'",
                 &[],
             )
             .await

@@ -177,6 +177,38 @@ pub struct Column {
     /// Received from a parent (`attinhcount > 0`): created and changed through the parent.
     #[serde(default)]
     pub inherited: bool,
+    /// A `VIRTUAL` generated column (PostgreSQL 18), computed when read; else `STORED`.
+    #[serde(default)]
+    pub generated_virtual: bool,
+    /// PostgreSQL 18 keeps `NOT NULL` as a constraint of its own. Its name, only when it is not
+    /// the one PostgreSQL picks (`<table>_<column>_not_null`), as pg_dump shows it: a table
+    /// made with `LIKE` keeps its template's names.
+    #[serde(default)]
+    pub not_null_name: Option<String>,
+    /// The NOT NULL constraint is `NOT VALID` (PostgreSQL 18): rows may still hold NULLs.
+    #[serde(default)]
+    pub not_null_not_valid: bool,
+    /// The NOT NULL constraint is `NO INHERIT` (PostgreSQL 18): children do not receive it.
+    #[serde(default)]
+    pub not_null_no_inherit: bool,
+}
+
+impl Column {
+    /// The name PostgreSQL gives a column's NOT NULL constraint unless told otherwise.
+    pub fn default_not_null_name(table: &QualName, column: &str) -> String {
+        format!("{}_{}_not_null", table.name, column)
+    }
+
+    /// The name of the column's NOT NULL constraint (PostgreSQL 18).
+    pub fn not_null_constraint(&self, table: &QualName) -> String {
+        self.not_null_name.clone().unwrap_or_else(|| Column::default_not_null_name(table, &self.name))
+    }
+
+    /// NOT NULL that only PostgreSQL 18's constraint syntax can state: a name of its own,
+    /// `NOT VALID` or `NO INHERIT`.
+    pub fn not_null_is_special(&self) -> bool {
+        self.not_null && (self.not_null_name.is_some() || self.not_null_not_valid || self.not_null_no_inherit)
+    }
 }
 
 fn yes() -> bool {

@@ -15,11 +15,18 @@ pub(crate) struct Installation {
     pub version: String,
 }
 
+/// The variable naming a directory of server binaries, searched before anything else.
+pub const BINDIR_ENV: &str = "SCHEMACTL_PG_BINDIR";
+/// The variable naming the cache of server binaries by major (`<cache>/<major>/bin`).
+pub const CACHE_ENV: &str = "SCHEMACTL_PG_CACHE";
+
 /// Finds a directory holding both `initdb` and `postgres` and returns it with its major version.
 ///
-/// Looks in `PATH`, `pg_config --bindir`, `/usr/lib/postgresql/*/bin`, `/usr/pgsql-*/bin` and
-/// `/usr/local/pgsql/bin`. With `prefer_major`, an installation of that major version wins;
-/// otherwise (or when it is not installed) the newest one does.
+/// Looks in `$SCHEMACTL_PG_BINDIR`, `PATH`, `pg_config --bindir`, `/usr/lib/postgresql/*/bin`,
+/// `/usr/pgsql-*/bin`, `/usr/local/pgsql/bin`, then the cache `tools/pg-matrix.sh` fills
+/// ([`cache_dir`], one `<major>/bin` per major). With `prefer_major` (the target's major) only
+/// an installation of that major will do: a shadow of another major would print the same
+/// schema differently. Without it, the newest found is taken.
 pub fn find_server_binaries(prefer_major: Option<u32>) -> Result<(PathBuf, u32)> {
     let found = search(prefer_major)?;
     Ok((found.bindir, found.major))
@@ -53,7 +60,48 @@ fn search(prefer_major: Option<u32>) -> Result<Installation> {
             }
         }
     }
+    if let Some(major) = prefer_major {
+        if !found.iter().any(|f| f.major == major) {
+            let mut majors: Vec<String> =
+                found.iter().map(|f| format!("{} in {}", f.version, f.bindir.display())).collect();
+            if majors.is_empty() {
+                majors.push("none".to_string());
+            }
+            return Err(Error::NoBinariesOfMajor {
+                major,
+                looked: looked.join(", "),
+                found: majors.join(", "),
+                cache: cache_dir().display().to_string(),
+            });
+        }
+    }
+    // The cache is the last resort even for "the newest": installed binaries are what the
+    // machine's user chose, the cache only what a matrix run left behind.
+    let cache = cache_dir();
+    let (cached, installed): (Vec<Installation>, Vec<Installation>) =
+        found.into_iter().partition(|f| f.bindir.starts_with(&cache));
+    let wanted = |list: &[Installation]| prefer_major.is_none_or(|m| list.iter().any(|f| f.major == m));
+    let found = if !installed.is_empty() && wanted(&installed) { installed } else { cached };
     pick(found, prefer_major).ok_or(Error::NoBinaries { looked: looked.join(", ") })
+}
+
+/// Where `tools/pg-matrix.sh` caches server binaries: `$SCHEMACTL_PG_CACHE`, else
+/// `/var/cache/schemactl/pg` for root (the server runs as `postgres`, who cannot enter
+/// `/root`), else `$XDG_CACHE_HOME/schemactl/pg` or `~/.cache/schemactl/pg`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(CACHE_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return PathBuf::from("/var/cache/schemactl/pg");
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"));
+    base.join("schemactl").join("pg")
 }
 
 /// The preferred major if present, else the newest; among equals the first found (PATH first).
@@ -70,7 +118,12 @@ fn pick(found: Vec<Installation>, prefer_major: Option<u32>) -> Option<Installat
 /// Directories worth checking, in priority order, and a description of where we looked.
 fn candidate_dirs() -> (Vec<PathBuf>, Vec<String>) {
     let mut dirs = Vec::new();
-    let mut looked = vec!["PATH".to_string()];
+    let mut looked = Vec::new();
+    if let Some(dir) = std::env::var_os(BINDIR_ENV).filter(|d| !d.is_empty()) {
+        looked.push(format!("{BINDIR_ENV}={}", PathBuf::from(&dir).display()));
+        dirs.push(PathBuf::from(dir));
+    }
+    looked.push("PATH".to_string());
     if let Some(path) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&path));
     }
@@ -100,6 +153,12 @@ fn candidate_dirs() -> (Vec<PathBuf>, Vec<String>) {
     }
     looked.push("/usr/local/pgsql/bin".to_string());
     dirs.push(PathBuf::from("/usr/local/pgsql/bin"));
+    let cache = cache_dir();
+    looked.push(format!("{}/*/bin", cache.display()));
+    let mut cached: Vec<PathBuf> =
+        std::fs::read_dir(&cache).into_iter().flatten().flatten().map(|e| e.path().join("bin")).collect();
+    cached.sort();
+    dirs.extend(cached);
     (dirs, looked)
 }
 

@@ -11,6 +11,17 @@ pub enum Error {
     #[error("no PostgreSQL server binaries found (looked in {looked}); install postgresql or pass --dev-url")]
     NoBinaries { looked: String },
 
+    /// The target's major is known, and no server binaries of that major were found. A
+    /// shadow of another major would normalise SQL differently from the target (PostgreSQL 18
+    /// names NOT NULL constraints, 17 those of domains, ...), so none is started.
+    #[error(
+        "no PostgreSQL {major} server binaries found (looked in {looked}; found: {found}); the shadow must match \
+         the target's major. Install them (e.g. `apt-get install postgresql-{major}`, or \
+         `tools/pg-matrix.sh --fetch-only {major}` to fill {cache}), point SCHEMACTL_PG_BINDIR at their bin \
+         directory, or pass --dev-url with a PostgreSQL {major} server"
+    )]
+    NoBinariesOfMajor { major: u32, looked: String, found: String, cache: String },
+
     /// We run as root but there is no unprivileged user to run the server as.
     #[error("running as root and neither the `postgres` nor the `nobody` user exists to run the embedded server; create a `postgres` system user, run as a normal user, or pass --dev-url")]
     NoUnprivilegedUser,

@@ -17,7 +17,7 @@ mod shadow;
 mod stale;
 mod template;
 
-pub use binaries::find_server_binaries;
+pub use binaries::{cache_dir, find_server_binaries, BINDIR_ENV, CACHE_ENV};
 pub use cluster::{EmbeddedCluster, ServerTls};
 pub use error::{Error, Result};
 pub use load::{load, load_with, run_script};

@@ -67,7 +67,8 @@ pub fn column_definition(table: &QualName, c: &Column) -> String {
         def.push_str(&format!(" COLLATE {coll}"));
     }
     if let Some(expr) = &c.generated {
-        def.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
+        let kind = if c.generated_virtual { "VIRTUAL" } else { "STORED" };
+        def.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {kind}"));
     }
     if let Some(identity) = &c.identity {
         def.push_str(&format!(" {}", identity_clause(table, &c.name, identity)));
@@ -75,10 +76,38 @@ pub fn column_definition(table: &QualName, c: &Column) -> String {
     if let Some(d) = &c.default {
         def.push_str(&format!(" DEFAULT {d}"));
     }
-    if c.not_null {
+    // A NOT VALID one cannot be declared with the column: `not_valid_not_null` adds it after.
+    if c.not_null && !c.not_null_not_valid {
+        if let Some(name) = &c.not_null_name {
+            def.push_str(&format!(" CONSTRAINT {}", ident(name)));
+        }
         def.push_str(" NOT NULL");
+        if c.not_null_no_inherit {
+            def.push_str(" NO INHERIT");
+        }
     }
     def
+}
+
+/// `ADD CONSTRAINT ... NOT NULL` (PostgreSQL 18) for a NOT NULL that the column's own clause
+/// cannot carry (`NOT VALID`) or that is set on an existing column with a name or `NO INHERIT`.
+fn not_null_clause(table: &QualName, c: &Column) -> String {
+    let mut sql = format!("ADD CONSTRAINT {} NOT NULL {}", ident(&c.not_null_constraint(table)), ident(&c.name));
+    if c.not_null_no_inherit {
+        sql.push_str(" NO INHERIT");
+    }
+    if c.not_null_not_valid {
+        sql.push_str(" NOT VALID");
+    }
+    sql
+}
+
+/// The step adding a column's NOT VALID NOT NULL after the column exists (new tables too).
+pub fn not_valid_not_null(table: &QualName, c: &Column) -> Option<Step> {
+    (c.not_null && c.not_null_not_valid).then(|| {
+        let sql = format!("ALTER TABLE {} {}", qualified(table), not_null_clause(table, c));
+        Step::new(Action::Alter, column_key(table, &c.name), sql).requires([column_key(table, &c.name)])
+    })
 }
 
 fn identity_clause(table: &QualName, column: &str, identity: &Identity) -> String {
@@ -106,7 +135,11 @@ pub fn identity_sequence_key(c: &Column) -> Option<ObjKey> {
 }
 
 fn add_column(to: &Catalog, table: &QualName, c: &Column) -> Step {
-    let sql = format!("ALTER TABLE {} ADD COLUMN {}", qualified(table), column_definition(table, c));
+    let mut sql = format!("ALTER TABLE {} ADD COLUMN {}", qualified(table), column_definition(table, c));
+    if c.not_null && c.not_null_not_valid {
+        // In the same statement: ALTER TABLE adds columns before constraints.
+        sql.push_str(&format!(", {}", not_null_clause(table, c)));
+    }
     let mut step = Step::new(Action::Create, column_key(table, &c.name), sql)
         .requires([table_key(table)])
         .requires(column_needs(to, c))
@@ -144,7 +177,7 @@ fn drop_column(from: &Catalog, table: &QualName, c: &Column) -> Step {
 }
 
 pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: &Column, new: &Column) -> Vec<Step> {
-    if old.generated != new.generated {
+    if old.generated != new.generated || old.generated_virtual != new.generated_virtual {
         // PostgreSQL 15 cannot change a generation expression in place.
         let mut drop = drop_column(from, table, old);
         if old.generated.is_some() {
@@ -183,7 +216,39 @@ pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: 
         let change = super::narrowing::type_change(from, to, old, new, using && old.type_ref.is_some());
         hazards.extend(type_change_hazards(&new.name, &new.data_type, OldType::Known { old: &old.data_type, change }));
     }
-    if !old.not_null && new.not_null {
+    let mut rename_not_null = None;
+    // PostgreSQL 18: the same NOT NULL under another name, validated, or with NO INHERIT
+    // changed. A change of NO INHERIT or back to NOT VALID has no ALTER: drop and add again,
+    // in the one statement (ALTER TABLE drops before it adds).
+    let both = old.not_null && new.not_null;
+    let recreate_not_null = both
+        && (old.not_null_no_inherit != new.not_null_no_inherit || (!old.not_null_not_valid && new.not_null_not_valid));
+    if both && !recreate_not_null {
+        let (before, after) = (old.not_null_constraint(table), new.not_null_constraint(table));
+        // An inherited one cannot be renamed: `partitions::diff_parents` detaches it first.
+        if before != after && !(old.inherited && new.inherited) {
+            let sql =
+                format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", qualified(table), ident(&before), ident(&after));
+            rename_not_null = Some(Step::new(Action::Alter, column_key(table, &new.name), sql));
+        }
+        if old.not_null_not_valid && !new.not_null_not_valid {
+            // Under its old name: the rename, a statement of its own, may come after.
+            clauses.push(format!("VALIDATE CONSTRAINT {}", ident(&before)));
+            hazards.push((HazardKind::ValidationScan, format!("VALIDATE scans the table for NULLs in {}", new.name)));
+        }
+    }
+    if recreate_not_null {
+        clauses.push(format!("ALTER COLUMN {col} DROP NOT NULL"));
+    }
+    if (!old.not_null || recreate_not_null) && new.not_null_is_special() {
+        clauses.push(not_null_clause(table, new));
+        if !new.not_null_not_valid {
+            hazards.push((
+                HazardKind::ValidationScan,
+                format!("adding NOT NULL scans the table for NULLs in {}", new.name),
+            ));
+        }
+    } else if (!old.not_null || recreate_not_null) && new.not_null {
         clauses.push(format!("ALTER COLUMN {col} SET NOT NULL"));
         hazards.push((HazardKind::ValidationScan, format!("SET NOT NULL scans the table for NULLs in {}", new.name)));
         hazards.push((
@@ -253,6 +318,7 @@ pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: 
         steps.push(step);
     }
     steps.extend(follow_up);
+    steps.extend(rename_not_null);
     steps
 }
 

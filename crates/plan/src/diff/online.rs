@@ -135,6 +135,13 @@ impl<'a> Online<'a> {
                             ConstraintKind::Check | ConstraintKind::ForeignKey => {
                                 not_valid_then_validate(step, &table, &name)
                             }
+                            // A temporal key (PostgreSQL 18) is backed by a GiST index that
+                            // no CREATE INDEX can state: it is added as declared.
+                            ConstraintKind::PrimaryKey | ConstraintKind::Unique
+                                if c.definition.contains(" WITHOUT OVERLAPS)") =>
+                            {
+                                vec![step]
+                            }
                             ConstraintKind::PrimaryKey | ConstraintKind::Unique => {
                                 key_using_index(step, &table, &name, &c.definition)
                             }

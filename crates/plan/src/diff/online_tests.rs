@@ -21,6 +21,10 @@ fn column(name: &str, data_type: &str, not_null: bool) -> Column {
         comment: None,
         local: true,
         inherited: false,
+        generated_virtual: false,
+        not_null_name: None,
+        not_null_not_valid: false,
+        not_null_no_inherit: false,
     }
 }
 

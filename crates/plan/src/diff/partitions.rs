@@ -9,7 +9,7 @@
 use super::{column_key, table_key};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, Column, QualName, Table};
-use schemactl_sqltext::qualified;
+use schemactl_sqltext::{ident, qualified};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
@@ -70,8 +70,29 @@ pub fn detached(old: &Table, new: &Table) -> bool {
 /// The column a child receives from its first parent that has it: type, collation, default,
 /// NOT NULL and generation expression are copied; identity and comments are not.
 pub fn implied_column(to: &Catalog, table: &Table, column: &Column) -> Option<Column> {
-    let parent = parents(table).into_iter().filter_map(|p| to.tables.get(p)).find_map(|t| t.column(&column.name))?;
-    Some(Column { identity: None, comment: None, local: false, inherited: true, ..parent.clone() })
+    let (parent_table, parent) = parents(table)
+        .into_iter()
+        .filter_map(|p| to.tables.get(p))
+        .find_map(|t| Some((&t.name, t.column(&column.name)?)))?;
+    // PostgreSQL 18: the child's NOT NULL takes the name of the parent's.
+    let not_null_name = parent
+        .not_null
+        .then(|| parent.not_null_constraint(parent_table))
+        .filter(|n| *n != Column::default_not_null_name(&table.name, &column.name));
+    Some(Column { identity: None, comment: None, local: false, inherited: true, not_null_name, ..parent.clone() })
+}
+
+/// Columns whose received NOT NULL has another name on each side (PostgreSQL 18). An
+/// inherited constraint cannot be renamed: the partition is detached, renamed, attached again.
+pub fn renamed_inherited_not_null(old: &Table, new: &Table) -> Vec<(String, String)> {
+    new.columns
+        .iter()
+        .filter_map(|c| {
+            let before = old.column(&c.name)?;
+            let (from, to) = (before.not_null_constraint(&old.name), c.not_null_constraint(&new.name));
+            (before.inherited && c.inherited && before.not_null && c.not_null && from != to).then_some((from, to))
+        })
+        .collect()
 }
 
 /// The child's old column with the changes its parent makes in this plan applied: PostgreSQL
@@ -141,6 +162,23 @@ pub fn diff_parents(from: &Catalog, to: &Catalog, old: &Table, new: &Table, step
         }
         step.sql = sql.join(";\n");
         steps.push(step);
+    }
+    if let (Some(p), true) = (&new.partition_of, old.partition_of == new.partition_of) {
+        let renames = renamed_inherited_not_null(old, new);
+        if !renames.is_empty() {
+            let (parent, table) = (qualified(&p.parent), qualified(name));
+            let mut sql = vec![format!("ALTER TABLE {parent} DETACH PARTITION {table}")];
+            sql.extend(
+                renames.iter().map(|(from, to)| {
+                    format!("ALTER TABLE {table} RENAME CONSTRAINT {} TO {}", ident(from), ident(to))
+                }),
+            );
+            sql.push(format!("ALTER TABLE {parent} ATTACH PARTITION {table} {}", p.bound));
+            let step = link_step(name, sql.join(";\n"))
+                .requires([table_key(&p.parent)])
+                .hazard(HazardKind::ValidationScan, "ATTACH PARTITION scans the table to check the bound");
+            steps.push(step);
+        }
     }
     for p in old.inherits.iter().filter(|p| !new.inherits.contains(p)) {
         let sql = format!("ALTER TABLE {} NO INHERIT {}", qualified(name), qualified(p));

@@ -1,4 +1,4 @@
-use super::columns::{alter_column, column_definition, diff_columns, identity_sequence_key};
+use super::columns::{alter_column, column_definition, diff_columns, identity_sequence_key, not_valid_not_null};
 use super::constraints::{add_constraint, diff_constraints, drop_constraint, rebuilt_keys};
 use super::indexes::{create_index, diff_indexes};
 use super::partitions;
@@ -104,6 +104,7 @@ fn create_table(to: &Catalog, table: &Table, steps: &mut Vec<Step>) {
     for c in table.constraints.values().filter(|c| !is_inline(c) && !c.inherited) {
         steps.push(add_constraint(name, c, false));
     }
+    steps.extend(table.columns.iter().filter(declared).filter_map(|c| not_valid_not_null(name, c)));
     for index in table.indexes.values().filter(|i| !i.inherited) {
         steps.push(create_index(table, index, false));
     }
