@@ -5,6 +5,13 @@
 //! One test per case (libtest-mimic, `harness = false`): `cargo test --test fixtures -- CASE`
 //! runs the cases whose name contains CASE (`--exact` for just one), and a run lists every
 //! failing case. The cases share one tokio runtime and one test server.
+//!
+//! Servers of other majors print some things differently (extension versions, view text), so
+//! a case may hold `plan.sql@pg<N>.snap` / `plan.human@pg<N>.snap` beside the shared snapshots:
+//! used on major N when present. `SCHEMACTL_MAJOR_SNAPSHOTS=1` (with `INSTA_UPDATE=always`)
+//! writes them for the cases whose plan differs from the shared snapshot on the server at hand.
+//! A case that needs syntax older servers lack names the oldest in `min-server`
+//! (`server_version_num`, e.g. `150000`), and is reported as ignored below it.
 
 mod common;
 
@@ -34,20 +41,37 @@ fn main() {
     let runtime = Arc::new(
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime"),
     );
+    let version = runtime.block_on(server_version());
     let trials = dirs
         .into_iter()
         .map(|dir| {
             let case = dir.file_name().unwrap_or_default().to_string_lossy().to_string();
+            let too_old = min_server(&dir).is_some_and(|min| version < min);
             let runtime = runtime.clone();
-            Trial::test(case, move || run_case(&runtime, &dir))
+            Trial::test(case, move || run_case(&runtime, &dir, version / 10000)).with_ignored_flag(too_old)
         })
         .collect();
     libtest_mimic::run(&args, trials).exit();
 }
 
-/// Runs one case, then compares its plan with the snapshots next to it.
-fn run_case(runtime: &tokio::runtime::Runtime, dir: &Path) -> Result<(), Failed> {
+/// The test server's `server_version_num`.
+async fn server_version() -> i32 {
+    let client = schemactl_testkit::server().await.connect().await.expect("connect to the test server");
+    client.query_one("SELECT current_setting('server_version_num')::int", &[]).await.expect("server version").get(0)
+}
+
+/// The oldest server a case can run on (`min-server`), when it says.
+fn min_server(dir: &Path) -> Option<i32> {
+    let text = std::fs::read_to_string(dir.join("min-server")).ok()?;
+    Some(text.trim().parse().unwrap_or_else(|_| panic!("{}/min-server: not a server_version_num", dir.display())))
+}
+
+/// Runs one case, then compares its plan with the snapshots next to it (see the module's
+/// documentation for per-major snapshots).
+fn run_case(runtime: &tokio::runtime::Runtime, dir: &Path, major: i32) -> Result<(), Failed> {
     let plan = runtime.block_on(check_case(dir))?;
+    let sql = snapshot_name(dir, "plan.sql", &plan.sql, major);
+    let human = snapshot_name(dir, "plan.human", &plan.human, major);
     // insta panics on a mismatch, after printing the diff (and writing `.snap.new`).
     let snapshot = std::panic::catch_unwind(|| {
         let mut settings = insta::Settings::clone_current();
@@ -55,11 +79,28 @@ fn run_case(runtime: &tokio::runtime::Runtime, dir: &Path) -> Result<(), Failed>
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| {
-            insta::assert_snapshot!("plan.sql", plan.sql);
-            insta::assert_snapshot!("plan.human", plan.human);
+            insta::assert_snapshot!(sql, plan.sql);
+            insta::assert_snapshot!(human, plan.human);
         });
     });
     snapshot.map_err(|_| "plan differs from its snapshot (see the diff above)".into())
+}
+
+/// `base@pg<major>` when the case has that snapshot, or when asked to write it for a plan that
+/// differs from the shared one; else `base`, the snapshot every major shares.
+fn snapshot_name(dir: &Path, base: &str, text: &str, major: i32) -> String {
+    let variant = format!("{base}@pg{major}");
+    if dir.join(format!("{variant}.snap")).exists() {
+        return variant;
+    }
+    let writing = std::env::var("SCHEMACTL_MAJOR_SNAPSHOTS").is_ok_and(|v| v == "1");
+    let shared = std::fs::read_to_string(dir.join(format!("{base}.snap"))).unwrap_or_default();
+    // The snapshot's content follows its `---` header.
+    let content = shared.splitn(3, "---\n").nth(2).unwrap_or_default();
+    if writing && content.trim_end() != text.trim_end() {
+        return variant;
+    }
+    base.to_string()
 }
 
 /// A case's plan, as SQL and for review.
