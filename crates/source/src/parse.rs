@@ -65,34 +65,23 @@ pub(crate) fn parse_file(file: &Path, text: &str) -> Result<Vec<Parsed>> {
         let analysis = analyze(sql).map_err(|message| syntax(start, explain(message)))?;
         let (line, column) = index.position(start);
         let file = file.to_path_buf();
+        let statement = |transactional| Statement {
+            sql: sql.to_string(),
+            file: file.clone(),
+            line,
+            column,
+            kind: analysis.kind.clone(),
+            transactional,
+            origins: Vec::new(),
+        };
         match analysis.verdict {
             Verdict::Skip => {}
-            Verdict::Keep { transactional } => out.push(Parsed {
-                statement: Statement {
-                    sql: sql.to_string(),
-                    file,
-                    line,
-                    column,
-                    kind: analysis.kind,
-                    transactional,
-                    origins: Vec::new(),
-                },
-                deps: analysis.deps,
-                dropped: None,
-            }),
-            Verdict::DropIfExists(dropped) => out.push(Parsed {
-                statement: Statement {
-                    sql: sql.to_string(),
-                    file,
-                    line,
-                    column,
-                    kind: analysis.kind,
-                    transactional: true,
-                    origins: Vec::new(),
-                },
-                deps: Deps::default(),
-                dropped: Some(dropped),
-            }),
+            Verdict::Keep { transactional } => {
+                out.push(Parsed { statement: statement(transactional), deps: analysis.deps, dropped: None })
+            }
+            Verdict::DropIfExists(dropped) => {
+                out.push(Parsed { statement: statement(true), deps: Deps::default(), dropped: Some(dropped) })
+            }
             Verdict::NotSchema(statement) => return Err(Error::NotSchema { file, line, column, statement }),
             Verdict::Unsupported { statement, reason } => {
                 return Err(Error::Unsupported { file, line, column, statement, reason: reason.to_string() })
