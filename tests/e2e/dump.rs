@@ -29,6 +29,7 @@ const YAML_NEEDS_SQL: &[(&str, &str)] = &[
     ),
     ("publication_added", "the format has no publications"),
     ("publication_changed_and_dropped", "the format has no publications"),
+    ("publication_of_tables_any_major", "the format has no publications"),
     ("quoted_identifiers", "a name with a dot (sequence \"Deal.Seq\"): keys read `schema.name`"),
     ("rule_added", "the format has no rules"),
     ("rule_changed_and_dropped", "the format has no rules"),
