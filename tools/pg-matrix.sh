@@ -149,7 +149,7 @@ if [ $fetch_only = 1 ]; then
 fi
 
 client="$(readlink -f "$cache/client/bin")"
-if [ -z "$bin" ]; then
+if [ -z "$bin" ] && [ $corpus_run = 1 ]; then
   bin="$repo/target/release/schemactl"
   [ -x "$bin" ] || (cd "$repo" && cargo build -q --release -p schemactl)
 fi
