@@ -12,6 +12,11 @@
 //! writes them for the cases whose plan differs from the shared snapshot on the server at hand.
 //! A case that needs syntax older servers lack names the oldest in `min-server`
 //! (`server_version_num`, e.g. `150000`), and is reported as ignored below it.
+//!
+//! A case whose change touches data holds `rows.sql`, run on the current state before the
+//! plan is applied (the plan must convert those rows), and `check.sql`, one query run after,
+//! whose every row must be a single `true` (what the user would look at: the values converted).
+//! `-- schemactl:using` annotations in `to.sql` are read as the engine reads them.
 
 mod common;
 
@@ -144,11 +149,17 @@ async fn check_case(dir: &Path) -> Result<Rendered, String> {
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         load_schema(&db.url, &path, &text).await.map_err(|e| format!("loading {file}: {e}"))?;
     }
-    let (from, to) = (catalog(&from_db.url).await, catalog(&to_db.url).await);
+    let (from, mut to) = (catalog(&from_db.url).await, catalog(&to_db.url).await);
+    to.conversions = conversions(&dir.join("to.sql"))?;
     let plan = schemactl_plan::plan(&from, &to).map_err(|e| e.to_string())?;
     let sql = schemactl_plan::render_sql(&plan);
 
     let client = from_db.client().await;
+    let rows = dir.join("rows.sql");
+    if rows.exists() {
+        let text = std::fs::read_to_string(&rows).map_err(|e| format!("{}: {e}", rows.display()))?;
+        client.batch_execute(&text).await.map_err(|e| format!("rows.sql: {e}"))?;
+    }
     let failed = |e: tokio_postgres::Error| {
         let detail = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string());
         format!("applying the plan failed: {detail}\n{sql}")
@@ -163,6 +174,15 @@ async fn check_case(dir: &Path) -> Result<Rendered, String> {
             client.batch_execute(&statement.sql).await.map_err(failed)?;
         }
     }
+    let check = dir.join("check.sql");
+    if check.exists() {
+        let text = std::fs::read_to_string(&check).map_err(|e| format!("{}: {e}", check.display()))?;
+        let rows = client.query(text.as_str(), &[]).await.map_err(|e| format!("check.sql: {e}"))?;
+        let passed = !rows.is_empty() && rows.iter().all(|r| r.len() == 1 && r.try_get::<_, bool>(0).is_ok_and(|b| b));
+        if !passed {
+            return Err(format!("check.sql is not true on every row after the plan:\n{text}\n{sql}"));
+        }
+    }
     let after = catalog(&from_db.url).await;
     if !after.same_schema(&to) {
         return Err(format!("catalogs differ after applying the plan\n{}", catalog_difference(&after, &to)));
@@ -174,4 +194,17 @@ async fn check_case(dir: &Path) -> Result<Rendered, String> {
     let role: String = client.query_one("SELECT current_user::text", &[]).await.map_err(|e| e.to_string())?.get(0);
     let human = schemactl_plan::render_human(&plan);
     Ok(Rendered { sql: without_connecting_role(&sql, &role), human: without_connecting_role(&human, &role) })
+}
+
+/// The `-- schemactl:using` conversions of a schema file, by column, as the engine reads them.
+fn conversions(file: &Path) -> Result<std::collections::BTreeMap<(schemactl_model::QualName, String), String>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let statements = schemactl_source::parse_source(file, &text).map_err(|e| e.to_string())?;
+    let mut out = std::collections::BTreeMap::new();
+    for statement in &statements {
+        for c in schemactl_source::conversions(statement).map_err(|e| e.to_string())? {
+            out.insert((schemactl_model::QualName::new(c.schema, c.table), c.column), c.expression);
+        }
+    }
+    Ok(out)
 }

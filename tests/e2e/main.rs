@@ -16,6 +16,7 @@ mod drift;
 mod dump;
 mod engine;
 mod hazards;
+mod majors;
 mod online;
 mod plan;
 mod renames;

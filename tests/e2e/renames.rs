@@ -1,7 +1,9 @@
 //! Renames without data loss: `-- schemactl:renamed-from OLD` in schema/ turns what would be a
 //! drop and a create into `ALTER ... RENAME`. Each test plans a first revision, applies it to a
 //! real database, inserts rows, renames something in schema/, plans and applies again, and
-//! checks the rows are still there under the new name.
+//! checks the rows are still there under the new name. The other intent annotation,
+//! `-- schemactl:using EXPRESSION` (how rows are converted when a column's type changes), is
+//! driven the same way at the end.
 
 use crate::common;
 
@@ -316,4 +318,46 @@ async fn diff_plans_renames_from_files_and_from_a_live_database_without_touching
     assert_eq!(diff(&live.url.to_secret_url()), expected);
     let columns = "SELECT attname::text FROM pg_attribute WHERE attrelid = 'public.people'::regclass AND attnum > 0";
     assert_eq!(strings(&live, columns).await, ["id", "surname"]);
+}
+
+#[tokio::test]
+async fn a_declared_conversion_converts_the_rows_and_an_undeclared_one_is_warned_about() {
+    let db = TestDb::new().await;
+    let p = Project::new(
+        "CREATE SCHEMA app;\n\
+         CREATE TABLE app.orders (\n  id int PRIMARY KEY,\n  tags text,\n  qty text\n);\n",
+    )
+    .await;
+    p.plan("orders");
+    p.apply(&db);
+    db.execute_script("INSERT INTO app.orders VALUES (1, 'red,large', '3'), (2, 'blue', '12');").await;
+
+    // Without the annotation: the plan casts, and plan says which column needs one.
+    p.write(
+        "CREATE SCHEMA app;\n\
+         CREATE TABLE app.orders (\n  id int PRIMARY KEY,\n  tags text[],\n  qty integer\n);\n",
+    );
+    let check = p.run(&["plan", "--check"]);
+    let said = text(&check);
+    assert!(said.contains("app.orders.tags changes from text to text[], which PostgreSQL cannot convert"), "{said}");
+    assert!(said.contains("`-- schemactl:using EXPRESSION`"), "{said}");
+
+    // With it: recorded in the revision, and the rows are converted by apply.
+    p.write(
+        "CREATE SCHEMA app;\n\
+         CREATE TABLE app.orders (\n  id int PRIMARY KEY,\n  -- schemactl:using string_to_array(tags, ',')\n  tags text[],\n\
+         -- schemactl:using qty::integer * 10\n  qty integer\n);\n",
+    );
+    let (up, said) = p.plan("tags as an array");
+    assert!(up.contains("ALTER COLUMN tags TYPE text[] USING (string_to_array(tags, ','))"), "{up}");
+    assert!(up.contains("ALTER COLUMN qty TYPE integer USING (qty::integer * 10)"), "{up}");
+    assert!(!said.contains("cannot convert"), "{said}");
+    p.apply(&db);
+    let rows = strings(&db, "SELECT tags::text || ' ' || qty FROM app.orders ORDER BY id").await;
+    assert_eq!(rows, ["{red,large} 30", "{blue} 120"]);
+
+    // Applied: nothing left to plan, and the annotations are said to have nothing to do.
+    let check = p.run(&["plan", "--check"]);
+    assert!(check.status.success(), "{}", text(&check));
+    assert_eq!(text(&check).matches("has nothing to convert").count(), 2, "{}", text(&check));
 }

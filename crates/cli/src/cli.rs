@@ -86,6 +86,10 @@ pub struct ShadowArgs {
     /// a throwaway local PostgreSQL cluster is started.
     #[arg(long, env = "SCHEMACTL_DEV_URL", hide_env_values = true)]
     pub dev_url: Option<String>,
+    /// Use a --dev-url server whose major differs from the target database's (or from
+    /// `postgres = N` in schemactl.toml), with a warning, instead of refusing it.
+    #[arg(long)]
+    pub allow_major_mismatch: bool,
     /// What the command manages (`plan`, `status` and `verify` read catalogs with it).
     #[command(flatten)]
     pub scope: crate::scope_args::ScopeArgs,
@@ -270,6 +274,10 @@ pub struct DiffArgs {
     /// schema files. Without it, a throwaway local PostgreSQL cluster is started.
     #[arg(long, env = "SCHEMACTL_DEV_URL", hide_env_values = true)]
     pub dev_url: Option<String>,
+    /// Use a --dev-url server whose major differs from the --from/--to database's (or from
+    /// `postgres = N` in schemactl.toml), with a warning, instead of refusing it.
+    #[arg(long)]
+    pub allow_major_mismatch: bool,
     /// Output: `sql` (an executable script, empty when in sync), `human` (a review summary),
     /// `json` (the plan as data), `markdown` (for a pull-request comment).
     #[arg(long, value_enum, default_value_t = Format::Sql)]

@@ -69,6 +69,14 @@ pub fn main() -> ExitCode {
 async fn run(args: cli::Cli) -> error::CliResult<u8> {
     let config = args.config.as_deref();
     let done = |r: error::CliResult<()>| r.map(|()| 0);
+    let allow_major_mismatch = match &args.command {
+        cli::Command::Diff(d) => d.allow_major_mismatch,
+        cli::Command::Plan(a) => a.shadow.allow_major_mismatch,
+        cli::Command::Verify(a) => a.allow_major_mismatch,
+        cli::Command::Status(a) => a.shadow.allow_major_mismatch,
+        _ => false,
+    };
+    schemactl_engine::set_allow_major_mismatch(allow_major_mismatch);
     match args.command {
         cli::Command::Diff(d) => done(diff::run(d).await),
         cli::Command::Init(a) => done(init::run(a)),

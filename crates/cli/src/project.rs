@@ -11,9 +11,15 @@ pub fn load(config: Option<&Path>) -> CliResult<Project> {
     let cwd = std::env::current_dir().map_err(|source| CliError::Io { path: ".".into(), source })?;
     let project = Project::load(config, &cwd)?;
     // Every command that loads schema files into a shadow reads the project first, so this is
-    // the one place that tells the shadows of this process the project's load timeout.
+    // the one place that tells the shadows of this process the project's shadow settings (load timeout, binaries, pinned major).
     if let Some(timeout) = project.shadow.load_timeout {
         schemactl_engine::set_load_timeout(timeout);
+    }
+    if let Some(dir) = &project.shadow.bindir {
+        schemactl_engine::set_bindir(dir.clone());
+    }
+    if let Some(major) = project.postgres {
+        schemactl_engine::set_pinned_major(major);
     }
     Ok(project)
 }

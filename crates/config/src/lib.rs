@@ -11,8 +11,11 @@
 //! url = "postgresql://app@uat-db/app?sslmode=verify-full"
 //! direct_url_env = "UAT_DIRECT_URL"   # apply/down/stamp: bypass a transaction-mode pooler
 //!
+//! postgres = 17              # the major plans from files alone are made for (default: newest found)
+//!
 //! [shadow]
 //! load_timeout = "60s"       # per schema statement loaded into the shadow (default; "0": none)
+//! bindir = "/usr/lib/postgresql/17/bin"   # server binaries for the shadow (relative: to this file)
 //! ```
 //!
 //! The file is found in the working directory or the nearest parent; without one, the
@@ -27,6 +30,10 @@ pub use schemactl_model::{parse_duration, HazardKind, Timeouts};
 use serde::Deserialize;
 
 pub const FILE_NAME: &str = "schemactl.toml";
+
+/// The majors `postgres = N` may name: those the catalog queries are written for.
+pub const MIN_MAJOR: u32 = 14;
+pub const MAX_MAJOR: u32 = 18;
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +75,8 @@ struct File {
     online: Option<bool>,
     allow_hazards: Option<Vec<HazardKind>>,
     lock_retries: Option<u32>,
+    /// The PostgreSQL major the project runs on (`postgres = 17`).
+    postgres: Option<u32>,
     #[serde(default)]
     timeouts: TimeoutsFile,
     #[serde(default)]
@@ -121,6 +130,7 @@ struct TimeoutsFile {
 #[serde(deny_unknown_fields)]
 struct ShadowFile {
     load_timeout: Option<String>,
+    bindir: Option<PathBuf>,
 }
 
 /// The `[shadow]` table: how schema files are loaded into the throwaway databases.
@@ -129,6 +139,9 @@ pub struct ShadowSettings {
     /// `load_timeout`: how long one schema statement may take to load (its
     /// `statement_timeout`); `None` for the shadow's default, zero for none.
     pub load_timeout: Option<Duration>,
+    /// `bindir`: a directory holding `initdb` and `postgres` for the embedded shadow,
+    /// absolute (relative paths are resolved against the project file's directory).
+    pub bindir: Option<PathBuf>,
 }
 
 /// The settings in force for one command: the project's, overridden by the environment's.
@@ -181,6 +194,9 @@ pub struct Project {
     pub policy: Policy,
     pub timeouts: Timeouts,
     pub shadow: ShadowSettings,
+    /// `postgres = N`: the major the project's databases run. Plans made from files alone
+    /// (no database to match) load them into a shadow of this major.
+    pub postgres: Option<u32>,
     /// The project's scope (`scope` / `[scope]`); environments extend it.
     pub scope: schemactl_model::ScopeConfig,
 }
@@ -233,8 +249,19 @@ impl Project {
             })?),
             None => None,
         };
+        if let Some(major) = parsed.postgres {
+            if !(MIN_MAJOR..=MAX_MAJOR).contains(&major) {
+                return Err(Error::Parse {
+                    path: path.clone(),
+                    message: format!(
+                        "postgres: {major} is not a PostgreSQL major schemactl supports ({MIN_MAJOR} to {MAX_MAJOR})"
+                    ),
+                });
+            }
+        }
+        let bindir = parsed.shadow.bindir.as_ref().map(|dir| root.join(dir));
         let mut project = Project::defaults(&root, Some(path), parsed, timeouts);
-        project.shadow = ShadowSettings { load_timeout };
+        project.shadow = ShadowSettings { load_timeout, bindir };
         Ok(project)
     }
 
@@ -252,6 +279,7 @@ impl Project {
             },
             timeouts,
             shadow: ShadowSettings::default(),
+            postgres: parsed.postgres,
             scope: parsed.scope.as_ref().map(ScopeFile::config).unwrap_or_default(),
         }
     }
@@ -454,6 +482,28 @@ mod tests {
         write(tmp.path(), "[environments.x]\nurl = \"a\"\ndirect_url = \"b\"\ndirect_url_env = \"C\"\n");
         let err = Project::load(None, tmp.path()).unwrap_err().to_string();
         assert!(err.ends_with("environment `x` gives both `direct_url` and `direct_url_env`; keep one"), "{err}");
+    }
+
+    #[test]
+    fn postgres_pin_and_shadow_bindir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = Project::load(None, tmp.path()).unwrap();
+        assert_eq!((project.postgres, project.shadow.bindir), (None, None));
+        write(tmp.path(), "postgres = 17\n[shadow]\nbindir = \"pg/17/bin\"\n");
+        let project = Project::load(None, tmp.path()).unwrap();
+        assert_eq!(project.postgres, Some(17));
+        assert_eq!(project.shadow.bindir, Some(tmp.path().join("pg/17/bin")));
+        write(tmp.path(), "[shadow]\nbindir = \"/opt/pg/bin\"\n");
+        assert_eq!(Project::load(None, tmp.path()).unwrap().shadow.bindir, Some(PathBuf::from("/opt/pg/bin")));
+        for (text, wanted) in [
+            ("postgres = 12\n", "postgres: 12 is not a PostgreSQL major schemactl supports (14 to 18)"),
+            ("postgres = \"17\"\n", "invalid type"),
+            ("postgres = -1\n", "postgres"),
+        ] {
+            write(tmp.path(), text);
+            let err = Project::load(None, tmp.path()).unwrap_err().to_string();
+            assert!(err.contains(wanted), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use crate::error::{Error, Result};
 use crate::source::{server_major, Opened, Source};
 use crate::Engine;
-use schemactl_connect::DbUrl;
 use schemactl_plan::Plan;
 use schemactl_shadow::Shadow;
 
@@ -34,7 +33,6 @@ impl Engine {
         let renames = if request.from.is_none() { Vec::new() } else { renames };
         let live_from = matches!(from, Source::Database(_));
         let shadow = if from.needs_shadow() || to.needs_shadow() {
-            let dev = request.dev_url.map(DbUrl::parse).transpose()?;
             let target = [&from, &to].into_iter().find_map(|s| match s {
                 Source::Database(url) => Some(url),
                 Source::Files { .. } | Source::Script { .. } | Source::Empty => None,
@@ -43,7 +41,7 @@ impl Engine {
                 Some(url) => Some(server_major(url).await?),
                 None => None,
             };
-            Some(Shadow::start(dev.as_ref(), prefer).await?)
+            Some(self.start_shadow(request.dev_url, prefer).await?)
         } else {
             None
         };
@@ -88,6 +86,7 @@ impl Engine {
         let current_catalog = renamed.catalog.as_ref().unwrap_or(&current.catalog);
         let mut wanted = desired.catalog.clone();
         schemactl_introspect::reconcile_checks(current_catalog, &mut wanted, &desired.client).await;
+        self.note_conversions(current_catalog, &wanted);
         // Online unless told otherwise: a script with CONCURRENTLY runs statement by statement
         // (psql without -1), as every psql-based runner does.
         let options = schemactl_plan::PlanOptions { online: !offline, timeouts: None };

@@ -73,7 +73,9 @@ impl Engine {
             states::replay(prelude, states::replay_statements(&revisions.list[..applied], &revisions.dir)?)
         };
         let live = Source::Database(Box::new(url.clone()));
-        let shadow = crate::start_shadow(dev_url).await?;
+        // The expected state is read in a shadow of the live database's major.
+        let major = crate::server_major(url).await?;
+        let shadow = self.start_shadow(dev_url, Some(major)).await?;
         let result = async {
             let live = self.open(&live, None).await?;
             let opened = self.open_all(&shadow, &[&expected]).await?;

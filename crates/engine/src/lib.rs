@@ -34,8 +34,11 @@ pub use plan::{PlanRequest, Planned};
 pub use renames::Renamed;
 pub use revisions::{manual_revision, planned_revision, reseal, reseal_state, write_revision, Resealed};
 /// Process-wide: the shadow's load timeout and its cleanup when a signal stops the command.
-pub use schemactl_shadow::{install_signal_cleanup, interrupted, on_interrupt, set_load_timeout};
-pub use source::{close_all, is_database, load, server_major, start_shadow, Opened, Source};
+pub use schemactl_shadow::{
+    install_signal_cleanup, interrupted, on_interrupt, set_allow_major_mismatch, set_bindir, set_load_timeout,
+    set_pinned_major,
+};
+pub use source::{close_all, is_database, load, server_major, Opened, Source};
 
 use schemactl_model::{Catalog, LeftOut, LeftOutGroup, Scope};
 use std::collections::BTreeSet;

@@ -48,7 +48,7 @@ impl Engine {
         let prelude = states::out_of_scope_prelude(&statements, self.scope());
         let desired = Source::Files { statements };
         let (current, from_cache) = states::revisions_source(revisions, &prelude)?;
-        let shadow = crate::start_shadow(request.dev_url).await?;
+        let shadow = self.start_shadow(request.dev_url, None).await?;
         let outcome =
             self.compute(&shadow, revisions, &prelude, current, from_cache, &desired, &renames, request).await;
         let _ = shadow.close().await;
@@ -110,6 +110,7 @@ impl Engine {
         // the shadow is then put back, so that the checks below run the whole plan, renames
         // included.
         let renamed = self.rename(&current.client, renames, &desired.catalog).await?;
+        self.note_conversions(renamed.catalog.as_ref().unwrap_or(&current.catalog), &desired.catalog);
         let (up, down) = match &renamed.catalog {
             None => (
                 states::plan_from_with(&current.catalog, desired, options).await?,

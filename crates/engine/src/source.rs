@@ -1,11 +1,12 @@
 //! Sources (a database, schema files, a script of migrations) and reading them into catalogs.
 
 use crate::error::{Error, Result};
-use crate::Engine;
+use crate::{Engine, Level};
 use schemactl_connect::DbUrl;
-use schemactl_model::Catalog;
+use schemactl_model::{Catalog, QualName};
 use schemactl_shadow::Shadow;
 use schemactl_source::{Rename, Statement};
+use std::collections::BTreeMap;
 use std::path::Path;
 use tokio_postgres::Client;
 
@@ -84,10 +85,91 @@ pub async fn server_major(url: &DbUrl) -> Result<u32> {
     Ok((num / 10000) as u32)
 }
 
-/// Starts the shadow `dev_url` names, or an embedded one.
-pub async fn start_shadow(dev_url: Option<&str>) -> Result<Shadow> {
-    let dev = dev_url.map(DbUrl::parse).transpose()?;
-    Ok(Shadow::start(dev.as_ref(), None).await?)
+impl Engine {
+    /// Starts the shadow `dev_url` names, or an embedded one, of the major wanted: the target
+    /// database's (`target`, when the command has one), else the project's `postgres = N`,
+    /// else (embedded only) the newest installed. A `--dev-url` server of another major is
+    /// refused unless allowed (`--allow-major-mismatch`); then it is used with a warning.
+    pub async fn start_shadow(&self, dev_url: Option<&str>, target: Option<u32>) -> Result<Shadow> {
+        let dev = dev_url.map(DbUrl::parse).transpose()?;
+        if let (Some(target), Some(pin)) = (target, schemactl_shadow::pinned_major()) {
+            if target != pin {
+                self.note(
+                    Level::Warning,
+                    None,
+                    format!(
+                        "schemactl.toml pins `postgres = {pin}`, but the database runs PostgreSQL {target}: \
+                         the shadow is made of {target} to match the database"
+                    ),
+                );
+            }
+        }
+        let shadow = Shadow::start(dev.as_ref(), target).await?;
+        if let Some((wanted, why)) = schemactl_shadow::wanted_major(target) {
+            if shadow.major_version() != wanted {
+                self.note(
+                    Level::Warning,
+                    None,
+                    format!(
+                        "planning on a PostgreSQL {} --dev-url server although {why} (--allow-major-mismatch): \
+                         differences in how the two majors print a schema may show up in the plan",
+                        shadow.major_version()
+                    ),
+                );
+            }
+        }
+        Ok(shadow)
+    }
+}
+
+/// The `-- schemactl:using` conversions of schema files (and YAML `using:`), by column.
+fn conversions(source: &Source) -> Result<BTreeMap<(QualName, String), String>> {
+    let mut out = BTreeMap::new();
+    if let Source::Files { statements } = source {
+        for statement in statements {
+            for c in schemactl_source::conversions(statement)? {
+                out.insert((QualName::new(c.schema, c.table), c.column), c.expression);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Engine {
+    /// What a user should hear about the column type changes of a plan: a change PostgreSQL
+    /// cannot convert on assignment and no `-- schemactl:using` says how (the plan's explicit
+    /// cast fails on rows that do not read as the new type), and annotations with nothing to
+    /// convert any more (applied, or on a column that is new).
+    pub(crate) fn note_conversions(&self, current: &Catalog, desired: &Catalog) {
+        let changes = schemactl_plan::type_changes(current, desired);
+        for change in &changes {
+            let key = (change.table.clone(), change.column.clone());
+            if change.needs_conversion && !desired.conversions.contains_key(&key) {
+                self.note(
+                    Level::Warning,
+                    None,
+                    format!(
+                        "{}.{} changes from {} to {}, which PostgreSQL cannot convert on assignment: the plan \
+                         casts each value, and fails on any row that does not read as {}. Say how to convert \
+                         with `-- schemactl:using EXPRESSION` (YAML: `using:`) directly before the column",
+                        change.table, change.column, change.old_type, change.new_type, change.new_type
+                    ),
+                );
+            }
+        }
+        for (table, column) in desired.conversions.keys() {
+            if !changes.iter().any(|c| &c.table == table && &c.column == column) {
+                self.note(
+                    Level::Note,
+                    None,
+                    format!(
+                        "`-- schemactl:using` on {table}.{column} has nothing to convert (the column keeps \
+                         its type here); remove it once every database has the new type"
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// A source read into a catalog, with the connection kept open for follow-up questions
@@ -123,9 +205,14 @@ impl Engine {
         let Some(shadow) = shadow else {
             return Err(Error::Usage("loading schema files needs a shadow database".into()));
         };
+        // Read before anything is loaded: a malformed annotation is the user's to fix first.
+        let conversions = conversions(source)?;
         let url = shadow.create_database().await?;
         match self.load_and_read(&url, source, shadow.is_embedded()).await {
-            Ok((catalog, client)) => Ok(Opened { catalog, client, shadow_db: Some(url) }),
+            Ok((mut catalog, client)) => {
+                catalog.conversions = conversions;
+                Ok(Opened { catalog, client, shadow_db: Some(url) })
+            }
             Err(e) => {
                 let _ = shadow.drop_database(&url).await;
                 Err(e)

@@ -16,7 +16,7 @@ impl Engine {
         let statements = schemactl_yaml::load_schema_files(schema_dir)?;
         let prelude = states::out_of_scope_prelude(&statements, self.scope());
         let desired = Source::Files { statements };
-        let shadow = crate::start_shadow(dev_url).await?;
+        let shadow = self.start_shadow(dev_url, None).await?;
         let outcome = async {
             let opened = self.open_all(&shadow, &[&Source::Empty, &desired, &Source::Empty]).await?;
             let result = self.replay_both_ways(&shadow, revisions, &prelude, &opened).await;

@@ -44,6 +44,11 @@ pub struct Catalog {
     /// reported. Not schema: catalogs are not compared on it.
     #[serde(skip)]
     pub left_out: BTreeSet<crate::LeftOut>,
+    /// How rows are converted when a column's type changes (`-- schemactl:using EXPR` in the
+    /// schema files, `using:` in YAML), by table and column: the user's intent for a plan,
+    /// not schema, so catalogs are not compared on it.
+    #[serde(skip)]
+    pub conversions: BTreeMap<(QualName, String), String>,
 }
 
 impl Catalog {

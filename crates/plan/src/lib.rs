@@ -11,6 +11,7 @@ mod render_markdown;
 mod render_scope;
 mod step;
 
+pub use diff::columns::{type_changes, TypeChange};
 pub use diff::grant_target;
 pub use options::{PlanOptions, Timeouts};
 pub use render::{render_human, render_json, render_sql};

@@ -20,9 +20,18 @@ pub const BINDIR_ENV: &str = "SCHEMACTL_PG_BINDIR";
 /// The variable naming the cache of server binaries by major (`<cache>/<major>/bin`).
 pub const CACHE_ENV: &str = "SCHEMACTL_PG_CACHE";
 
+/// The project's `[shadow] bindir`, once the binary has read it.
+static CONFIGURED_BINDIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Names a directory of server binaries (the project's `[shadow] bindir`) to search right
+/// after [`BINDIR_ENV`]: the environment of one run overrides the project's file.
+pub fn set_bindir(dir: PathBuf) {
+    *CONFIGURED_BINDIR.lock().unwrap_or_else(|e| e.into_inner()) = Some(dir);
+}
+
 /// Finds a directory holding both `initdb` and `postgres` and returns it with its major version.
 ///
-/// Looks in `$SCHEMACTL_PG_BINDIR`, `PATH`, `pg_config --bindir`, `/usr/lib/postgresql/*/bin`,
+/// Looks in `$SCHEMACTL_PG_BINDIR`, the project's `[shadow] bindir`, `PATH`, `pg_config --bindir`, `/usr/lib/postgresql/*/bin`,
 /// `/usr/pgsql-*/bin`, `/usr/local/pgsql/bin`, then the cache `tools/pg-matrix.sh` fills
 /// ([`cache_dir`], one `<major>/bin` per major). With `prefer_major` (the target's major) only
 /// an installation of that major will do: a shadow of another major would print the same
@@ -122,6 +131,10 @@ fn candidate_dirs() -> (Vec<PathBuf>, Vec<String>) {
     if let Some(dir) = std::env::var_os(BINDIR_ENV).filter(|d| !d.is_empty()) {
         looked.push(format!("{BINDIR_ENV}={}", PathBuf::from(&dir).display()));
         dirs.push(PathBuf::from(dir));
+    }
+    if let Some(dir) = CONFIGURED_BINDIR.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        looked.push(format!("[shadow] bindir = {}", dir.display()));
+        dirs.push(dir);
     }
     looked.push("PATH".to_string());
     if let Some(path) = std::env::var_os("PATH") {

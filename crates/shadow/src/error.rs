@@ -16,11 +16,24 @@ pub enum Error {
     /// names NOT NULL constraints, 17 those of domains, ...), so none is started.
     #[error(
         "no PostgreSQL {major} server binaries found (looked in {looked}; found: {found}); the shadow must match \
-         the target's major. Install them (e.g. `apt-get install postgresql-{major}`, or \
-         `tools/pg-matrix.sh --fetch-only {major}` to fill {cache}), point SCHEMACTL_PG_BINDIR at their bin \
-         directory, or pass --dev-url with a PostgreSQL {major} server"
+         the target's major (or the project's `postgres =` pin). Install them (e.g. `apt-get install postgresql-{major}`, or \
+         `tools/pg-matrix.sh --fetch-only {major}` to fill {cache}), point `[shadow] bindir` in \
+         schemactl.toml or SCHEMACTL_PG_BINDIR at their bin directory, or pass --dev-url with a PostgreSQL {major} server"
     )]
     NoBinariesOfMajor { major: u32, looked: String, found: String, cache: String },
+
+    /// `--dev-url` names a server of another major than the target's (or the project's pin).
+    /// Schema files loaded there come back as that major prints them (view text, NOT NULL
+    /// constraints of 18, domain constraint names of 17), and syntax of a newer target fails
+    /// to load, so the plan would chase differences that are not there.
+    #[error(
+        "the --dev-url server runs PostgreSQL {dev}, but {why}: schema files loaded into another major \
+         come back printed by that major's rules, and the plan would report differences that are not \
+         there (or refuse syntax the target accepts). Use a PostgreSQL {wanted} server for --dev-url, \
+         leave --dev-url out to start an embedded PostgreSQL {wanted}, or pass --allow-major-mismatch \
+         to plan on it anyway"
+    )]
+    DevMajorMismatch { dev: u32, wanted: u32, why: String },
 
     /// We run as root but there is no unprivileged user to run the server as.
     #[error("running as root and neither the `postgres` nor the `nobody` user exists to run the embedded server; create a `postgres` system user, run as a normal user, or pass --dev-url")]

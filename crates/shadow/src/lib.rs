@@ -17,10 +17,13 @@ mod shadow;
 mod stale;
 mod template;
 
-pub use binaries::{cache_dir, find_server_binaries, BINDIR_ENV, CACHE_ENV};
+pub use binaries::{cache_dir, find_server_binaries, set_bindir, BINDIR_ENV, CACHE_ENV};
 pub use cluster::{EmbeddedCluster, ServerTls};
 pub use error::{Error, Result};
 pub use load::{load, load_with, run_script};
 pub use process::unique_name;
 pub use registry::{install_signal_cleanup, interrupted, on_interrupt, stop_all_clusters};
-pub use shadow::{set_load_timeout, Shadow, DEFAULT_LOAD_TIMEOUT, LOAD_TIMEOUT_ENV};
+pub use shadow::{
+    pinned_major, set_allow_major_mismatch, set_load_timeout, set_pinned_major, wanted_major, Shadow,
+    DEFAULT_LOAD_TIMEOUT, LOAD_TIMEOUT_ENV,
+};

@@ -47,6 +47,37 @@ fn effective_load_timeout() -> Result<Duration> {
     Ok(configured.unwrap_or(DEFAULT_LOAD_TIMEOUT))
 }
 
+/// The project's `postgres = N`, once the binary has read it.
+static PINNED_MAJOR: Mutex<Option<u32>> = Mutex::new(None);
+/// Whether a `--dev-url` server of another major than the one wanted may be used anyway.
+static ALLOW_MAJOR_MISMATCH: Mutex<bool> = Mutex::new(false);
+
+/// The major a shadow is made of when no target database says (the project's
+/// `postgres = N`): plans from files alone are then made for the servers the project runs,
+/// not for whatever this machine has newest.
+pub fn set_pinned_major(major: u32) {
+    *PINNED_MAJOR.lock().unwrap_or_else(|e| e.into_inner()) = Some(major);
+}
+
+pub fn pinned_major() -> Option<u32> {
+    *PINNED_MAJOR.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Lets a `--dev-url` server of another major than the one wanted lend the shadow databases
+/// (`--allow-major-mismatch`); without it such a server is refused.
+pub fn set_allow_major_mismatch(allow: bool) {
+    *ALLOW_MAJOR_MISMATCH.lock().unwrap_or_else(|e| e.into_inner()) = allow;
+}
+
+/// The major a shadow must have, and why: the target database's, else the project's pin.
+pub fn wanted_major(target: Option<u32>) -> Option<(u32, String)> {
+    match (target, pinned_major()) {
+        (Some(major), _) => Some((major, format!("the target database runs PostgreSQL {major}"))),
+        (None, Some(major)) => Some((major, format!("schemactl.toml pins `postgres = {major}`"))),
+        (None, None) => None,
+    }
+}
+
 /// A server where we may create and drop throwaway databases.
 #[derive(Debug)]
 pub struct Shadow {
@@ -64,8 +95,9 @@ impl Shadow {
     /// create databases; `None`: start an embedded cluster. `prefer_major`: the target
     /// database's major version, used to pick the embedded server's binaries. Statements
     /// loaded into its databases get the load timeout (see [`set_load_timeout`]).
-    pub async fn start(dev_url: Option<&DbUrl>, prefer_major: Option<u32>) -> Result<Shadow> {
+    pub async fn start(dev_url: Option<&DbUrl>, target_major: Option<u32>) -> Result<Shadow> {
         let load_timeout = effective_load_timeout()?;
+        let wanted = wanted_major(target_major);
         match dev_url {
             Some(url) => {
                 let client = url.connect().await?;
@@ -74,15 +106,17 @@ impl Shadow {
                     .await
                     .map_err(|e| Error::sql("reading the server version", url, &e))?;
                 let num: i32 = row.get(0);
-                Ok(Shadow {
-                    server: url.clone(),
-                    major: (num / 10000) as u32,
-                    cluster: None,
-                    load_timeout,
-                    created: Mutex::default(),
-                })
+                let major = (num / 10000) as u32;
+                if let Some((want, why)) = wanted {
+                    let allowed = *ALLOW_MAJOR_MISMATCH.lock().unwrap_or_else(|e| e.into_inner());
+                    if major != want && !allowed {
+                        return Err(Error::DevMajorMismatch { dev: major, wanted: want, why });
+                    }
+                }
+                Ok(Shadow { server: url.clone(), major, cluster: None, load_timeout, created: Mutex::default() })
             }
             None => {
+                let prefer_major = wanted.map(|(major, _)| major);
                 let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(prefer_major))
                     .await
                     .map_err(|e| Error::io("starting the embedded server", std::io::Error::other(e.to_string())))??;

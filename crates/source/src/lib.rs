@@ -41,8 +41,15 @@
 //! column, constraint or enum label says what it was called before;
 //! [`load_sql_files_with_renames`] returns these annotations (see [`Rename`])
 //! alongside the statements.
+//!
+//! # Conversions
+//!
+//! A `-- schemactl:using EXPRESSION` line comment directly before a column definition says
+//! how the column's rows are converted when its type changes; [`conversions`] reads them from
+//! a statement (see [`Conversion`]).
 
 mod classify;
+mod conversions;
 mod deps;
 mod deps_stmt;
 mod drops;
@@ -65,6 +72,7 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
+pub use conversions::{conversions, Conversion, USING};
 pub use error::{Error, Result};
 pub use load::{
     load_files_with_formats, load_sql_files, load_sql_files_with_renames, Format, FormatError, FormatOutput,

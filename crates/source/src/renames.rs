@@ -103,8 +103,8 @@ pub fn parse_renames(file: &Path, text: &str) -> Result<Vec<Rename>> {
 /// Annotations of one file, without the cross-file checks of [`check_conflicts`].
 pub(crate) fn extract(file: &Path, text: &str) -> Result<Vec<Rename>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Files without the keyword (nearly all) cost one substring search.
-    if !text.contains(ANNOTATION) {
+    // Files without the keywords (nearly all) cost a substring search.
+    if !text.contains(ANNOTATION) && !text.contains(crate::conversions::USING) {
         return Ok(Vec::new());
     }
     let index = LineIndex::new(text);
@@ -142,6 +142,18 @@ pub(crate) fn extract(file: &Path, text: &str) -> Result<Vec<Rename>> {
             continue;
         }
         if token.token != Token::SqlComment as i32 {
+            continue;
+        }
+        if crate::conversions::is_using(comment) {
+            // Read with its statement (`conversions::conversions`); here only one outside any
+            // statement, which that would never see, is refused.
+            let inside = tokens[i + 1..].iter().find(|t| !is_comment(t)).is_some_and(|t| {
+                let at = offset(t.start);
+                statements.iter().any(|&(s, e)| s <= at && at < e && s < start)
+            });
+            if !inside {
+                return Err(at(start, crate::conversions::MISPLACED.into()));
+            }
             continue;
         }
         let Some(old) = parse_annotation(comment).map_err(|m| at(start, m))? else { continue };
@@ -199,11 +211,11 @@ pub(crate) fn check_conflicts(renames: &[Rename]) -> Result<()> {
     Ok(())
 }
 
-fn offset(position: i32) -> usize {
+pub(crate) fn offset(position: i32) -> usize {
     usize::try_from(position).unwrap_or(0)
 }
 
-fn is_comment(t: &ScanToken) -> bool {
+pub(crate) fn is_comment(t: &ScanToken) -> bool {
     t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32
 }
 
@@ -298,16 +310,16 @@ fn unquote(s: &str, quote: char) -> Option<(String, &str)> {
 }
 
 /// What an annotation renames, by desired names.
-struct Target {
-    kind: RenameKind,
-    schema: String,
-    container: Option<String>,
-    new: String,
+pub(crate) struct Target {
+    pub(crate) kind: RenameKind,
+    pub(crate) schema: String,
+    pub(crate) container: Option<String>,
+    pub(crate) new: String,
 }
 
 /// Binds an annotation to the token `next` that follows it. `Ok(None)`: nothing renamable
 /// starts there.
-fn bind(
+pub(crate) fn bind(
     text: &str,
     statements: &[(usize, usize)],
     tokens: &[ScanToken],

@@ -203,7 +203,11 @@ pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: 
             clause.push_str(&format!(" COLLATE {coll}"));
         }
         let using = needs_using(to, old, new);
-        if using {
+        let declared = to.conversions.get(&(table.clone(), new.name.clone()));
+        if let Some(expression) = declared {
+            // The user's conversion, checked by the loader to be exactly one expression.
+            clause.push_str(&format!(" USING ({expression})"));
+        } else if using {
             // Between user types (enum to enum, say) there is no cast, but both read text.
             let via = if old.type_ref.is_some() { "::text" } else { "" };
             clause.push_str(&format!(" USING {col}{via}::{}", new.data_type));
@@ -213,7 +217,11 @@ pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: 
         // binary-coercible changes (varchar widening, varchar to text...) carry none.
         // `USING c::new` is the cast PostgreSQL would apply anyway (to a domain, say); only the
         // detour through text converts every value.
-        let change = super::narrowing::type_change(from, to, old, new, using && old.type_ref.is_some());
+        let mut change =
+            super::narrowing::type_change(from, to, old, new, declared.is_some() || (using && old.type_ref.is_some()));
+        // The user's expression computes new values: whatever the types, a reviewer must see
+        // that they are not the old ones carried over.
+        change.keeps_values &= declared.is_none();
         hazards.extend(type_change_hazards(&new.name, &new.data_type, OldType::Known { old: &old.data_type, change }));
     }
     let mut rename_not_null = None;
@@ -324,6 +332,40 @@ pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: 
 
 /// ALTER COLUMN TYPE converts with an assignment cast when one exists; otherwise it needs
 /// `USING`. Conversions to string types always work (I/O conversion is an assignment cast).
+/// A column type change of the plan from `from` to `to`: which column, from what type to what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeChange {
+    pub table: QualName,
+    pub column: String,
+    pub old_type: String,
+    pub new_type: String,
+    /// PostgreSQL has no assignment cast for it: without a declared conversion the plan casts
+    /// explicitly (`c::new`, through text from a user type), which fails on rows that do not
+    /// read as the new type.
+    pub needs_conversion: bool,
+}
+
+/// The type changes of columns that exist on both sides (the columns the plan converts).
+pub fn type_changes(from: &Catalog, to: &Catalog) -> Vec<TypeChange> {
+    let mut out = Vec::new();
+    for (name, new_table) in &to.tables {
+        let Some(old_table) = from.tables.get(name) else { continue };
+        for new in new_table.columns.iter().filter(|c| !c.inherited || c.local) {
+            let Some(old) = old_table.column(&new.name) else { continue };
+            if old.data_type != new.data_type && old.generated.is_none() && new.generated.is_none() {
+                out.push(TypeChange {
+                    table: name.clone(),
+                    column: new.name.clone(),
+                    old_type: old.data_type.clone(),
+                    new_type: new.data_type.clone(),
+                    needs_conversion: needs_using(to, old, new),
+                });
+            }
+        }
+    }
+    out
+}
+
 fn needs_using(to: &Catalog, old: &Column, new: &Column) -> bool {
     if old.base_type == new.base_type {
         return false;

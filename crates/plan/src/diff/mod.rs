@@ -1,6 +1,6 @@
 //! Compares two catalogs kind by kind and emits unordered steps with their ordering facts.
 
-mod columns;
+pub(crate) mod columns;
 mod constraints;
 mod domains;
 mod grants;

@@ -84,13 +84,27 @@ pub fn implied_column(to: &Catalog, table: &Table, column: &Column) -> Option<Co
 
 /// Columns whose received NOT NULL has another name on each side (PostgreSQL 18). An
 /// inherited constraint cannot be renamed: the partition is detached, renamed, attached again.
-pub fn renamed_inherited_not_null(old: &Table, new: &Table) -> Vec<(String, String)> {
+/// Not when its parent (`parent`, on both sides) renames its own from the same old name to
+/// the same new one: `RENAME CONSTRAINT` on the parent renames the partitions' too, and
+/// a partition renamed first would leave the parent's rename nothing to find.
+pub fn renamed_inherited_not_null(
+    parent: (Option<&Table>, Option<&Table>),
+    old: &Table,
+    new: &Table,
+) -> Vec<(String, String)> {
+    let parent_names = |c: &str| -> Option<(String, String)> {
+        let (Some(old_parent), Some(new_parent)) = parent else { return None };
+        let (before, after) = (old_parent.column(c)?, new_parent.column(c)?);
+        (before.not_null && after.not_null)
+            .then(|| (before.not_null_constraint(&old_parent.name), after.not_null_constraint(&new_parent.name)))
+    };
     new.columns
         .iter()
         .filter_map(|c| {
             let before = old.column(&c.name)?;
             let (from, to) = (before.not_null_constraint(&old.name), c.not_null_constraint(&new.name));
-            (before.inherited && c.inherited && before.not_null && c.not_null && from != to).then_some((from, to))
+            let renamed = before.inherited && c.inherited && before.not_null && c.not_null && from != to;
+            (renamed && parent_names(&c.name) != Some((from.clone(), to.clone()))).then_some((from, to))
         })
         .collect()
 }
@@ -164,7 +178,7 @@ pub fn diff_parents(from: &Catalog, to: &Catalog, old: &Table, new: &Table, step
         steps.push(step);
     }
     if let (Some(p), true) = (&new.partition_of, old.partition_of == new.partition_of) {
-        let renames = renamed_inherited_not_null(old, new);
+        let renames = renamed_inherited_not_null((from.tables.get(&p.parent), to.tables.get(&p.parent)), old, new);
         if !renames.is_empty() {
             let (parent, table) = (qualified(&p.parent), qualified(name));
             let mut sql = vec![format!("ALTER TABLE {parent} DETACH PARTITION {table}")];

@@ -216,3 +216,68 @@ fn loading_a_directory_collects_annotations_and_checks_them_across_files() {
     // Callers that do not ask for renames are not affected by them.
     assert_eq!(load_sql_files(dir.path()).unwrap().len(), 3);
 }
+
+mod conversions {
+    use crate::{conversions, parse_source, Conversion};
+    use std::path::Path;
+
+    fn read(text: &str) -> Result<Vec<Conversion>, String> {
+        let file = Path::new("schema/app.sql");
+        let statements = parse_source(file, text).map_err(|e| e.to_string())?;
+        crate::renames::extract(file, text).map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        for s in &statements {
+            out.extend(conversions(s).map_err(|e| e.to_string())?);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn a_conversion_binds_to_the_column_it_precedes() {
+        let found = read(
+            "CREATE TABLE app.orders (\n  id int,\n  -- schemactl:using string_to_array(tags, ';')\n  tags text[]\n);\n\
+             ALTER TABLE app.orders ADD COLUMN\n  -- schemactl:using qty::int\n  qty int;\n",
+        )
+        .unwrap();
+        let got: Vec<_> =
+            found.iter().map(|c| (c.table.as_str(), c.column.as_str(), c.expression.as_str(), c.at.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("orders", "tags", "string_to_array(tags, ';')", "schema/app.sql:3:3"),
+                ("orders", "qty", "qty::int", "schema/app.sql:7:3"),
+            ]
+        );
+        assert_eq!(found[0].schema, "app");
+    }
+
+    #[test]
+    fn misplaced_or_malformed_conversions_are_refused_at_their_position() {
+        for (text, wanted) in [
+            (
+                "-- schemactl:using x\nCREATE TABLE t (a int);\n",
+                "schema/app.sql:1:1: `-- schemactl:using EXPRESSION` must directly precede a column",
+            ),
+            (
+                "CREATE TABLE t (\n  a int,\n  -- schemactl:using a > 0\n  CHECK (a > 0)\n);\n",
+                "schema/app.sql:3:3: `-- schemactl:using EXPRESSION` must directly precede a column",
+            ),
+            (
+                "CREATE TABLE t (\n  -- schemactl:using\n  a int\n);\n",
+                "schema/app.sql:2:3: expected `-- schemactl:using EXPRESSION`: the expression is missing",
+            ),
+            (
+                "CREATE TABLE t (\n  -- schemactl:using 1); DROP TABLE v; SELECT (1\n  a int\n);\n",
+                "more than one expression",
+            ),
+            ("CREATE TABLE t (\n  -- schemactl:using a +\n  a int\n);\n", "is not an expression"),
+            (
+                "CREATE TABLE t (\n  -- schemactl:using a\n  -- schemactl:using b\n  a int\n);\n",
+                "a second `-- schemactl:using` for column a",
+            ),
+        ] {
+            let err = read(text).unwrap_err();
+            assert!(err.contains(wanted), "{text}\n{err}");
+        }
+    }
+}

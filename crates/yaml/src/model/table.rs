@@ -117,6 +117,10 @@ pub struct Column {
     /// The column's previous name, when it was renamed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// How existing rows are converted when the column's type changes: one SQL expression over
+    /// the old row (`string_to_array(tags, ',')`), used as `ALTER COLUMN ... TYPE ... USING`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
 }
 
 impl Column {

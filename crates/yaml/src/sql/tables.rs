@@ -210,8 +210,24 @@ fn elements(g: &Gen<'_>, p: &KeyPath, t: &Table) -> Result<Vec<Element>> {
         if c.data_type.trim().is_empty() {
             return Err(g.structure(&cp.key("type"), "empty type"));
         }
+        if let Some(using) = &c.using {
+            // Written as the SQL annotation, a line comment: a line break would end it and let
+            // the rest of the expression run as SQL.
+            if using.contains(['\n', '\r']) {
+                return Err(g.structure(&cp.key("using"), "one line: an SQL expression without line breaks"));
+            }
+        }
         let (name, c, path) = (name.clone(), c.clone(), cp.clone());
-        out.push(Element { path: cp, write: Box::new(move |sql| column(sql, &path, &name, &c)) });
+        out.push(Element {
+            path: cp,
+            write: Box::new(move |sql| {
+                if let Some(using) = &c.using {
+                    let at = path.key("using");
+                    sql.at(&at).kw("-- ").kw(schemactl_source::USING).kw(" ").user(&at, using).kw("\n  ").at(&path);
+                }
+                column(sql, &path, &name, &c)
+            }),
+        });
     }
     if let Some(pk) = &t.primary_key {
         let pp = p.key("primary_key");
