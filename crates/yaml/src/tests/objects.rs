@@ -321,3 +321,25 @@ procedures:
         ]
     );
 }
+
+#[test]
+fn a_columns_using_is_the_sql_annotation_read_at_its_yaml_position() {
+    let text = "tables:\n  app.orders:\n    columns:\n      id: bigint\n      tags:\n        type: text[]\n        using: string_to_array(tags, ',')\n";
+    let statements = super::statements(text);
+    let create = statements.iter().find(|s| s.sql.starts_with("CREATE TABLE")).expect("CREATE TABLE");
+    let found = schemactl_source::conversions(create).unwrap();
+    assert_eq!(found.len(), 1, "{}", create.sql);
+    assert_eq!(
+        (found[0].schema.as_str(), found[0].table.as_str(), found[0].column.as_str()),
+        ("app", "orders", "tags")
+    );
+    assert_eq!(found[0].expression, "string_to_array(tags, ',')");
+    assert_eq!(found[0].at, "schema/app.yaml:7:9");
+
+    // A line break would end the comment and run the rest as SQL.
+    let broken = text.replace("using: string_to_array(tags, ',')", "using: \"x\\n  DROP TABLE app.orders\"");
+    assert_eq!(
+        super::error(&broken),
+        "7:9: tables.app.orders.columns.tags.using: one line: an SQL expression without line breaks"
+    );
+}
