@@ -246,3 +246,68 @@ fn lint_without_files_reads_every_revision_section() {
         )
     );
 }
+
+/// `max_rewrite_rows` / `max_scan_rows`: an environment refuses a rewrite or an index build of
+/// a table bigger than its limit before anything runs, even with every hazard allowed; another
+/// environment with room for it applies the same revision. And a plan made against the live
+/// database prices its hazards with that table's size.
+#[tokio::test]
+async fn environments_refuse_rewrites_and_scans_of_tables_over_their_size_limits() {
+    let db = TestDb::new().await;
+    let url = db.url.to_secret_url();
+    let mut p = Project::new();
+    let r1 = p.add("events", "CREATE TABLE events (id int, kind int);", "DROP TABLE events;");
+    let config = p.generated().parent().unwrap().join("schemactl.toml");
+    let quoted = format!("{url:?}");
+    std::fs::write(
+        &config,
+        format!(
+            "revisions = \"generated\"\nmax_rewrite_rows = 1000\n\n\
+             [environments.small]\nurl = {quoted}\nmax_scan_rows = 1000\n\n\
+             [environments.big]\nurl = {quoted}\nmax_rewrite_rows = 1000000\nmax_scan_rows = 1000000\n"
+        ),
+    )
+    .unwrap();
+    ok(&p.run(&["apply", "--env", "small", "--allow-hazard", "all"]));
+    db.execute_script("INSERT INTO events SELECT g, g % 7 FROM generate_series(1, 5000) g; ANALYZE events;").await;
+
+    // Priced against the live database, in the script and in the JSON.
+    let target = p.generated().parent().unwrap().join("wanted.sql");
+    std::fs::write(&target, "CREATE TABLE public.events (id int, kind bigint);\n").unwrap();
+    let dev = schemactl_testkit::server().await.to_secret_url();
+    let diff = |format: &str| {
+        ok(&p.run(&["diff", "--from", &url, "--to", target.to_str().unwrap(), "--dev-url", &dev, "--format", format]))
+    };
+    let script = diff("sql");
+    assert!(script.contains("may rewrite the table (public.events: 5000 rows, "), "{script}");
+    assert!(script.contains("; expect about a second)"), "{script}");
+    let json: serde_json::Value = serde_json::from_str(&diff("json")).unwrap();
+    let size = &json["steps"][0]["hazards"][0]["size"];
+    assert_eq!((size["table"].as_str(), size["rows"].as_u64()), (Some("public.events"), Some(5000)), "{json}");
+
+    let r2 = p.add_kind(
+        RevisionKind::Manual,
+        "widen kind",
+        "ALTER TABLE events ALTER COLUMN kind TYPE bigint;\nCREATE INDEX events_id ON events (id);",
+        "DROP INDEX events_id;\nALTER TABLE events ALTER COLUMN kind TYPE int;",
+    );
+    let err = refused(&p.run(&["apply", "--env", "small", "--allow-hazard", "all"]));
+    assert!(err.contains("refusing to apply: tables too big for this environment's limits:"), "{err}");
+    let rewrite = line_of(&r2.text, "ALTER TABLE events ALTER COLUMN kind TYPE bigint;");
+    assert!(
+        err.contains(&format!(
+            "{}: generated/{}:{rewrite}:1: table-rewrite of public.events (5000 rows, ",
+            r2.file_name, r2.file_name
+        )),
+        "{err}"
+    );
+    assert!(err.contains("over the max_rewrite_rows limit of 1000 rows"), "{err}");
+    assert!(err.contains("index-build of public.events (5000 rows, "), "{err}");
+    assert!(err.contains("over the max_scan_rows limit of 1000 rows"), "{err}");
+    assert_eq!(applied(&db).await, [r1.id.as_str()], "nothing ran");
+    assert_eq!(strings(&db, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'kind'").await, ["integer"]);
+
+    let out = ok(&p.run(&["apply", "--env", "big", "--allow-hazard", "all"]));
+    assert!(out.contains(&format!("applied {}", stem(&r2))), "{out}");
+    assert_eq!(strings(&db, "SELECT count(*)::text FROM events").await, ["5000"]);
+}

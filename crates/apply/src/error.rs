@@ -50,6 +50,16 @@ pub enum Error {
         schemactl_lint::ALLOW_HINT
     )]
     Hazards { action: &'static str, refused: Vec<HazardRefusal> },
+    /// Revisions about to run would rewrite or scan tables bigger than the environment's
+    /// limits (`max_rewrite_rows`, `max_scan_rows`), even though the hazards are allowed;
+    /// nothing was run.
+    #[error(
+        "refusing to {action}: tables too big for this environment's limits:\n  {}\n(run it in a \
+         maintenance window with raised limits in schemactl.toml, or change the plan: a new column \
+         and a backfill instead of a rewrite)",
+        refused.join("\n  ")
+    )]
+    TooLarge { action: &'static str, refused: Vec<String> },
     /// A revision's statements could not be linted.
     #[error("{0}")]
     Lint(#[from] schemactl_lint::Error),

@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 use schemactl_connect::DbUrl;
 use schemactl_lint::AllowedHazards;
 use schemactl_revision::format::Section;
-use schemactl_revision::{Revision, Revisions, Segment};
+use schemactl_revision::{Revision, RevisionKind, Revisions, Segment};
+use schemactl_source::Statement;
 
 pub use drift::{fingerprints, ObjectRef, FINGERPRINT_QUERY};
 pub use error::{Error, HazardRefusal, Refusal, Result};
@@ -83,6 +84,8 @@ pub struct Options {
     /// The `lock_timeout` every revision starts with; planned revisions set their own, this
     /// one covers hand-written ones.
     pub statement_lock_timeout: Duration,
+    /// The biggest tables a rewrite or a scan may touch, even where its hazard is allowed.
+    pub limits: schemactl_model::SizeLimits,
 }
 
 /// What a command did.
@@ -149,6 +152,7 @@ pub async fn apply(
     let plans =
         list[range.clone()].iter().map(|r| Ok((r, r.up_segments(&revisions.dir)?))).collect::<Result<Vec<_>>>()?;
     refuse_hazards(&plans, Section::Up, options.allowed)?;
+    refuse_oversized(&session, &plans, Section::Up, options.limits).await?;
     let mut outcome = Outcome { ran: Vec::new(), at: at(list, applied) };
     for (revision, segments) in plans {
         let resuming = state.partial(Section::Up).contains(revision.id.as_str());
@@ -199,6 +203,7 @@ pub async fn down(
         .collect::<Result<Vec<_>>>()?;
     check_reversible(&plans)?;
     refuse_hazards(&plans, Section::Down, options.allowed)?;
+    refuse_oversized(&session, &plans, Section::Down, options.limits).await?;
     let mut outcome = Outcome { ran: Vec::new(), at: at(list, applied) };
     for (revision, segments) in plans {
         run_live(&session, &state, revision, Section::Down, &segments, &options, on).await?;
@@ -217,6 +222,82 @@ fn refuse_hazards(plans: &[(&Revision, Vec<Segment>)], section: Section, allowed
         .map(|(r, segments)| Ok((*r, schemactl_lint::lint_statements(segments.iter().flat_map(|s| &s.statements))?)))
         .collect::<Result<Vec<_>>>()?;
     check_hazards(section, &found, allowed)
+}
+
+/// Refuses, before anything runs, a revision whose rewrite, validation scan or index build
+/// touches a table bigger than `limits` allows, naming the statement, the table and its size.
+/// Which statements rewrite is lint's verdict; in the up section of a planned revision, lint's
+/// guess that a type change rewrites is left to the header, as for allowed hazards.
+async fn refuse_oversized(
+    session: &Session,
+    plans: &[(&Revision, Vec<Segment>)],
+    section: Section,
+    limits: schemactl_model::SizeLimits,
+) -> Result<()> {
+    use schemactl_model::{HazardKind, QualName};
+    if limits.is_empty() {
+        return Ok(());
+    }
+    // (revision, statement position, table, hazard kind, the limit it is held to)
+    let mut touched: Vec<(&Revision, String, QualName, HazardKind, u64)> = Vec::new();
+    for (revision, segments) in plans {
+        let statements: Vec<&Statement> = segments.iter().flat_map(|s| &s.statements).collect();
+        let findings = schemactl_lint::lint_statements(statements.iter().copied())?;
+        let header_decides = section == Section::Up && revision.kind == RevisionKind::Planned;
+        for finding in findings {
+            if header_decides && finding.needs_catalog && !revision.hazards.iter().any(|h| h == finding.hazard.as_str())
+            {
+                continue;
+            }
+            let limit = match finding.hazard {
+                HazardKind::TableRewrite => limits.rewrite_rows,
+                HazardKind::ValidationScan | HazardKind::IndexBuild => limits.scan_rows,
+                _ => None,
+            };
+            let Some(limit) = limit else { continue };
+            let Some(statement) = statements.iter().find(|s| s.line == finding.line && s.column == finding.column)
+            else {
+                continue;
+            };
+            let table = schemactl_source::subjects(&statement.sql)
+                .into_iter()
+                .find(|s| matches!(s.kind, "relation" | "table" | "materialized_view") && !s.creates);
+            if let Some(t) = table {
+                let name = QualName::new(t.schema.unwrap_or_else(|| "public".into()), t.name);
+                touched.push((revision, statement.location(), name, finding.hazard, limit));
+            }
+        }
+    }
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let tables: Vec<QualName> = touched.iter().map(|t| t.2.clone()).collect();
+    let sizes = schemactl_introspect::relation_sizes(&session.client, &tables)
+        .await
+        .map_err(|e| Error::TooLarge { action: verb(section), refused: vec![format!("reading table sizes: {e}")] })?;
+    let mut refused: Vec<String> = Vec::new();
+    for (revision, at, table, kind, limit) in touched {
+        let Some(size) = sizes.get(&table) else { continue };
+        let line = format!(
+            "{}: {at}: {kind} of {table} ({size}), over the {} limit of {limit} rows",
+            revision.file_name,
+            if kind == HazardKind::TableRewrite { "max_rewrite_rows" } else { "max_scan_rows" }
+        );
+        if size.rows > limit && !refused.contains(&line) {
+            refused.push(line);
+        }
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(Error::TooLarge { action: verb(section), refused })
+}
+
+fn verb(section: Section) -> &'static str {
+    match section {
+        Section::Up => "apply",
+        Section::Down => "undo",
+    }
 }
 
 async fn run_live(

@@ -36,10 +36,11 @@ fn report(event: Event) {
     }
 }
 
-/// The lock retries and the `lock_timeout` revisions run with, for the environment.
-fn lock_settings(project: &Project, db: &DbArgs) -> (u32, Duration) {
+/// The lock retries, the `lock_timeout` revisions run with, and the size limits, for the
+/// environment.
+fn lock_settings(project: &Project, db: &DbArgs) -> (u32, Duration, schemactl_config::SizeLimits) {
     let settings = project.settings(db.env.as_deref());
-    (settings.lock_retries, settings.timeouts.lock)
+    (settings.lock_retries, settings.timeouts.lock, settings.limits)
 }
 
 fn seconds(d: Duration) -> String {
@@ -95,7 +96,7 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
         return Ok(());
     }
     let url = locking_database(&project, &args.db, args.direct_url.as_deref())?;
-    let (lock_retries, statement_lock_timeout) = lock_settings(&project, &args.db);
+    let (lock_retries, statement_lock_timeout, limits) = lock_settings(&project, &args.db);
     let options = Options {
         wait: args.db.wait,
         lock_timeout: args.lock_timeout,
@@ -103,6 +104,7 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
         allowed,
         lock_retries,
         statement_lock_timeout,
+        limits,
     };
     let outcome = schemactl_apply::apply(&url, &revisions, &target, options, &mut report).await?;
     if outcome.ran.is_empty() {
@@ -126,7 +128,7 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
         return Ok(());
     }
     let url = locking_database(&project, &args.db, args.direct_url.as_deref())?;
-    let (lock_retries, statement_lock_timeout) = lock_settings(&project, &args.db);
+    let (lock_retries, statement_lock_timeout, limits) = lock_settings(&project, &args.db);
     let options = Options {
         wait: args.db.wait,
         lock_timeout: args.lock_timeout,
@@ -134,6 +136,7 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
         allowed,
         lock_retries,
         statement_lock_timeout,
+        limits,
     };
     let outcome = schemactl_apply::down(&url, &revisions, &target, options, &mut report).await?;
     let at = outcome.at.as_deref().unwrap_or("base");
@@ -226,7 +229,7 @@ pub async fn stamp(config: Option<&Path>, args: StampArgs) -> CliResult<()> {
     };
     let url = locking_database(&project, &args.db, args.direct_url.as_deref())?;
     // Stamp runs no SQL: nothing to allow.
-    let (lock_retries, statement_lock_timeout) = lock_settings(&project, &args.db);
+    let (lock_retries, statement_lock_timeout, limits) = lock_settings(&project, &args.db);
     let options = Options {
         wait: args.db.wait,
         lock_timeout: STAMP_LOCK_TIMEOUT,
@@ -234,6 +237,7 @@ pub async fn stamp(config: Option<&Path>, args: StampArgs) -> CliResult<()> {
         allowed: AllowedHazards::none(),
         lock_retries,
         statement_lock_timeout,
+        limits,
     };
     let stamped = schemactl_apply::stamp(&url, &revisions, index, options, &mut report).await?;
     for name in &stamped.forgotten {

@@ -49,7 +49,7 @@ impl CliError {
         match self {
             CliError::CheckFailed(_) => 2,
             CliError::HazardsNotAllowed(_) => 6,
-            CliError::Apply(schemactl_apply::Error::Hazards { .. }) => 6,
+            CliError::Apply(schemactl_apply::Error::Hazards { .. } | schemactl_apply::Error::TooLarge { .. }) => 6,
             CliError::Revision(schemactl_revision::Error::Integrity { .. }) => 5,
             CliError::Apply(schemactl_apply::Error::Unreachable { .. }) => 3,
             CliError::Apply(schemactl_apply::Error::Locked { .. }) => 4,

@@ -12,6 +12,8 @@
 //! direct_url_env = "UAT_DIRECT_URL"   # apply/down/stamp: bypass a transaction-mode pooler
 //!
 //! postgres = 17              # the major plans from files alone are made for (default: newest found)
+//! max_rewrite_rows = 1000000 # apply refuses a rewrite of a bigger table, even when allowed
+//! max_scan_rows = 50000000   # ... a validation scan or index build of a bigger one
 //!
 //! [shadow]
 //! load_timeout = "60s"       # per schema statement loaded into the shadow (default; "0": none)
@@ -26,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use schemactl_model::{parse_duration, HazardKind, Timeouts};
+pub use schemactl_model::{parse_duration, HazardKind, SizeLimits, Timeouts};
 use serde::Deserialize;
 
 pub const FILE_NAME: &str = "schemactl.toml";
@@ -75,6 +77,8 @@ struct File {
     online: Option<bool>,
     allow_hazards: Option<Vec<HazardKind>>,
     lock_retries: Option<u32>,
+    max_rewrite_rows: Option<u64>,
+    max_scan_rows: Option<u64>,
     /// The PostgreSQL major the project runs on (`postgres = 17`).
     postgres: Option<u32>,
     #[serde(default)]
@@ -116,6 +120,10 @@ pub struct Policy {
     pub allow_hazards: Option<Vec<HazardKind>>,
     /// How many times `apply` retries a step whose lock was not granted in time. Default 5.
     pub lock_retries: Option<u32>,
+    /// The most rows of a table a rewrite may copy, and a scan or index build may read, even
+    /// where their hazards are allowed (`apply` reads the sizes before it runs anything).
+    pub max_rewrite_rows: Option<u64>,
+    pub max_scan_rows: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -151,6 +159,7 @@ pub struct Settings {
     pub allow_hazards: BTreeSet<HazardKind>,
     pub lock_retries: u32,
     pub timeouts: Timeouts,
+    pub limits: SizeLimits,
 }
 
 /// One deployment target.
@@ -174,11 +183,19 @@ pub struct Environment {
     pub online: Option<bool>,
     pub allow_hazards: Option<Vec<HazardKind>>,
     pub lock_retries: Option<u32>,
+    pub max_rewrite_rows: Option<u64>,
+    pub max_scan_rows: Option<u64>,
 }
 
 impl Environment {
     fn policy(&self) -> Policy {
-        Policy { online: self.online, allow_hazards: self.allow_hazards.clone(), lock_retries: self.lock_retries }
+        Policy {
+            online: self.online,
+            allow_hazards: self.allow_hazards.clone(),
+            lock_retries: self.lock_retries,
+            max_rewrite_rows: self.max_rewrite_rows,
+            max_scan_rows: self.max_scan_rows,
+        }
     }
 }
 
@@ -276,6 +293,8 @@ impl Project {
                 online: parsed.online,
                 allow_hazards: parsed.allow_hazards,
                 lock_retries: parsed.lock_retries,
+                max_rewrite_rows: parsed.max_rewrite_rows,
+                max_scan_rows: parsed.max_scan_rows,
             },
             timeouts,
             shadow: ShadowSettings::default(),
@@ -303,6 +322,10 @@ impl Project {
             allow_hazards: allow.map(|v| v.iter().copied().collect()).unwrap_or_default(),
             lock_retries: overrides.and_then(|p| p.lock_retries).or(self.policy.lock_retries).unwrap_or(5),
             timeouts: self.timeouts,
+            limits: SizeLimits {
+                rewrite_rows: overrides.and_then(|p| p.max_rewrite_rows).or(self.policy.max_rewrite_rows),
+                scan_rows: overrides.and_then(|p| p.max_scan_rows).or(self.policy.max_scan_rows),
+            },
         }
     }
 

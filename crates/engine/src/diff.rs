@@ -92,6 +92,10 @@ impl Engine {
         let options = schemactl_plan::PlanOptions { online: !offline, timeouts: None };
         let mut plan = schemactl_plan::plan_with(current_catalog, &wanted, &options).map_err(Error::from)?;
         renamed.wrap(&mut plan, None);
+        // A live current state says how big what the plan touches is.
+        if live_from {
+            self.price_hazards(&current.client, &mut plan).await;
+        }
         Ok(plan)
     }
 }

@@ -153,12 +153,14 @@ mod queries;
 mod read;
 mod roundtrip;
 mod scope;
+mod sizes;
 mod unmanaged;
 mod version;
 
 pub use read::{introspect, introspect_scoped, server_version};
 pub use roundtrip::reconcile_checks;
 pub use scope::{scope_settings, LEFT_OUT};
+pub use sizes::relation_sizes;
 pub use version::ServerVersion;
 
 /// Errors while reading a catalog.

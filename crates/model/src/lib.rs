@@ -15,6 +15,7 @@ mod name;
 mod objects;
 mod rename;
 mod scope;
+mod size;
 mod timeouts;
 
 pub use catalog::*;
@@ -29,4 +30,5 @@ pub use scope::{
     glob_to_regex, summarize, LeftOut, LeftOutGroup, Reason, Scope, ScopeConfig, ScopeError, ServerScope, PRESETS,
     SAFE_DEFAULTS,
 };
+pub use size::{DurationClass, RelationSize, SizeLimits};
 pub use timeouts::{parse_duration, Timeouts};

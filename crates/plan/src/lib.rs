@@ -17,7 +17,7 @@ pub use options::{PlanOptions, Timeouts};
 pub use render::{render_human, render_json, render_sql};
 pub use render_markdown::render_markdown;
 pub use render_scope::{left_out_human, left_out_markdown, left_out_note, render_json_scoped};
-pub use step::{Action, Hazard, HazardKind, ObjKey, Step};
+pub use step::{Action, Hazard, HazardKind, HazardSize, ObjKey, Step};
 
 use schemactl_model::Catalog;
 

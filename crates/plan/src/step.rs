@@ -14,11 +14,43 @@ pub enum Action {
 pub struct Hazard {
     pub kind: HazardKind,
     pub message: String,
+    /// The table whose size the hazard's cost grows with, as the live database reported it:
+    /// only when a plan was made against one (`diff --from DB`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<HazardSize>,
+}
+
+/// A hazard priced for a database: which table, how big, roughly how long.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HazardSize {
+    pub table: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub duration: schemactl_model::DurationClass,
 }
 
 impl Hazard {
     pub fn new(kind: HazardKind, message: impl Into<String>) -> Hazard {
-        Hazard { kind, message: message.into() }
+        Hazard { kind, message: message.into(), size: None }
+    }
+
+    /// Whether the work behind this hazard grows with the rows of the table the step touches.
+    pub fn grows_with_table(&self) -> bool {
+        matches!(
+            self.kind,
+            HazardKind::TableRewrite
+                | HazardKind::AccessExclusiveLock
+                | HazardKind::ValidationScan
+                | HazardKind::IndexBuild
+        )
+    }
+
+    /// Prices the hazard: its message then says what it touches, in every format
+    /// (`... (public.events: 84 M rows, 12 GB; expect minutes)`).
+    pub fn priced(&mut self, table: &schemactl_model::QualName, size: schemactl_model::RelationSize) {
+        let duration = size.duration_class();
+        self.message = format!("{} ({table}: {size}; expect {duration})", self.message);
+        self.size = Some(HazardSize { table: table.to_string(), rows: size.rows, bytes: size.bytes, duration });
     }
 }
 
