@@ -1,25 +1,60 @@
 //! Domains changed in place. Dropping a domain takes every column of that type with it (or
 //! fails), so a domain whose base type and collation stay is altered: `ALTER DOMAIN` sets or
 //! drops its default and NOT NULL, and drops, adds and validates its constraints. A new base
-//! type still goes through the generic drop and create of `objects.rs`.
+//! type or collation cannot be altered: like an enum that loses values, the old domain is
+//! renamed out of the way, the new one created, the columns of that type converted to it, and
+//! the old one dropped.
 
 use crate::step::{Action, HazardKind, ObjKey, Step};
-use schemactl_model::{Catalog, DomainDef, ObjectId, ObjectKind, QualName};
+use schemactl_model::{widens, Catalog, Column, DomainDef, ObjectId, ObjectKind, QualName};
 use schemactl_sqltext::{ident, qualified};
 
-/// The parts of a domain present on both sides that can be altered in place, if so.
-fn in_place<'a>(from: &'a Catalog, to: &'a Catalog, id: &ObjectId) -> Option<(&'a DomainDef, &'a DomainDef)> {
+use super::{column_key, table_key};
+
+/// How `diff_domains` plans a domain that changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handling {
+    /// `ALTER DOMAIN`: the base type and collation stay.
+    InPlace,
+    /// A new base type or collation, with the domain's columns converted to the new domain.
+    Swap,
+}
+
+/// The old and new definitions of a domain present on both sides.
+fn both<'a>(from: &'a Catalog, to: &'a Catalog, id: &ObjectId) -> Option<(&'a DomainDef, &'a DomainDef)> {
     if id.kind != ObjectKind::Domain {
         return None;
     }
     let name = QualName::new(&id.schema, &id.name);
-    let (old, new) = (from.domains.get(&name)?, to.domains.get(&name)?);
-    (old.base_type == new.base_type && old.collation == new.collation).then_some((old, new))
+    Some((from.domains.get(&name)?, to.domains.get(&name)?))
 }
 
-/// Whether `diff_domains` handles this object's change (the generic objects diff then leaves it).
-pub fn alters_in_place(from: &Catalog, to: &Catalog, id: &ObjectId) -> bool {
-    in_place(from, to, id).is_some()
+/// How a changed domain is planned here (the generic objects diff then leaves it), if it is.
+pub fn handling(from: &Catalog, to: &Catalog, id: &ObjectId) -> Option<Handling> {
+    let (old, new) = both(from, to, id)?;
+    if old.base_type == new.base_type && old.collation == new.collation {
+        Some(Handling::InPlace)
+    } else if !kept_columns(from, to, &new.name).is_empty() {
+        Some(Handling::Swap)
+    } else {
+        // No column keeps the type: the generic drop and create is the shorter plan.
+        None
+    }
+}
+
+/// The columns of type `name` (or arrays of it) that are of that type on both sides: what a
+/// swap converts (a column whose type changes too is the column diff's).
+fn kept_columns<'a>(from: &'a Catalog, to: &Catalog, name: &QualName) -> Vec<(&'a QualName, &'a Column)> {
+    let mut out = Vec::new();
+    for (table_name, table) in &from.tables {
+        let Some(new_table) = to.tables.get(table_name) else { continue };
+        for column in table.columns.iter().filter(|c| c.type_ref.as_ref() == Some(name) && (!c.inherited || c.local)) {
+            if new_table.column(&column.name).is_some_and(|t| t.data_type == column.data_type) {
+                out.push((table_name, column));
+            }
+        }
+    }
+    out
 }
 
 pub fn diff_domains(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
@@ -30,10 +65,85 @@ pub fn diff_domains(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
         if old.create == new.create {
             continue;
         }
-        if let Some((before, after)) = in_place(from, to, id) {
-            alter_domain(from, before, after, steps);
+        let Some((before, after)) = both(from, to, id) else { continue };
+        match handling(from, to, id) {
+            Some(Handling::InPlace) => alter_domain(from, before, after, steps),
+            Some(Handling::Swap) => swap_domain(from, to, before, after, new, steps),
+            None => {}
         }
     }
+}
+
+/// A new base type or collation: `ALTER DOMAIN ... RENAME` parks the old domain, the new one is
+/// created, every column of the domain is converted (`USING c::new_base::domain`, or the
+/// column's `-- schemactl:using` expression), and the parked domain is dropped.
+fn swap_domain(
+    from: &Catalog,
+    to: &Catalog,
+    old: &DomainDef,
+    new: &DomainDef,
+    object: &schemactl_model::DbObject,
+    steps: &mut Vec<Step>,
+) {
+    let name = &new.name;
+    let parked = QualName::new(&name.schema, format!("{}__schemactl_old", name.name));
+    let key = ObjKey::Type { name: name.clone() };
+    let parked_key = ObjKey::Type { name: parked.clone() };
+    let mut rename = Step::new(
+        Action::Alter,
+        key.clone(),
+        format!("ALTER DOMAIN {} RENAME TO {}", qualified(name), ident(&parked.name)),
+    );
+    // As for the enum swap: the parked name is not "provided", and the drop waits for the new
+    // domain, created after the rename.
+    rename.provides = vec![];
+    rename.removes = vec![key.clone()];
+    steps.push(rename);
+    steps.push(super::objects::create_object(object));
+    let keeps_values = old.collation == new.collation && widens(&old.base_type, &new.base_type);
+    for (table_name, column) in kept_columns(from, to, name) {
+        let Some(target) = to.tables.get(table_name).and_then(|t| t.column(&column.name)) else { continue };
+        let col = ident(&column.name);
+        let array = if column.data_type.ends_with("[]") { "[]" } else { "" };
+        let using = match to.conversions.get(&(table_name.clone(), column.name.clone())) {
+            Some(expression) => format!("({expression})"),
+            None => format!("{col}::{}{array}::{}", new.base_type, target.data_type),
+        };
+        let mut clauses = Vec::new();
+        if column.default.is_some() {
+            clauses.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
+        }
+        clauses.push(format!("ALTER COLUMN {col} TYPE {} USING {using}", target.data_type));
+        if let Some(d) = &target.default {
+            clauses.push(format!("ALTER COLUMN {col} SET DEFAULT {d}"));
+        }
+        let mut step = Step::new(
+            Action::Alter,
+            column_key(table_name, &column.name),
+            format!("ALTER TABLE {} {}", qualified(table_name), clauses.join(", ")),
+        )
+        .requires([key.clone(), table_key(table_name)])
+        .releases([parked_key.clone()])
+        .hazard(HazardKind::TableRewrite, format!("{} is converted to the new {name}", column.name))
+        .hazard(
+            HazardKind::AccessExclusiveLock,
+            format!("ALTER COLUMN TYPE holds an ACCESS EXCLUSIVE lock while it converts {}", column.name),
+        );
+        // A retyped column is a new column to its dependents (views, policies): they are
+        // dropped before and recreated after (`graph::recreate_dependents`).
+        step.removes.push(column_key(table_name, &column.name));
+        if !keeps_values {
+            step = step.hazard(
+                HazardKind::DataLoss,
+                format!(
+                    "{} -> {} is not a widening: values of {} may be refused, cut or rounded",
+                    old.base_type, new.base_type, column.name
+                ),
+            );
+        }
+        steps.push(step);
+    }
+    steps.push(Step::new(Action::Drop, parked_key, format!("DROP DOMAIN {}", qualified(&parked))).requires([key]));
 }
 
 fn alter_domain(from: &Catalog, old: &DomainDef, new: &DomainDef, steps: &mut Vec<Step>) {

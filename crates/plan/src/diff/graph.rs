@@ -28,6 +28,9 @@ pub fn add_catalog_dependencies(from: &Catalog, to: &Catalog, steps: &mut [Step]
         let releases: Vec<ObjKey> =
             step.removes.iter().flat_map(|k| used.get(k).into_iter().flatten()).map(|k| (*k).clone()).collect();
         step.requires.extend(requires);
+        // A step that needs the new object of a name runs after the old one of that name is
+        // gone (or renamed away, as a domain or enum swap does): it cannot also run before.
+        let releases: Vec<ObjKey> = releases.into_iter().filter(|k| !step.requires.contains(k)).collect();
         step.releases.extend(releases);
     }
 }

@@ -9,11 +9,13 @@ use schemactl_model::{Catalog, DbObject, ObjectKind};
 pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     for (id, new) in &to.objects {
         let old = from.objects.get(id);
-        // A domain altered in place is planned by `domains.rs`; its comment still is here.
-        let in_place = super::domains::alters_in_place(from, to, id);
+        // A domain whose definition changes is planned by `domains.rs`; its comment still is
+        // here (kept when altered in place, set anew when the domain is created again).
+        let domain = super::domains::handling(from, to, id);
+        let in_place = domain == Some(super::domains::Handling::InPlace);
         match old {
             None => steps.push(create_object(new)),
-            Some(old) if old.create != new.create && !in_place => {
+            Some(old) if old.create != new.create && domain.is_none() => {
                 if old.replace_signature.is_some() && old.replace_signature == new.replace_signature {
                     let mut step = Step::new(Action::Alter, id.key(), new.create.clone());
                     if is_routine(id.kind) {

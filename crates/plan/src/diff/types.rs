@@ -114,6 +114,8 @@ fn swap_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: 
             )
             .requires([key.clone(), table_key(table_name)])
             .releases([parked_key.clone()]);
+            // Its dependents (views, policies) see a new column: recreated around it.
+            step.removes.push(column_key(table_name, &column.name));
             if !removed.is_empty() {
                 step = step.hazard(
                     HazardKind::DataLoss,
