@@ -126,18 +126,28 @@ fn grant_statements(target: &GrantTarget, old: &Held, new: &Held) -> Vec<String>
         };
         add(order, k);
     }
+    // A grantee who held a privilege WITH GRANT OPTION may have passed it on; PostgreSQL then
+    // refuses the revoke ("dependent privileges exist") unless it takes those along (CASCADE).
+    // Grants passed on are not part of the desired state this plan reaches (it grants as the
+    // owner), so whatever of them the schema declares is granted again below.
+    let passed_on: BTreeSet<(&String, &String)> = old
+        .iter()
+        .filter(|(_, &grantable)| grantable)
+        .map(|((_, grantee, privilege), _)| (grantee, privilege))
+        .collect();
     let on = format!("ON {} {}", target.kind, target.name);
     groups
         .into_iter()
         .map(|((order, _, grantee), privileges)| {
+            let cascade = if privileges.keys().any(|p| passed_on.contains(&(&grantee, p))) { " CASCADE" } else { "" };
             let items: Vec<String> = privileges
                 .into_iter()
                 .map(|(p, columns)| if columns.is_empty() { p } else { format!("{p} ({})", columns.join(", ")) })
                 .collect();
             let (items, grantee) = (items.join(", "), role(&grantee));
             match order {
-                0 => format!("REVOKE {items} {on} FROM {grantee}"),
-                1 => format!("REVOKE GRANT OPTION FOR {items} {on} FROM {grantee}"),
+                0 => format!("REVOKE {items} {on} FROM {grantee}{cascade}"),
+                1 => format!("REVOKE GRANT OPTION FOR {items} {on} FROM {grantee}{cascade}"),
                 2 => format!("GRANT {items} {on} TO {grantee}"),
                 _ => format!("GRANT {items} {on} TO {grantee} WITH GRANT OPTION"),
             }
@@ -309,7 +319,7 @@ mod tests {
         let new = held(&[(None, "PUBLIC", "SELECT", false), (None, "Admin", "INSERT", false)]);
         assert_eq!(
             grant_statements(&target(), &old, &new),
-            ["REVOKE GRANT OPTION FOR INSERT ON TABLE public.t FROM \"Admin\""]
+            ["REVOKE GRANT OPTION FOR INSERT ON TABLE public.t FROM \"Admin\" CASCADE"]
         );
         assert_eq!(
             grant_statements(&target(), &new, &old),
