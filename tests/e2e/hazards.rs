@@ -307,6 +307,22 @@ async fn environments_refuse_rewrites_and_scans_of_tables_over_their_size_limits
     assert_eq!(applied(&db).await, [r1.id.as_str()], "nothing ran");
     assert_eq!(strings(&db, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'kind'").await, ["integer"]);
 
+    // status prices the pending work and says what this environment would refuse.
+    let status = p.run(&["status", "--env", "small", "--no-drift"]);
+    assert_eq!(status.status.code(), Some(8), "pending: {}", stderr(&status));
+    let said = stdout(&status);
+    assert!(
+        said.contains(&format!(
+            "      table-rewrite of public.events (5000 rows, {}; expect about a second; over max_rewrite_rows = 1000: apply refuses it) at generated/{}:{rewrite}:1",
+            said.split("(5000 rows, ").nth(1).and_then(|r| r.split(';').next()).unwrap_or("?"),
+            r2.file_name
+        )),
+        "{said}"
+    );
+    let status = p.run(&["status", "--env", "big", "--no-drift"]);
+    assert!(stdout(&status).contains("index-build of public.events (5000 rows, "), "{}", stdout(&status));
+    assert!(!stdout(&status).contains("apply refuses it"), "{}", stdout(&status));
+
     let out = ok(&p.run(&["apply", "--env", "big", "--allow-hazard", "all"]));
     assert!(out.contains(&format!("applied {}", stem(&r2))), "{out}");
     assert_eq!(strings(&db, "SELECT count(*)::text FROM events").await, ["5000"]);

@@ -224,37 +224,55 @@ fn refuse_hazards(plans: &[(&Revision, Vec<Segment>)], section: Section, allowed
     check_hazards(section, &found, allowed)
 }
 
-/// Refuses, before anything runs, a revision whose rewrite, validation scan or index build
-/// touches a table bigger than `limits` allows, naming the statement, the table and its size.
-/// Which statements rewrite is lint's verdict; in the up section of a planned revision, lint's
-/// guess that a type change rewrites is left to the header, as for allowed hazards.
-async fn refuse_oversized(
-    session: &Session,
+/// Work of a revision that grows with a table: a rewrite, a validation scan or an index build
+/// of a table that exists, with its size (see [`sized_work`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SizedWork {
+    /// The revision's file name.
+    pub file: String,
+    /// `file:line:col` of the statement.
+    pub at: String,
+    pub kind: schemactl_model::HazardKind,
+    pub table: schemactl_model::QualName,
+    pub size: schemactl_model::RelationSize,
+}
+
+impl SizedWork {
+    /// The environment limit this work is held to, and its setting's name.
+    pub fn limit(&self, limits: schemactl_model::SizeLimits) -> Option<(u64, &'static str)> {
+        use schemactl_model::HazardKind;
+        match self.kind {
+            HazardKind::TableRewrite => limits.rewrite_rows.map(|l| (l, "max_rewrite_rows")),
+            HazardKind::ValidationScan | HazardKind::IndexBuild => limits.scan_rows.map(|l| (l, "max_scan_rows")),
+            _ => None,
+        }
+    }
+}
+
+/// The rewrites, validation scans and index builds the given section of `plans` would run, on
+/// tables that exist on `client`'s database, with their sizes (one query). Which statements
+/// rewrite is lint's verdict; in the up section of a planned revision, lint's guess that a type
+/// change rewrites is left to the header, as for allowed hazards.
+pub async fn sized_work(
+    client: &tokio_postgres::Client,
     plans: &[(&Revision, Vec<Segment>)],
     section: Section,
-    limits: schemactl_model::SizeLimits,
-) -> Result<()> {
+) -> Result<Vec<SizedWork>> {
     use schemactl_model::{HazardKind, QualName};
-    if limits.is_empty() {
-        return Ok(());
-    }
-    // (revision, statement position, table, hazard kind, the limit it is held to)
-    let mut touched: Vec<(&Revision, String, QualName, HazardKind, u64)> = Vec::new();
+    let mut touched: Vec<(String, String, QualName, HazardKind)> = Vec::new();
     for (revision, segments) in plans {
         let statements: Vec<&Statement> = segments.iter().flat_map(|s| &s.statements).collect();
         let findings = schemactl_lint::lint_statements(statements.iter().copied())?;
         let header_decides = section == Section::Up && revision.kind == RevisionKind::Planned;
         for finding in findings {
+            if !matches!(finding.hazard, HazardKind::TableRewrite | HazardKind::ValidationScan | HazardKind::IndexBuild)
+            {
+                continue;
+            }
             if header_decides && finding.needs_catalog && !revision.hazards.iter().any(|h| h == finding.hazard.as_str())
             {
                 continue;
             }
-            let limit = match finding.hazard {
-                HazardKind::TableRewrite => limits.rewrite_rows,
-                HazardKind::ValidationScan | HazardKind::IndexBuild => limits.scan_rows,
-                _ => None,
-            };
-            let Some(limit) = limit else { continue };
             let Some(statement) = statements.iter().find(|s| s.line == finding.line && s.column == finding.column)
             else {
                 continue;
@@ -264,27 +282,48 @@ async fn refuse_oversized(
                 .find(|s| matches!(s.kind, "relation" | "table" | "materialized_view") && !s.creates);
             if let Some(t) = table {
                 let name = QualName::new(t.schema.unwrap_or_else(|| "public".into()), t.name);
-                touched.push((revision, statement.location(), name, finding.hazard, limit));
+                let entry = (revision.file_name.clone(), statement.location(), name, finding.hazard);
+                if !touched.contains(&entry) {
+                    touched.push(entry);
+                }
             }
         }
     }
     if touched.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let tables: Vec<QualName> = touched.iter().map(|t| t.2.clone()).collect();
-    let sizes = schemactl_introspect::relation_sizes(&session.client, &tables)
+    let sizes = schemactl_introspect::relation_sizes(client, &tables)
         .await
         .map_err(|e| Error::TooLarge { action: verb(section), refused: vec![format!("reading table sizes: {e}")] })?;
+    Ok(touched
+        .into_iter()
+        .filter_map(|(file, at, table, kind)| {
+            let size = *sizes.get(&table)?;
+            Some(SizedWork { file, at, kind, table, size })
+        })
+        .collect())
+}
+
+/// Refuses, before anything runs, a revision whose rewrite, validation scan or index build
+/// touches a table bigger than `limits` allows, naming the statement, the table and its size.
+async fn refuse_oversized(
+    session: &Session,
+    plans: &[(&Revision, Vec<Segment>)],
+    section: Section,
+    limits: schemactl_model::SizeLimits,
+) -> Result<()> {
+    if limits.is_empty() {
+        return Ok(());
+    }
     let mut refused: Vec<String> = Vec::new();
-    for (revision, at, table, kind, limit) in touched {
-        let Some(size) = sizes.get(&table) else { continue };
-        let line = format!(
-            "{}: {at}: {kind} of {table} ({size}), over the {} limit of {limit} rows",
-            revision.file_name,
-            if kind == HazardKind::TableRewrite { "max_rewrite_rows" } else { "max_scan_rows" }
-        );
-        if size.rows > limit && !refused.contains(&line) {
-            refused.push(line);
+    for work in sized_work(&session.client, plans, section).await? {
+        let Some((limit, setting)) = work.limit(limits) else { continue };
+        if work.size.rows > limit {
+            refused.push(format!(
+                "{}: {}: {} of {} ({}), over the {setting} limit of {limit} rows",
+                work.file, work.at, work.kind, work.table, work.size
+            ));
         }
     }
     if refused.is_empty() {

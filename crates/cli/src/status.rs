@@ -41,8 +41,32 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
         outln!("pending:  none, the database is at head");
     } else {
         outln!("pending:  {} revision(s)", pending.len());
+        // What the pending revisions rewrite, scan or index, priced by this database.
+        let plans = pending
+            .iter()
+            .map(|r| Ok((r, r.up_segments(&revisions.dir)?)))
+            .collect::<Result<Vec<_>, schemactl_revision::Error>>()?;
+        let client = url.connect().await?;
+        let work = schemactl_apply::sized_work(&client, &plans, schemactl_revision::format::Section::Up).await?;
+        let limits = project.settings(args.db.env.as_deref()).limits;
         for r in pending {
             outln!("  {}  {}", schemactl_apply::stem(r), r.message);
+            for w in work.iter().filter(|w| w.file == r.file_name) {
+                let over = match w.limit(limits) {
+                    Some((limit, setting)) if w.size.rows > limit => {
+                        format!("; over {setting} = {limit}: apply refuses it")
+                    }
+                    _ => String::new(),
+                };
+                outln!(
+                    "      {} of {} ({}; expect {}{over}) at {}",
+                    w.kind,
+                    w.table,
+                    w.size,
+                    w.size.duration_class(),
+                    project::shown(Path::new(&w.at))
+                );
+            }
         }
     }
     let mut partial = false;
