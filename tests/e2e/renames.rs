@@ -361,3 +361,48 @@ async fn a_declared_conversion_converts_the_rows_and_an_undeclared_one_is_warned
     assert!(check.status.success(), "{}", text(&check));
     assert_eq!(text(&check).matches("has nothing to convert").count(), 2, "{}", text(&check));
 }
+
+#[tokio::test]
+async fn names_exchanged_between_two_columns_go_through_a_temporary_name() {
+    let db = TestDb::new().await;
+    let p = Project::new(
+        "CREATE SCHEMA app;\n\
+         CREATE TABLE app.people (\n  id int PRIMARY KEY,\n  first_name varchar(40) NOT NULL,\n  last_name text NOT NULL\n);\n",
+    )
+    .await;
+    p.plan("people");
+    p.apply(&db);
+    // Imported the wrong way round: the columns exchange names, the rows stay where they are.
+    db.execute_script("INSERT INTO app.people VALUES (1, 'Ada', 'Lovelace');").await;
+    let swapped = "CREATE SCHEMA app;\n\
+         CREATE TABLE app.people (\n  id int PRIMARY KEY,\n  -- schemactl:renamed-from last_name\n  first_name text NOT NULL,\n\
+         -- schemactl:renamed-from first_name\n  last_name varchar(40) NOT NULL\n);\n";
+    p.write(swapped);
+    let (up, said) = p.plan("swap names");
+    assert_eq!(
+        up,
+        "ALTER TABLE app.people RENAME COLUMN last_name TO last_name__schemactl_swap;\n\
+         ALTER TABLE app.people RENAME COLUMN first_name TO first_name__schemactl_swap;\n\
+         ALTER TABLE app.people RENAME COLUMN last_name__schemactl_swap TO first_name;\n\
+         ALTER TABLE app.people RENAME COLUMN first_name__schemactl_swap TO last_name;",
+        "{said}"
+    );
+    assert!(said.contains("names exchanged through temporary names"), "{said}");
+    p.apply(&db);
+    assert_eq!(strings(&db, "SELECT first_name || ' ' || last_name FROM app.people").await, ["Lovelace Ada"]);
+
+    // Applied: the definitions show it, so nothing is exchanged again.
+    let check = p.run(&["plan", "--check"]);
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(text(&check).contains("the columns already match the schema files"), "{}", text(&check));
+
+    // Down exchanges them back.
+    let out = p.run(&["down", "--db", &db.url.to_secret_url(), "--allow-hazard", "all"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(strings(&db, "SELECT first_name || ' ' || last_name FROM app.people").await, ["Ada Lovelace"]);
+
+    // Columns alike cannot be told exchanged from not: refused, not guessed.
+    p.write(&swapped.replace("varchar(40)", "text"));
+    let out = p.run(&["plan", "--check"]);
+    assert!(text(&out).contains("names not exchanged"), "{}", text(&out));
+}

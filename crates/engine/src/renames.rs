@@ -70,7 +70,16 @@ impl Engine {
         ordered.sort_by_key(|r| r.kind.phase());
         let mut renamed = Renamed::default();
         let mut tables = BTreeSet::new();
+        let swaps = swap_cycles(renames);
+        let mut swapped: BTreeSet<usize> = BTreeSet::new();
         for r in ordered {
+            if let Some((index, cycle)) = swaps.iter().enumerate().find(|(_, c)| c.iter().any(|m| std::ptr::eq(*m, r)))
+            {
+                if swapped.insert(index) {
+                    self.swap(client, cycle, desired, &mut renamed, &mut tables).await?;
+                }
+                continue;
+            }
             let status = status(client, r).await?;
             self.report(r, status);
             if status != Status::Applies {
@@ -188,6 +197,92 @@ impl Engine {
         result
     }
 
+    /// Names exchanged among the columns of a table (`a` renamed from `b` and `b` from `a`, or
+    /// a longer cycle): every one moves to a temporary name first, then to its new name. Only
+    /// when every name of the cycle exists and the columns' definitions show the exchange is
+    /// still to do (alike columns look the same exchanged or not: that is refused, not guessed).
+    async fn swap(
+        &self,
+        client: &Client,
+        cycle: &[&Rename],
+        desired: &Catalog,
+        renamed: &mut Renamed,
+        tables: &mut BTreeSet<schemactl_model::QualName>,
+    ) -> Result<()> {
+        let mut found = Vec::new();
+        for r in cycle {
+            found.push(status(client, r).await?);
+        }
+        if found.iter().any(|s| *s != Status::BothExist) || cycle[0].kind != RenameKind::Column {
+            for (r, s) in cycle.iter().zip(found) {
+                self.report(r, s);
+            }
+            return Ok(());
+        }
+        // Both names exist before the exchange and after it: only the definitions tell whether
+        // it is still to do. It is when the columns match the schema once exchanged and do not
+        // as they are.
+        let current = self.read(client).await?;
+        let column = |catalog: &Catalog, r: &Rename, name: &str| {
+            let table = schemactl_model::QualName::new(&r.schema, r.table_or_type.as_deref().unwrap_or_default());
+            catalog.tables.get(&table).and_then(|t| t.column(name)).map(|c| {
+                let mut c = c.clone();
+                c.name.clear();
+                c.not_null_name = None;
+                c
+            })
+        };
+        let exchanged = cycle.iter().all(|r| column(&current, r, &r.old) == column(desired, r, &r.new));
+        let as_is = cycle.iter().all(|r| column(&current, r, &r.new) == column(desired, r, &r.new));
+        if !exchanged || as_is {
+            let names: Vec<String> = cycle.iter().map(|r| format!("{} -> {}", r.old, r.new)).collect();
+            self.note(
+                Level::Warning,
+                Some(cycle[0].location()),
+                format!(
+                    "names not exchanged ({}): {}; remove the annotations once applied, and write a \
+                     revision by hand (`schemactl revision`) to exchange columns that are alike",
+                    names.join(", "),
+                    if as_is {
+                        "the columns already match the schema files (exchanged before, or alike)"
+                    } else {
+                        "exchanging them would not make them match the schema files"
+                    }
+                ),
+            );
+            return Ok(());
+        }
+        let parked: Vec<RenameOp> = cycle.iter().map(|r| RenameOp { new: swap_name(&r.old), ..op_of(r) }).collect();
+        for (r, op) in cycle.iter().zip(&parked) {
+            execute(client, op, &format!("{}: moving {} aside", r.location(), r.describe(&r.old))).await?;
+        }
+        let mut finals = Vec::new();
+        for (r, op) in cycle.iter().zip(&parked) {
+            let last = RenameOp { old: op.new.clone(), ..op_of(r) };
+            execute(client, &last, &format!("{}: renaming {}", r.location(), r.describe(&r.old))).await?;
+            match last.kind {
+                RenameKind::Table => {
+                    tables.insert(last.name(&last.new));
+                }
+                RenameKind::Column => {
+                    tables.insert(last.container());
+                }
+                _ => {}
+            }
+            finals.push(last);
+        }
+        // In the order they ran: `down` runs the inverses backwards, which undoes the exchange.
+        renamed.ops.extend(parked);
+        renamed.ops.extend(finals);
+        let names: Vec<String> = cycle.iter().map(|r| format!("{} -> {}", r.old, r.new)).collect();
+        self.note(
+            Level::Note,
+            Some(cycle[0].location()),
+            format!("names exchanged through temporary names: {}", names.join(", ")),
+        );
+        Ok(())
+    }
+
     fn report(&self, r: &Rename, status: Status) {
         let at = Some(r.location());
         match status {
@@ -269,6 +364,46 @@ pub async fn plan_to(
     let mut wanted = to.clone();
     schemactl_introspect::reconcile_checks(from, &mut wanted, to_client).await;
     schemactl_plan::plan_with(from, &wanted, options).map_err(Error::from)
+}
+
+/// Annotations that exchange names: cycles of one kind and container in which each new name
+/// is another's old name (`a` from `b`, `b` from `a`).
+fn swap_cycles(renames: &[Rename]) -> Vec<Vec<&Rename>> {
+    let place = |r: &Rename| (r.kind, r.schema.clone(), r.table_or_type.clone());
+    let mut cycles: Vec<Vec<&Rename>> = Vec::new();
+    for start in renames {
+        if cycles.iter().flatten().any(|m| std::ptr::eq(*m, start)) {
+            continue;
+        }
+        let mut cycle = vec![start];
+        let mut current = start;
+        loop {
+            let next = renames.iter().find(|r| place(r) == place(start) && r.old == current.new);
+            match next {
+                Some(n) if std::ptr::eq(n, start) => {
+                    cycles.push(cycle);
+                    break;
+                }
+                Some(n) if !cycle.iter().any(|m| std::ptr::eq(*m, n)) => {
+                    cycle.push(n);
+                    current = n;
+                }
+                _ => break,
+            }
+        }
+    }
+    cycles
+}
+
+/// Where an object waits during an exchange of names: its old name and a suffix, within
+/// PostgreSQL's 63 bytes.
+fn swap_name(old: &str) -> String {
+    const SUFFIX: &str = "__schemactl_swap";
+    let mut keep = old.len().min(63 - SUFFIX.len());
+    while !old.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!("{}{SUFFIX}", &old[..keep])
 }
 
 async fn status(client: &Client, r: &Rename) -> Result<Status> {
