@@ -406,3 +406,28 @@ async fn names_exchanged_between_two_columns_go_through_a_temporary_name() {
     let out = p.run(&["plan", "--check"]);
     assert!(text(&out).contains("names not exchanged"), "{}", text(&out));
 }
+
+#[tokio::test]
+async fn a_function_rename_keeps_the_view_that_calls_it() {
+    let db = TestDb::new().await;
+    let schema = |name: &str, annotation: &str| {
+        format!(
+            "CREATE SCHEMA app;\n\
+             CREATE TABLE app.items (id int PRIMARY KEY, price numeric NOT NULL);\n\
+             {annotation}CREATE FUNCTION app.{name}(net numeric) RETURNS numeric LANGUAGE sql IMMUTABLE\n\
+             RETURN net * 1.2;\n\
+             CREATE VIEW app.priced AS SELECT id, app.{name}(price) AS gross FROM app.items;\n"
+        )
+    };
+    let p = Project::new(&schema("add_tax", "")).await;
+    p.plan("items");
+    p.apply(&db);
+    db.execute_script("INSERT INTO app.items VALUES (1, 10);").await;
+
+    p.write(&schema("with_tax", "-- schemactl:renamed-from add_tax\n"));
+    let (up, said) = p.plan("rename add_tax");
+    assert_eq!(up, "ALTER ROUTINE app.add_tax RENAME TO with_tax;", "{said}");
+    p.apply(&db);
+    assert_eq!(strings(&db, "SELECT gross::text FROM app.priced").await, ["12.0"]);
+    p.check_settled(1);
+}

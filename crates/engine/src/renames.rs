@@ -425,6 +425,10 @@ async fn execute(client: &Client, op: &RenameOp, context: &str) -> Result<()> {
     })
 }
 
+const ROUTINE: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_proc p \
+     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+     WHERE n.nspname = $1 AND p.proname = $2 AND p.prokind IN ('f', 'p'))";
+
 const RELATION: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_class c \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind::text = ANY ($3::text[]))";
@@ -469,6 +473,7 @@ async fn exists(client: &Client, op: &RenameOp, name: &str) -> Result<bool> {
         RenameKind::Column => client.query_one(COLUMN, &[&op.schema, &container, &name]).await,
         RenameKind::Constraint => client.query_one(CONSTRAINT, &[&op.schema, &container, &name]).await,
         RenameKind::EnumValue => client.query_one(ENUM_VALUE, &[&op.schema, &container, &name]).await,
+        RenameKind::Routine => client.query_one(ROUTINE, &[&op.schema, &name]).await,
     };
     let row = row.map_err(|e| Error::Database {
         context: format!("looking for {}", op.describe(name)),

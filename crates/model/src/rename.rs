@@ -13,6 +13,9 @@ pub enum RenameKind {
     /// Enum, composite and range types.
     Type,
     Domain,
+    /// Functions and procedures (renamed without their argument list: the name must be
+    /// unique in its schema).
+    Routine,
     Column,
     /// A table constraint (and the index behind a primary key, unique or exclusion constraint).
     Constraint,
@@ -31,6 +34,7 @@ impl RenameKind {
             RenameKind::Index => "index",
             RenameKind::Type => "type",
             RenameKind::Domain => "domain",
+            RenameKind::Routine => "routine",
             RenameKind::Column => "column",
             RenameKind::Constraint => "constraint",
             RenameKind::EnumValue => "enum value",
@@ -58,6 +62,7 @@ impl RenameKind {
             | RenameKind::Sequence
             | RenameKind::Index => 1,
             RenameKind::Type | RenameKind::Domain => 2,
+            RenameKind::Routine => 6,
             RenameKind::Column => 3,
             RenameKind::Constraint => 4,
             RenameKind::EnumValue => 5,

@@ -45,6 +45,9 @@ impl RenameOp {
             RenameKind::Index => rename_to("INDEX"),
             RenameKind::Type => rename_to("TYPE"),
             RenameKind::Domain => rename_to("DOMAIN"),
+            // Without an argument list: PostgreSQL finds the one routine of that name, or says
+            // the name is not unique.
+            RenameKind::Routine => rename_to("ROUTINE"),
             RenameKind::Column => format!(
                 "ALTER TABLE {} RENAME COLUMN {} TO {}",
                 qualified(&self.container()),
@@ -82,6 +85,7 @@ impl RenameOp {
             RenameKind::Column => ObjKey::Column { table: self.container(), column: name.into() },
             RenameKind::Constraint => ObjKey::Constraint { table: self.container(), name: name.into() },
             RenameKind::EnumValue => ObjKey::Type { name: self.container() },
+            RenameKind::Routine => object(ObjectKind::Function),
         }
     }
 

@@ -47,8 +47,8 @@ pub const ANNOTATION: &str = "schemactl:renamed-from";
 const MAX_NAME_BYTES: usize = 63;
 
 const NOT_BEFORE_RENAMABLE: &str = "`-- schemactl:renamed-from` must directly precede what was renamed: CREATE \
-     SCHEMA, TABLE, [MATERIALIZED] VIEW, SEQUENCE, INDEX, TYPE or DOMAIN, a column definition, a named \
-     constraint, or an enum label (only whitespace and comments in between)";
+     SCHEMA, TABLE, [MATERIALIZED] VIEW, SEQUENCE, INDEX, TYPE, DOMAIN, FUNCTION or PROCEDURE, a column \
+     definition, a named constraint, or an enum label (only whitespace and comments in between)";
 
 pub use schemactl_model::RenameKind;
 
@@ -385,6 +385,7 @@ fn statement_target(node: &NodeEnum) -> std::result::Result<Option<Target>, Stri
         NodeEnum::CreateRangeStmt(s) => qualified(&s.type_name).map(|n| named(RenameKind::Type, n)),
         NodeEnum::CompositeTypeStmt(s) => s.typevar.as_ref().map(|r| named(RenameKind::Type, relation(r))),
         NodeEnum::CreateDomainStmt(s) => qualified(&s.domainname).map(|n| named(RenameKind::Domain, n)),
+        NodeEnum::CreateFunctionStmt(s) => qualified(&s.funcname).map(|n| named(RenameKind::Routine, n)),
         // `ALTER TABLE t ADD [COLUMN] c ...` / `ADD CONSTRAINT c ...`: the one thing it adds.
         NodeEnum::AlterTableStmt(s) if s.objtype == ObjectType::ObjectTable as i32 && s.cmds.len() == 1 => {
             let Some(table) = s.relation.as_ref().map(relation) else { return Ok(None) };
