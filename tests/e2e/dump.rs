@@ -19,6 +19,7 @@ const YAML_NEEDS_SQL: &[(&str, &str)] = &[
     ("aggregate_changed_used_by_view", "the format has no aggregates"),
     ("event_trigger_added", "the format has no event triggers"),
     ("event_trigger_changed_and_dropped", "the format has no event triggers"),
+    ("foreign_server_options_changed", "the format has no foreign data wrappers, servers or foreign tables"),
     ("foreign_tables_added", "the format has no foreign data wrappers, servers or foreign tables"),
     ("foreign_tables_changed", "the format has no foreign data wrappers, servers or foreign tables"),
     ("grant_option_changes", "one role's privileges share one with_grant_option in the format"),

@@ -3,8 +3,27 @@
 //! `pg_options_to_table` and quoted in SQL; they are sorted by name, since their order means
 //! nothing to PostgreSQL and a reordering alone must not plan a recreation.
 
-use schemactl_model::{DbObject, ObjectId, ObjectKind};
+use schemactl_model::{DbObject, ForeignDef, ObjectId, ObjectKind};
 use tokio_postgres::Row;
+
+/// The option names and values of an options array (text[] column), raw, as two arrays.
+macro_rules! raw_options {
+    ($column:literal) => {
+        concat!(
+            "ARRAY(SELECT o.option_name FROM pg_options_to_table(",
+            $column,
+            ") o ORDER BY o.option_name), ARRAY(SELECT o.option_value FROM pg_options_to_table(",
+            $column,
+            ") o ORDER BY o.option_name)"
+        )
+    };
+}
+
+fn raw_options(r: &Row, names: usize, values: usize) -> std::collections::BTreeMap<String, String> {
+    let names: Vec<String> = r.get(names);
+    let values: Vec<Option<String>> = r.get(values);
+    names.into_iter().zip(values).map(|(n, v)| (n, v.unwrap_or_default())).collect()
+}
 
 /// `OPTIONS (k 'v', ...)` of an options array (text[] column), or NULL when there are none.
 macro_rules! options {
@@ -24,14 +43,17 @@ pub const WRAPPERS: &str = concat!(
     "CASE WHEN w.fdwhandler <> 0 THEN w.fdwhandler::regproc::text END, ",
     "CASE WHEN w.fdwvalidator <> 0 THEN w.fdwvalidator::regproc::text END, ",
     options!("w.fdwoptions"),
-    ", obj_description(w.oid, 'pg_foreign_data_wrapper') ",
+    ", obj_description(w.oid, 'pg_foreign_data_wrapper'), ",
+    raw_options!("w.fdwoptions"),
+    " ",
     "FROM pg_foreign_data_wrapper w WHERE ",
     database_wide_in!("'foreign_data_wrapper'", "w.fdwname"),
     " AND ",
     not_extension_member!("pg_foreign_data_wrapper", "w.oid"),
 );
 
-pub fn wrapper(r: &Row) -> DbObject {
+/// The wrapper and its alterable parts.
+pub fn wrapper_parts(r: &Row) -> (DbObject, ForeignDef) {
     let quoted: String = r.get(1);
     let mut create = format!("CREATE FOREIGN DATA WRAPPER {quoted}");
     if let Some(handler) = r.get::<_, Option<String>>(2) {
@@ -40,51 +62,64 @@ pub fn wrapper(r: &Row) -> DbObject {
     if let Some(validator) = r.get::<_, Option<String>>(3) {
         create.push_str(&format!(" VALIDATOR {validator}"));
     }
+    let parts = ForeignDef { head: create.clone(), version: None, options: raw_options(r, 6, 7) };
     if let Some(options) = r.get::<_, Option<String>>(4) {
         create.push_str(&format!(" {options}"));
     }
-    DbObject {
+    let object = DbObject {
         id: ObjectId { kind: ObjectKind::ForeignDataWrapper, schema: String::new(), name: r.get(0), table: None },
         create,
         drop: format!("DROP FOREIGN DATA WRAPPER {quoted}"),
         comment_target: format!("FOREIGN DATA WRAPPER {quoted}"),
         comment: r.get(5),
         replace_signature: None,
-    }
+        column_comments: Default::default(),
+    };
+    (object, parts)
 }
 
 pub const SERVERS: &str = concat!(
     "SELECT s.srvname, quote_ident(s.srvname), quote_literal(s.srvtype), quote_literal(s.srvversion), ",
     "quote_ident(w.fdwname), ",
     options!("s.srvoptions"),
-    ", obj_description(s.oid, 'pg_foreign_server') ",
+    ", obj_description(s.oid, 'pg_foreign_server'), s.srvversion, ",
+    raw_options!("s.srvoptions"),
+    " ",
     "FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw WHERE ",
     database_wide_in!("'server'", "s.srvname"),
     " AND ",
     not_extension_member!("pg_foreign_server", "s.oid"),
 );
 
-pub fn server(r: &Row) -> DbObject {
+/// The server and its alterable parts.
+pub fn server_parts(r: &Row) -> (DbObject, ForeignDef) {
     let quoted: String = r.get(1);
     let mut create = format!("CREATE SERVER {quoted}");
+    let mut head = create.clone();
     if let Some(kind) = r.get::<_, Option<String>>(2) {
         create.push_str(&format!(" TYPE {kind}"));
+        head.push_str(&format!(" TYPE {kind}"));
     }
     if let Some(version) = r.get::<_, Option<String>>(3) {
         create.push_str(&format!(" VERSION {version}"));
     }
-    create.push_str(&format!(" FOREIGN DATA WRAPPER {}", r.get::<_, String>(4)));
+    let wrapper = format!(" FOREIGN DATA WRAPPER {}", r.get::<_, String>(4));
+    create.push_str(&wrapper);
+    head.push_str(&wrapper);
+    let parts = ForeignDef { head, version: r.get(7), options: raw_options(r, 8, 9) };
     if let Some(options) = r.get::<_, Option<String>>(5) {
         create.push_str(&format!(" {options}"));
     }
-    DbObject {
+    let object = DbObject {
         id: ObjectId { kind: ObjectKind::ForeignServer, schema: String::new(), name: r.get(0), table: None },
         create,
         drop: format!("DROP SERVER {quoted}"),
         comment_target: format!("SERVER {quoted}"),
         comment: r.get(6),
         replace_signature: None,
-    }
+        column_comments: Default::default(),
+    };
+    (object, parts)
 }
 
 /// Each column as `name type [OPTIONS (...)] [COLLATE c] [NOT NULL] [DEFAULT e]`, then the
@@ -140,5 +175,6 @@ pub fn foreign_table(r: &Row) -> DbObject {
         comment_target: format!("FOREIGN TABLE {qualified}"),
         comment: r.get(6),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }

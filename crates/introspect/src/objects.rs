@@ -5,13 +5,39 @@
 use schemactl_model::{DbObject, ObjectId, ObjectKind, QualName};
 use tokio_postgres::Row;
 
+/// The comments on a relation's columns (`pg_description` rows with `objsubid > 0`), as two
+/// arrays in column order: the names, then the comments.
+macro_rules! column_comments {
+    ($relation:literal) => {
+        concat!(
+            "ARRAY(SELECT a.attname::text FROM pg_description d JOIN pg_attribute a ",
+            "ON a.attrelid = d.objoid AND a.attnum = d.objsubid WHERE d.classoid = 'pg_class'::regclass ",
+            "AND d.objoid = ",
+            $relation,
+            " AND d.objsubid > 0 AND NOT a.attisdropped ORDER BY a.attnum), ",
+            "ARRAY(SELECT d.description FROM pg_description d JOIN pg_attribute a ",
+            "ON a.attrelid = d.objoid AND a.attnum = d.objsubid WHERE d.classoid = 'pg_class'::regclass ",
+            "AND d.objoid = ",
+            $relation,
+            " AND d.objsubid > 0 AND NOT a.attisdropped ORDER BY a.attnum)"
+        )
+    };
+}
+
+/// The column comments read by `column_comments!` at `names` and `names + 1`.
+fn column_comments(r: &Row, names: usize) -> std::collections::BTreeMap<String, String> {
+    let (names, comments): (Vec<String>, Vec<String>) = (r.get(names), r.get(names + 1));
+    names.into_iter().zip(comments).collect()
+}
+
 pub const VIEWS: &str = concat!(
     "SELECT n.nspname, c.relname, c.relkind::text, pg_get_viewdef(c.oid), ",
     "COALESCE(array_to_string(c.reloptions, ', '), ''), c.relispopulated, obj_description(c.oid, 'pg_class'), ",
     "quote_ident(n.nspname) || '.' || quote_ident(c.relname), ",
     "(SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) ",
-    "  FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) ",
-    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "  FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), ",
+    column_comments!("c.oid"),
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE c.relkind IN ('v', 'm') AND ", user_schema!("n"), " AND ", rel_in!("c", "n"), " AND ",
     not_extension_member!("pg_class", "c.oid"),
 );
@@ -41,6 +67,7 @@ pub fn view(r: &Row) -> DbObject {
         comment: r.get(6),
         // A view can be replaced in place while its columns keep their names and types.
         replace_signature: (!materialized).then(|| columns.unwrap_or_default()),
+        column_comments: column_comments(r, 9),
     }
 }
 
@@ -69,6 +96,7 @@ pub fn view_index(r: &Row) -> DbObject {
         comment_target: format!("INDEX {qualified}"),
         comment: r.get(4),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }
 
@@ -98,6 +126,7 @@ pub fn routine(r: &Row) -> DbObject {
         comment: r.get(4),
         // CREATE OR REPLACE keeps dependents as long as arguments and result stay the same.
         replace_signature: Some(r.get(6)),
+        column_comments: Default::default(),
     }
 }
 
@@ -134,6 +163,7 @@ pub fn trigger(r: &Row) -> DbObject {
         comment_target: format!("TRIGGER {quoted} ON {on}"),
         comment: r.get(5),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }
 
@@ -178,6 +208,7 @@ pub fn policy(r: &Row) -> DbObject {
         comment_target: format!("POLICY {quoted} ON {on}"),
         comment: r.get(8),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }
 
@@ -188,8 +219,9 @@ pub const COMPOSITE_TYPES: &str = concat!(
     "   ', ' ORDER BY a.attnum) FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid ",
     "   LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ",
     "   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), ",
-    "obj_description(t.oid, 'pg_type') ",
-    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid ",
+    "obj_description(t.oid, 'pg_type'), ",
+    column_comments!("t.typrelid"),
+    " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid ",
     "WHERE t.typtype = 'c' AND c.relkind = 'c' AND ", user_schema!("n"), " AND ",
     object_in!("'type'", "n.nspname", "t.typname"), " AND ", not_extension_member!("pg_type", "t.oid"),
 );
@@ -204,6 +236,7 @@ pub fn composite_type(r: &Row) -> DbObject {
         comment_target: format!("TYPE {qualified}"),
         comment: r.get(4),
         replace_signature: None,
+        column_comments: column_comments(r, 5),
     }
 }
 
@@ -262,5 +295,6 @@ pub fn domain(r: &Row) -> DbObject {
         comment_target: format!("DOMAIN {qualified}"),
         comment: r.get(8),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }

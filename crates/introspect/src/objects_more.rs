@@ -58,6 +58,7 @@ pub fn aggregate(r: &Row) -> DbObject {
         comment_target: format!("AGGREGATE {target}"),
         comment: r.get(4),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }
 
@@ -115,6 +116,7 @@ pub fn collation(r: &Row) -> DbObject {
         comment_target: format!("COLLATION {qualified}"),
         comment: r.get(8),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }
 
@@ -148,6 +150,7 @@ pub fn range_type(r: &Row) -> DbObject {
         comment_target: format!("TYPE {qualified}"),
         comment: r.get(4),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }
 
@@ -190,6 +193,7 @@ pub fn statistics(r: &Row) -> DbObject {
         comment_target: format!("STATISTICS {qualified}"),
         comment: r.get(7),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }
 
@@ -232,6 +236,7 @@ pub fn rule(r: &Row) -> DbObject {
         comment_target: format!("RULE {quoted} ON {on}"),
         comment: r.get(5),
         replace_signature: Some(enabled),
+        column_comments: Default::default(),
     }
 }
 
@@ -268,6 +273,7 @@ pub fn event_trigger(r: &Row) -> DbObject {
         comment_target: format!("EVENT TRIGGER {quoted}"),
         comment: r.get(6),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }
 
@@ -327,6 +333,7 @@ pub fn publication(r: &Row) -> DbObject {
         comment_target: format!("PUBLICATION {quoted}"),
         comment: r.get(6),
         replace_signature: None,
+        column_comments: Default::default(),
     }
 }
 

@@ -218,10 +218,13 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         .chain(rules.iter().map(objects_more::rule))
         .chain(event_triggers.iter().map(objects_more::event_trigger))
         .chain(publications.iter().map(objects_more::publication))
-        .chain(wrappers.iter().map(foreign::wrapper))
-        .chain(servers.iter().map(foreign::server))
         .chain(foreign_tables.iter().map(foreign::foreign_table));
     for object in definitions {
+        catalog.objects.insert(object.id.clone(), object);
+    }
+    let wrapper_parts = wrappers.iter().map(foreign::wrapper_parts);
+    for (object, parts) in wrapper_parts.chain(servers.iter().map(foreign::server_parts)) {
+        catalog.foreign.insert(object.id.clone(), parts);
         catalog.objects.insert(object.id.clone(), object);
     }
     for domain in domains.iter().map(objects_more::domain_parts) {

@@ -16,6 +16,11 @@ pub struct Catalog {
     /// from the same rows as the domain objects, so catalogs are not compared on it.
     #[serde(default)]
     pub domains: BTreeMap<QualName, crate::DomainDef>,
+    /// The parts of each foreign-data wrapper and foreign server in `objects`, for
+    /// `ALTER SERVER` / `ALTER FOREIGN DATA WRAPPER` (see `ForeignDef`). Derived from the same
+    /// rows as those objects, so catalogs are not compared on it.
+    #[serde(default)]
+    pub foreign: BTreeMap<crate::ObjectId, crate::ForeignDef>,
     /// Privileges of roles other than the owner, on objects and columns.
     pub grants: BTreeSet<Grant>,
     /// `ALTER DEFAULT PRIVILEGES` entries.

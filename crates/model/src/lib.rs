@@ -24,7 +24,7 @@ pub use grants::{builtin_default, DefaultPrivilege, Grant, GrantTarget};
 pub use hazard::{binary_coercible, type_change_hazards, widens, HazardKind, OldType, TypeChange};
 pub use key::ObjKey;
 pub use name::QualName;
-pub use objects::{DbObject, ObjectId, ObjectKind};
+pub use objects::{DbObject, ForeignDef, ObjectId, ObjectKind};
 pub use rename::RenameKind;
 pub use scope::{
     glob_to_regex, summarize, LeftOut, LeftOutGroup, Reason, Scope, ScopeConfig, ScopeError, ServerScope, PRESETS,

@@ -107,4 +107,22 @@ pub struct DbObject {
     /// place by `create` (a `CREATE OR REPLACE`), which keeps dependents; otherwise a change
     /// drops and recreates the object and everything that depends on it.
     pub replace_signature: Option<String>,
+    /// Comments on the columns of a view, materialized view or composite type, by column
+    /// name: `COMMENT ON COLUMN` statements of their own, kept apart from `create` so a
+    /// changed comment is a comment, not a recreation.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub column_comments: std::collections::BTreeMap<String, String>,
+}
+
+/// The alterable parts of a foreign-data wrapper or foreign server: a change confined to its
+/// version and options is an `ALTER`, which keeps the user mappings and foreign tables that
+/// depend on it; any other change (type, wrapper, handler, validator) recreates it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignDef {
+    /// Everything but the version and the options, as printed in its `CREATE`.
+    pub head: String,
+    /// The server's version (raw, unquoted); always `None` for a wrapper.
+    pub version: Option<String>,
+    /// Option name to value (raw, unquoted).
+    pub options: std::collections::BTreeMap<String, String>,
 }

@@ -232,6 +232,7 @@ mod tests {
             comment_target: String::new(),
             comment: None,
             replace_signature: None,
+            column_comments: Default::default(),
         }
     }
 

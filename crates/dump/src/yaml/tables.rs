@@ -698,6 +698,7 @@ mod tests {
             comment_target: String::new(),
             comment: None,
             replace_signature: None,
+            column_comments: Default::default(),
         };
         let table = QualName::new("s", "t");
         let t = trigger(

@@ -97,7 +97,8 @@ fn composite(name: &QualName, object: &DbObject) -> Option<CompositeType> {
                 Some(c) => Some(collation(c)?),
                 None => None,
             };
-            attributes.insert(attribute, Attribute { data_type: data_type.to_string(), collation, comment: None });
+            let comment = object.column_comments.get(&attribute).cloned();
+            attributes.insert(attribute, Attribute { data_type: data_type.to_string(), collation, comment });
         }
     }
     (printed.join(", ") == inner).then(|| CompositeType {

@@ -69,7 +69,14 @@ fn view(name: &QualName, object: &DbObject) -> Option<View> {
     if check_option.is_some() {
         with.pop();
     }
-    Some(View { query: query.to_string(), with, check_option, comment: object.comment.clone(), ..View::default() })
+    Some(View {
+        query: query.to_string(),
+        with,
+        check_option,
+        comment: object.comment.clone(),
+        column_comments: column_comments(object),
+        ..View::default()
+    })
 }
 
 /// `CREATE MATERIALIZED VIEW s.m WITH (fillfactor=70) AS\n query\nWITH NO DATA`.
@@ -87,8 +94,14 @@ fn materialized_view(name: &QualName, object: &DbObject) -> Option<MaterializedV
         with,
         with_data,
         comment: object.comment.clone(),
+        column_comments: column_comments(object),
         ..MaterializedView::default()
     })
+}
+
+/// The comments on a view's columns, by column.
+fn column_comments(object: &DbObject) -> IndexMap<String, String> {
+    object.column_comments.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// `[ WITH (a=1, b=x)] AS\n<query>` -> the options and the query (without the space

@@ -5,7 +5,7 @@
 //! function, ...) are dropped before and created again after.
 
 use super::constraints::{add_constraint, drop_constraint};
-use super::objects::{create_object, drop_object};
+use super::objects::{column_comment_steps, create_object, drop_object};
 use super::{column_key, comment_step};
 use crate::step::{Action, ObjKey, Step};
 use schemactl_model::Catalog;
@@ -108,6 +108,7 @@ fn recreation(from: &Catalog, to: &Catalog, key: &ObjKey) -> Vec<Step> {
             if let Some(new) = to.objects.get(id) {
                 steps.push(create_object(new));
                 steps.extend(comment_step(&new.comment_target, key.clone(), None, new.comment.as_ref()));
+                column_comment_steps(None, new, &mut steps);
             }
         }
         ObjKey::Constraint { table, name } => {

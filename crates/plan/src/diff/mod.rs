@@ -3,6 +3,7 @@
 pub(crate) mod columns;
 mod constraints;
 mod domains;
+mod foreign;
 mod grants;
 mod graph;
 mod indexes;
@@ -30,6 +31,7 @@ pub fn diff(from: &Catalog, to: &Catalog, options: &crate::PlanOptions) -> Vec<S
     sequences::diff_sequences(from, to, &mut steps);
     tables::diff_tables(from, to, &mut steps);
     domains::diff_domains(from, to, &mut steps);
+    foreign::diff_foreign(from, to, &mut steps);
     objects::diff_objects(from, to, &mut steps);
     graph::recreate_dependents(from, to, &mut steps);
     // After every creation and recreation is known: those objects start from default privileges.

@@ -5,17 +5,21 @@
 use super::{comment_step, schema_key, table_key};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, DbObject, ObjectKind};
+use schemactl_sqltext::{ident, qualified_name};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     for (id, new) in &to.objects {
         let old = from.objects.get(id);
-        // A domain whose definition changes is planned by `domains.rs`; its comment still is
-        // here (kept when altered in place, set anew when the domain is created again).
+        // A domain whose definition changes is planned by `domains.rs` (its comment is kept
+        // when altered in place, set anew when the domain is created again), a wrapper or
+        // server altered in place by `foreign.rs`; their comments still are here.
         let domain = super::domains::handling(from, to, id);
-        let in_place = domain == Some(super::domains::Handling::InPlace);
+        let foreign = super::foreign::alters_in_place(from, to, id);
+        let in_place = domain == Some(super::domains::Handling::InPlace) || foreign;
         match old {
             None => steps.push(create_object(new)),
-            Some(old) if old.create != new.create && domain.is_none() => {
+            Some(old) if old.create != new.create && domain.is_none() && !foreign => {
                 if old.replace_signature.is_some() && old.replace_signature == new.replace_signature {
                     let mut step = Step::new(Action::Alter, id.key(), new.create.clone());
                     if is_routine(id.kind) {
@@ -34,11 +38,29 @@ pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
             }
             Some(_) => {}
         }
-        let old_comment = old.filter(|o| o.create == new.create || in_place).and_then(|o| o.comment.as_ref());
+        let kept = old.filter(|o| o.create == new.create || in_place);
+        let old_comment = kept.and_then(|o| o.comment.as_ref());
         steps.extend(comment_step(&new.comment_target, id.key(), old_comment, new.comment.as_ref()));
+        // A view replaced in place keeps its columns and their comments.
+        let replaced = old.filter(|o| o.replace_signature.is_some() && o.replace_signature == new.replace_signature);
+        column_comment_steps(kept.or(replaced), new, steps);
     }
     for old in from.objects.values().filter(|o| !to.objects.contains_key(&o.id)) {
         steps.push(drop_object(old));
+    }
+}
+
+/// `COMMENT ON COLUMN` for each column comment of `new` (a view, materialized view or composite
+/// type) that `old`, the object as it stays, does not have already; `IS NULL` for each it
+/// has that `new` has not. `old` is `None` when the object is created or recreated.
+pub fn column_comment_steps(old: Option<&DbObject>, new: &DbObject, steps: &mut Vec<Step>) {
+    let empty = BTreeMap::new();
+    let before = old.map_or(&empty, |o| &o.column_comments);
+    let relation = qualified_name(&new.id.schema, &new.id.name);
+    let columns: BTreeSet<&String> = before.keys().chain(new.column_comments.keys()).collect();
+    for column in columns {
+        let target = format!("COLUMN {relation}.{}", ident(column));
+        steps.extend(comment_step(&target, new.id.key(), before.get(column), new.column_comments.get(column)));
     }
 }
 
