@@ -145,10 +145,7 @@ fn annotations_before_nothing_renamable_are_errors() {
         ("CREATE TABLE t (\n  id int\n  -- schemactl:renamed-from x\n);", "schema/test.sql:3:3: "),
         ("CREATE TABLE t (id int);\n-- schemactl:renamed-from x\n", "schema/test.sql:2:1: "),
         ("-- schemactl:renamed-from x\nCOMMENT ON TABLE t IS 'x';", "schema/test.sql:1:1: "),
-        (
-            "-- schemactl:renamed-from f0\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';",
-            "schema/test.sql:1:1: ",
-        ),
+        ("-- schemactl:renamed-from hstore0\nCREATE EXTENSION hstore;", "schema/test.sql:1:1: "),
         ("CREATE TABLE t (id int -- schemactl:renamed-from x\n  NOT NULL);", "schema/test.sql:1:24: "),
         (
             "CREATE TABLE t (id int,\n  CONSTRAINT c CHECK (id > 0) -- schemactl:renamed-from x\n);",
@@ -280,4 +277,17 @@ mod conversions {
             assert!(err.contains(wanted), "{text}\n{err}");
         }
     }
+}
+
+#[test]
+fn a_function_or_procedure_annotation_renames_the_routine() {
+    let found = renames(
+        "-- schemactl:renamed-from add_tax\nCREATE FUNCTION app.with_tax(n numeric) RETURNS numeric LANGUAGE sql RETURN n;\n\
+         -- schemactl:renamed-from Old_Proc\nCREATE PROCEDURE tidy() LANGUAGE sql AS 'SELECT 1';\n",
+    );
+    let got: Vec<_> = found.iter().map(|r| (r.kind, r.schema.as_str(), r.old.as_str(), r.new.as_str())).collect();
+    assert_eq!(
+        got,
+        [(RenameKind::Routine, "app", "add_tax", "with_tax"), (RenameKind::Routine, "public", "old_proc", "tidy")]
+    );
 }
