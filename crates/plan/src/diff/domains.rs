@@ -9,8 +9,6 @@ use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{widens, Catalog, Column, DomainDef, ObjectId, ObjectKind, QualName};
 use schemactl_sqltext::{ident, qualified};
 
-use super::{column_key, table_key};
-
 /// How `diff_domains` plans a domain that changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Handling {
@@ -34,27 +32,12 @@ pub fn handling(from: &Catalog, to: &Catalog, id: &ObjectId) -> Option<Handling>
     let (old, new) = both(from, to, id)?;
     if old.base_type == new.base_type && old.collation == new.collation {
         Some(Handling::InPlace)
-    } else if !kept_columns(from, to, &new.name).is_empty() {
+    } else if !super::swap::kept_columns(from, to, &new.name).is_empty() {
         Some(Handling::Swap)
     } else {
         // No column keeps the type: the generic drop and create is the shorter plan.
         None
     }
-}
-
-/// The columns of type `name` (or arrays of it) that are of that type on both sides: what a
-/// swap converts (a column whose type changes too is the column diff's).
-fn kept_columns<'a>(from: &'a Catalog, to: &Catalog, name: &QualName) -> Vec<(&'a QualName, &'a Column)> {
-    let mut out = Vec::new();
-    for (table_name, table) in &from.tables {
-        let Some(new_table) = to.tables.get(table_name) else { continue };
-        for column in table.columns.iter().filter(|c| c.type_ref.as_ref() == Some(name) && (!c.inherited || c.local)) {
-            if new_table.column(&column.name).is_some_and(|t| t.data_type == column.data_type) {
-                out.push((table_name, column));
-            }
-        }
-    }
-    out
 }
 
 pub fn diff_domains(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
@@ -74,9 +57,8 @@ pub fn diff_domains(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     }
 }
 
-/// A new base type or collation: `ALTER DOMAIN ... RENAME` parks the old domain, the new one is
-/// created, every column of the domain is converted (`USING c::new_base::domain`, or the
-/// column's `-- schemactl:using` expression), and the parked domain is dropped.
+/// A new base type or collation: the domain is swapped (`swap.rs`), each column converted with
+/// `USING c::new_base::domain` (arrays likewise), or the column's `-- schemactl:using`.
 fn swap_domain(
     from: &Catalog,
     to: &Catalog,
@@ -85,65 +67,35 @@ fn swap_domain(
     object: &schemactl_model::DbObject,
     steps: &mut Vec<Step>,
 ) {
-    let name = &new.name;
-    let parked = QualName::new(&name.schema, format!("{}__schemactl_old", name.name));
-    let key = ObjKey::Type { name: name.clone() };
-    let parked_key = ObjKey::Type { name: parked.clone() };
-    let mut rename = Step::new(
-        Action::Alter,
-        key.clone(),
-        format!("ALTER DOMAIN {} RENAME TO {}", qualified(name), ident(&parked.name)),
-    );
-    // As for the enum swap: the parked name is not "provided", and the drop waits for the new
-    // domain, created after the rename.
-    rename.provides = vec![];
-    rename.removes = vec![key.clone()];
-    steps.push(rename);
-    steps.push(super::objects::create_object(object));
     let keeps_values = old.collation == new.collation && widens(&old.base_type, &new.base_type);
-    for (table_name, column) in kept_columns(from, to, name) {
-        let Some(target) = to.tables.get(table_name).and_then(|t| t.column(&column.name)) else { continue };
-        let col = ident(&column.name);
-        let array = if column.data_type.ends_with("[]") { "[]" } else { "" };
-        let using = match to.conversions.get(&(table_name.clone(), column.name.clone())) {
-            Some(expression) => format!("({expression})"),
-            None => format!("{col}::{}{array}::{}", new.base_type, target.data_type),
-        };
-        let mut clauses = Vec::new();
-        if column.default.is_some() {
-            clauses.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
+    let using = |table: &QualName, column: &Column| match to.conversions.get(&(table.clone(), column.name.clone())) {
+        Some(expression) => format!("({expression})"),
+        None => {
+            let array = if column.data_type.ends_with("[]") { "[]" } else { "" };
+            format!("{}::{}{array}::{}", ident(&column.name), new.base_type, column.data_type)
         }
-        clauses.push(format!("ALTER COLUMN {col} TYPE {} USING {using}", target.data_type));
-        if let Some(d) = &target.default {
-            clauses.push(format!("ALTER COLUMN {col} SET DEFAULT {d}"));
-        }
-        let mut step = Step::new(
-            Action::Alter,
-            column_key(table_name, &column.name),
-            format!("ALTER TABLE {} {}", qualified(table_name), clauses.join(", ")),
-        )
-        .requires([key.clone(), table_key(table_name)])
-        .releases([parked_key.clone()])
-        .hazard(HazardKind::TableRewrite, format!("{} is converted to the new {name}", column.name))
-        .hazard(
-            HazardKind::AccessExclusiveLock,
-            format!("ALTER COLUMN TYPE holds an ACCESS EXCLUSIVE lock while it converts {}", column.name),
-        );
-        // A retyped column is a new column to its dependents (views, policies): they are
-        // dropped before and recreated after (`graph::recreate_dependents`).
-        step.removes.push(column_key(table_name, &column.name));
+    };
+    let hazards = |column: &Column| {
+        let mut out = vec![
+            (HazardKind::TableRewrite, format!("{} is converted to the new {}", column.name, new.name)),
+            (
+                HazardKind::AccessExclusiveLock,
+                format!("ALTER COLUMN TYPE holds an ACCESS EXCLUSIVE lock while it converts {}", column.name),
+            ),
+        ];
         if !keeps_values {
-            step = step.hazard(
+            out.push((
                 HazardKind::DataLoss,
                 format!(
                     "{} -> {} is not a widening: values of {} may be refused, cut or rounded",
                     old.base_type, new.base_type, column.name
                 ),
-            );
+            ));
         }
-        steps.push(step);
-    }
-    steps.push(Step::new(Action::Drop, parked_key, format!("DROP DOMAIN {}", qualified(&parked))).requires([key]));
+        out
+    };
+    let swap = super::swap::Swap { name: &new.name, keyword: "DOMAIN", create: super::objects::create_object(object) };
+    super::swap::swap(from, to, swap, using, hazards, steps);
 }
 
 fn alter_domain(from: &Catalog, old: &DomainDef, new: &DomainDef, steps: &mut Vec<Step>) {

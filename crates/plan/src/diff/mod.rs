@@ -13,6 +13,7 @@ mod online;
 mod partitions;
 mod schemas;
 mod sequences;
+mod swap;
 mod tables;
 mod types;
 

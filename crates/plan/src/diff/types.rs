@@ -1,4 +1,4 @@
-use super::{column_key, comment_step, schema_key, table_key};
+use super::{comment_step, schema_key};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, QualName, TypeDef, TypeKind};
 use schemactl_sqltext::{ident, literal, qualified};
@@ -63,69 +63,31 @@ fn add_values(name: &QualName, before: &[String], after: &[String], steps: &mut 
     }
 }
 
-/// Values removed or reordered: PostgreSQL cannot do that in place, so the old type is renamed,
-/// the new one created, every column converted through text, and the old type dropped.
+/// Values removed or reordered: PostgreSQL cannot do that in place, so the type is swapped
+/// (`swap.rs`), every column converted through text.
 fn swap_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: &mut Vec<Step>) {
-    let name = &new.name;
-    let parked = QualName::new(&name.schema, format!("{}__schemactl_old", name.name));
-    let key = ObjKey::Type { name: name.clone() };
-    let parked_key = ObjKey::Type { name: parked.clone() };
-    let mut rename = Step::new(
-        Action::Alter,
-        key.clone(),
-        format!("ALTER TYPE {} RENAME TO {}", qualified(name), ident(&parked.name)),
-    );
-    // The parked name is not "provided": its drop would then have to come first (old objects
-    // of a name go before new ones). The drop waits for the new type, created after the rename.
-    rename.provides = vec![];
-    rename.removes = vec![key.clone()];
-    steps.push(rename);
-    steps.push(create_type(new));
     let removed: Vec<&String> = {
         let TypeKind::Enum { labels: before } = &old.kind;
         let TypeKind::Enum { labels: after } = &new.kind;
         before.iter().filter(|l| !after.contains(l)).collect()
     };
-    for (table_name, table) in &from.tables {
-        let Some(new_table) = to.tables.get(table_name) else {
-            continue;
-        };
-        for column in table.columns.iter().filter(|c| c.type_ref.as_ref() == Some(name)) {
-            let Some(target) = new_table.column(&column.name) else {
-                continue;
-            };
-            if target.data_type != column.data_type {
-                continue; // the column diff converts it
-            }
-            let col = ident(&column.name);
-            let via = if column.data_type.ends_with("[]") { "text[]" } else { "text" };
-            let mut clauses = Vec::new();
-            if column.default.is_some() {
-                clauses.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
-            }
-            clauses.push(format!("ALTER COLUMN {col} TYPE {t} USING {col}::{via}::{t}", t = target.data_type));
-            if let Some(d) = &target.default {
-                clauses.push(format!("ALTER COLUMN {col} SET DEFAULT {d}"));
-            }
-            let mut step = Step::new(
-                Action::Alter,
-                column_key(table_name, &column.name),
-                format!("ALTER TABLE {} {}", qualified(table_name), clauses.join(", ")),
-            )
-            .requires([key.clone(), table_key(table_name)])
-            .releases([parked_key.clone()]);
-            // Its dependents (views, policies) see a new column: recreated around it.
-            step.removes.push(column_key(table_name, &column.name));
-            if !removed.is_empty() {
-                step = step.hazard(
-                    HazardKind::DataLoss,
-                    format!("rows holding removed enum values of {name} fail the conversion"),
-                );
-            }
-            steps.push(step.hazard(HazardKind::TableRewrite, "the column is converted to the new enum type"));
+    let using = |_: &QualName, column: &schemactl_model::Column| {
+        let via = if column.data_type.ends_with("[]") { "text[]" } else { "text" };
+        format!("{}::{via}::{}", ident(&column.name), column.data_type)
+    };
+    let hazards = |_: &schemactl_model::Column| {
+        let mut out = Vec::new();
+        if !removed.is_empty() {
+            out.push((
+                HazardKind::DataLoss,
+                format!("rows holding removed enum values of {} fail the conversion", new.name),
+            ));
         }
-    }
-    steps.push(Step::new(Action::Drop, parked_key, format!("DROP TYPE {}", qualified(&parked))).requires([key]));
+        out.push((HazardKind::TableRewrite, "the column is converted to the new enum type".to_string()));
+        out
+    };
+    let swap = super::swap::Swap { name: &new.name, keyword: "TYPE", create: create_type(new) };
+    super::swap::swap(from, to, swap, using, hazards, steps);
 }
 
 fn is_subsequence(short: &[String], long: &[String]) -> bool {
