@@ -88,7 +88,13 @@ async fn round_trip(db: &TestDb, format: Format, layout: Layout) -> Result<Trip,
     load_files(&shadow.url, dir.path()).await.map_err(|e| format!("loading the dump: {e}\n{}", shown()))?;
     let client = shadow.client().await;
     let loaded = schemactl_introspect::introspect(&client).await.map_err(|e| e.to_string())?;
-    let loaded = schemactl_engine::Opened { catalog: loaded, client, shadow_db: None };
+    let loaded = schemactl_engine::Opened {
+        catalog: loaded,
+        client,
+        shadow_db: None,
+        declared_roles: Vec::new(),
+        create_roles: false,
+    };
     let plan = schemactl_engine::states::plan_from(&catalog, &loaded).await.map_err(|e| e.to_string())?;
     if !plan.is_empty() {
         return Err(format!(

@@ -20,6 +20,7 @@ mod majors;
 mod online;
 mod plan;
 mod renames;
+mod roles;
 mod scope;
 mod security;
 mod yaml;

@@ -38,6 +38,7 @@ pub fn engine(config: Option<&Path>, env: Option<&str>, args: &ScopeArgs) -> Cli
         exclude: args.exclude.clone(),
         include: args.include.clone(),
         presets: args.presets.clone(),
+        roles: Vec::new(),
     };
     let scope = project.scope_config(env).extended(&flags).compile().map_err(|e| CliError::Usage(e.to_string()))?;
     Ok(Engine::new(scope).with_notes(|note| errln!("{note}")))

@@ -15,6 +15,10 @@
 //! max_rewrite_rows = 1000000 # apply refuses a rewrite of a bigger table, even when allowed
 //! max_scan_rows = 50000000   # ... a validation scan or index build of a bigger one
 //!
+//! [roles]
+//! manage = ["app_*"]         # opt in: these roles, their memberships and the objects they own
+//!                            # are desired state (CREATE ROLE in schema/; never passwords)
+//!
 //! [shadow]
 //! load_timeout = "60s"       # per schema statement loaded into the shadow (default; "0": none)
 //! bindir = "/usr/lib/postgresql/17/bin"   # server binaries for the shadow (relative: to this file)
@@ -89,6 +93,17 @@ struct File {
     environments: BTreeMap<String, Environment>,
     /// What schemactl manages (see `ScopeFile`).
     scope: Option<ScopeFile>,
+    #[serde(default)]
+    roles: RolesFile,
+}
+
+/// `[roles]`: which roles the project manages.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RolesFile {
+    /// Globs over role names.
+    #[serde(default)]
+    manage: Vec<String>,
 }
 
 /// `scope = "supabase"`, `scope = ["supabase", "pg_cron"]`, or a `[scope]` table with
@@ -237,6 +252,16 @@ impl Project {
                 return Err(Error::Parse { path: path.clone(), message: format!("scope: {e}") });
             }
         }
+        let roles = schemactl_model::ScopeConfig { roles: parsed.roles.manage.clone(), ..Default::default() };
+        if let Err(e) = roles.compile() {
+            return Err(Error::Parse { path: path.clone(), message: format!("roles.manage: {e}") });
+        }
+        if let Some(p) = parsed.roles.manage.iter().find(|p| p.starts_with("pg_")) {
+            return Err(Error::Parse {
+                path: path.clone(),
+                message: format!("roles.manage: `{p}`: roles named pg_* are PostgreSQL's own and cannot be managed"),
+            });
+        }
         for (name, env) in &parsed.environments {
             if env.url.is_some() == env.url_env.is_some() {
                 return Err(Error::AmbiguousEnvironment { name: name.clone(), path });
@@ -299,7 +324,10 @@ impl Project {
             timeouts,
             shadow: ShadowSettings::default(),
             postgres: parsed.postgres,
-            scope: parsed.scope.as_ref().map(ScopeFile::config).unwrap_or_default(),
+            scope: schemactl_model::ScopeConfig {
+                roles: parsed.roles.manage.clone(),
+                ..parsed.scope.as_ref().map(ScopeFile::config).unwrap_or_default()
+            },
         }
     }
 

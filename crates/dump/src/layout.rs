@@ -177,6 +177,8 @@ impl Places {
             }
             ObjKey::DefaultPrivileges { schema: Some(schema), .. } => Place::new(schema, Section::Schema, schema),
             ObjKey::DefaultPrivileges { schema: None, role } => Place::database(Section::Database, role),
+            // Roles are cluster-wide: with the other database-wide statements.
+            ObjKey::Role { name } => Place::database(Section::Database, name),
         }
     }
 

@@ -36,7 +36,7 @@ fn target(key: &ObjKey) -> Option<(String, String, String)> {
             }
             _ => None,
         },
-        ObjKey::Extension { .. } | ObjKey::DefaultPrivileges { .. } => None,
+        ObjKey::Extension { .. } | ObjKey::DefaultPrivileges { .. } | ObjKey::Role { .. } => None,
     }
 }
 

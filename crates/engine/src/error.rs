@@ -42,6 +42,9 @@ pub enum Error {
     /// A file could not be written.
     #[error("{}: {source}", path.display())]
     Io { path: std::path::PathBuf, source: std::io::Error },
+    /// A role statement of the schema files cannot be desired state, or did not run.
+    #[error("{at}: {message}")]
+    Roles { at: String, message: String },
     /// A query that schemactl itself issues failed.
     #[error("{context}: {message}")]
     Database { context: String, message: String },

@@ -22,6 +22,7 @@ mod error;
 mod plan;
 mod renames;
 mod revisions;
+mod roles;
 mod sizes;
 mod source;
 pub mod states;

@@ -144,10 +144,12 @@ impl Engine {
     ) -> Result<String> {
         let script = schemactl_plan::render_sql(up);
         let statements = schemactl_source::split_script(Path::new("plan.sql"), &script)?;
-        schemactl_shadow::run_script(&current.client, &statements, false)
+        let mut declared = current.declared_roles.clone();
+        self.run_script_on_shadow(&current.client, &statements, current.create_roles, &mut declared)
             .await
             .map_err(|e| Error::Diverged(format!("the plan failed on a copy of the current state: {e}")))?;
-        let after = self.read(&current.client).await?;
+        let mut after = self.read(&current.client).await?;
+        self.read_declared_roles(&mut after, &current.client, &declared, current.create_roles).await?;
         let rest = states::plan_from(&after, desired).await?;
         if !rest.steps.is_empty() {
             return Err(Error::Diverged(format!(

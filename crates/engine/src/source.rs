@@ -178,6 +178,11 @@ pub struct Opened {
     pub catalog: Catalog,
     pub client: Client,
     pub shadow_db: Option<DbUrl>,
+    /// The role statements behind `catalog.roles` (a shadow's: see the roles module), so that
+    /// a plan run on this database later can be read with them.
+    pub declared_roles: Vec<Statement>,
+    /// Whether the shadow may create roles its statements name (an embedded one).
+    pub create_roles: bool,
 }
 
 /// Runs a source's statements on `client`: schema files as the shadow loads them (batches,
@@ -200,7 +205,7 @@ impl Engine {
         if let Source::Database(url) = source {
             let client = url.connect().await?;
             let catalog = self.read(&client).await?;
-            return Ok(Opened { catalog, client, shadow_db: None });
+            return Ok(Opened { catalog, client, shadow_db: None, declared_roles: Vec::new(), create_roles: false });
         }
         let Some(shadow) = shadow else {
             return Err(Error::Usage("loading schema files needs a shadow database".into()));
@@ -208,10 +213,11 @@ impl Engine {
         // Read before anything is loaded: a malformed annotation is the user's to fix first.
         let conversions = conversions(source)?;
         let url = shadow.create_database().await?;
-        match self.load_and_read(&url, source, shadow.is_embedded()).await {
-            Ok((mut catalog, client)) => {
+        let create_roles = shadow.is_embedded();
+        match self.load_and_read(&url, source, create_roles).await {
+            Ok((mut catalog, client, declared_roles)) => {
                 catalog.conversions = conversions;
-                Ok(Opened { catalog, client, shadow_db: Some(url) })
+                Ok(Opened { catalog, client, shadow_db: Some(url), declared_roles, create_roles })
             }
             Err(e) => {
                 let _ = shadow.drop_database(&url).await;
@@ -239,9 +245,15 @@ impl Engine {
         Ok(opened)
     }
 
-    async fn load_and_read(&self, url: &DbUrl, source: &Source, create_roles: bool) -> Result<(Catalog, Client)> {
+    async fn load_and_read(
+        &self,
+        url: &DbUrl,
+        source: &Source,
+        create_roles: bool,
+    ) -> Result<(Catalog, Client, Vec<Statement>)> {
         let client = url.connect().await?;
-        load(&client, source, create_roles).await?;
+        let (declared, rest) = self.split_roles(source)?;
+        load(&client, rest.as_ref().unwrap_or(source), create_roles).await?;
         // A fresh shadow has no planner statistics on its catalogs (autovacuum is off there):
         // without them the catalog queries can pick quadratic plans on large schemas.
         if source.statements().0.len() > 1000 {
@@ -250,8 +262,9 @@ impl Engine {
                 .await
                 .map_err(|e| Error::Database { context: "analyzing the shadow catalog".into(), message: e.to_string() })?;
         }
-        let catalog = self.read(&client).await?;
-        Ok((catalog, client))
+        let mut catalog = self.read(&client).await?;
+        self.read_declared_roles(&mut catalog, &client, &declared, create_roles).await?;
+        Ok((catalog, client, declared))
     }
 }
 

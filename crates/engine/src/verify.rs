@@ -44,13 +44,15 @@ impl Engine {
             .map_err(|e| Error::Verify(format!("loading what schema/ declares out of scope failed: {e}")))?;
         // states[i]: the schema before revision i (states[0] is the empty database).
         let mut states_before: Vec<Catalog> = vec![empty.catalog.clone()];
+        // Role statements run so far, in order (see the roles module).
+        let mut declared = Vec::new();
         for r in &revisions.list {
-            run_section(work, r, true, &revisions.dir, roles).await?;
-            states_before.push(self.read(&work.client).await?);
+            self.run_section(work, r, true, &revisions.dir, roles, &mut declared).await?;
+            states_before.push(self.read_work(work, &declared, roles).await?);
         }
         for (i, r) in revisions.list.iter().enumerate().rev() {
-            run_section(work, r, false, &revisions.dir, roles).await?;
-            let now = self.read(&work.client).await?;
+            self.run_section(work, r, false, &revisions.dir, roles, &mut declared).await?;
+            let now = self.read_work(work, &declared, roles).await?;
             let left = schemactl_plan::plan(&states_before[i], &now)?;
             if !left.steps.is_empty() {
                 return Err(Error::Verify(format!(
@@ -61,9 +63,9 @@ impl Engine {
             }
         }
         for r in &revisions.list {
-            run_section(work, r, true, &revisions.dir, roles).await?;
+            self.run_section(work, r, true, &revisions.dir, roles, &mut declared).await?;
         }
-        let end = self.read(&work.client).await?;
+        let end = self.read_work(work, &declared, roles).await?;
         let missing = states::plan_from(&end, desired).await?;
         if !missing.steps.is_empty() {
             return Err(Error::Verify(format!(
@@ -88,10 +90,26 @@ impl Engine {
     }
 }
 
-async fn run_section(work: &Opened, r: &Revision, up: bool, dir: &Path, roles: bool) -> Result<()> {
-    let segments = if up { r.up_segments(dir)? } else { r.down_segments(dir)? };
-    let statements: Vec<_> = segments.into_iter().flat_map(|s| s.statements).collect();
-    schemactl_shadow::run_script(&work.client, &statements, roles)
-        .await
-        .map_err(|e| Error::Verify(format!("{} of {} failed: {e}", if up { "up" } else { "down" }, r.file_name)))
+impl Engine {
+    async fn run_section(
+        &self,
+        work: &Opened,
+        r: &Revision,
+        up: bool,
+        dir: &Path,
+        roles: bool,
+        declared: &mut Vec<schemactl_source::Statement>,
+    ) -> Result<()> {
+        let segments = if up { r.up_segments(dir)? } else { r.down_segments(dir)? };
+        let statements: Vec<_> = segments.into_iter().flat_map(|s| s.statements).collect();
+        self.run_script_on_shadow(&work.client, &statements, roles, declared)
+            .await
+            .map_err(|e| Error::Verify(format!("{} of {} failed: {e}", if up { "up" } else { "down" }, r.file_name)))
+    }
+
+    async fn read_work(&self, work: &Opened, declared: &[schemactl_source::Statement], roles: bool) -> Result<Catalog> {
+        let mut catalog = self.read(&work.client).await?;
+        self.read_declared_roles(&mut catalog, &work.client, declared, roles).await?;
+        Ok(catalog)
+    }
 }

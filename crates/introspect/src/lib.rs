@@ -144,6 +144,13 @@ macro_rules! since {
     };
 }
 
+/// A role OID the project manages (`[roles] manage`): never one of PostgreSQL's own.
+macro_rules! managed_role {
+    ($oid:literal) => {
+        concat!("(", $oid, " >= 16384 AND pg_get_userbyid(", $oid, ") ~ current_setting('schemactl.scope_roles'))")
+    };
+}
+
 mod depend;
 mod foreign;
 mod grants;
@@ -151,6 +158,7 @@ mod objects;
 mod objects_more;
 mod queries;
 mod read;
+mod roles;
 mod roundtrip;
 mod scope;
 mod sizes;
@@ -158,6 +166,7 @@ mod unmanaged;
 mod version;
 
 pub use read::{introspect, introspect_scoped, server_version};
+pub use roles::read_roles_in_transaction;
 pub use roundtrip::reconcile_checks;
 pub use scope::{scope_settings, LEFT_OUT};
 pub use sizes::relation_sizes;

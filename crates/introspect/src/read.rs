@@ -1,4 +1,4 @@
-use crate::{depend, foreign, grants, objects, objects_more, queries, unmanaged, version};
+use crate::{depend, foreign, grants, objects, objects_more, queries, roles, unmanaged, version};
 use crate::{Error, Result};
 use futures_util::future::join_all;
 use schemactl_model::*;
@@ -30,7 +30,7 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         crate::scope::scope_settings(scope)
     );
     client.batch_execute(&begin).await.map_err(q("snapshot"))?;
-    let queries: [(&str, &'static str); 34] = [
+    let queries: [(&str, &'static str); 37] = [
         (queries::SCHEMAS, "schemas"),
         (queries::EXTENSIONS, "extensions"),
         (queries::ENUMS, "enum types"),
@@ -65,6 +65,9 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         (grants::DEFAULT_PRIVILEGES, "default privileges"),
         (grants::SESSION_ROLE, "session role"),
         (crate::scope::LEFT_OUT, "objects out of scope"),
+        (grants::OWNERS, "owners"),
+        (roles::ROLES, "roles"),
+        (roles::MEMBERSHIPS, "role memberships"),
     ];
     let texts: Vec<String> = queries.iter().map(|(sql, _)| version::resolve(sql, version.num)).collect();
     // The queries are independent: issuing them together lets tokio-postgres pipeline them.
@@ -96,6 +99,7 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     let (wrappers, servers, foreign_tables, dependencies, unmanaged_rows, grant_rows) =
         (next(), next(), next(), next(), next(), next());
     let (default_privilege_rows, session_role, left_out_rows) = (next(), next(), next());
+    let (owner_rows, role_rows, membership_rows) = (next(), next(), next());
 
     let mut catalog = Catalog::default();
     for r in &schemas {
@@ -238,6 +242,13 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     catalog.default_privileges.extend(default_privilege_rows.iter().map(grants::default_privilege));
     catalog.session_role = session_role.first().map(|r| r.get(0)).unwrap_or_default();
     catalog.left_out = crate::scope::left_out(scope, &left_out_rows);
+    for owner in owner_rows.iter().map(grants::owner) {
+        catalog.owners.insert(owner.target.key.clone(), owner);
+    }
+    for role in role_rows.iter().map(roles::role) {
+        catalog.roles.insert(role.name.clone(), role);
+    }
+    catalog.memberships.extend(membership_rows.iter().map(roles::membership));
     Ok(catalog)
 }
 

@@ -20,6 +20,8 @@ pub fn scope_settings(scope: &Scope) -> String {
         ("schemactl.scope_exclude", server.exclude.as_str()),
         ("schemactl.scope_include", server.include.as_str()),
         ("schemactl.scope_database", if server.database_wide { "on" } else { "off" }),
+        ("schemactl.scope_roles", server.roles.as_str()),
+        ("schemactl.scope_roles_on", if scope.manages_roles() { "on" } else { "off" }),
     ];
     let calls: Vec<String> = settings
         .iter()

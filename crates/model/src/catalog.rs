@@ -25,6 +25,16 @@ pub struct Catalog {
     pub grants: BTreeSet<Grant>,
     /// `ALTER DEFAULT PRIVILEGES` entries.
     pub default_privileges: BTreeSet<DefaultPrivilege>,
+    /// The roles the scope manages (none unless `[roles] manage` opts in), by name.
+    #[serde(default)]
+    pub roles: BTreeMap<String, crate::Role>,
+    /// Memberships whose member is a managed role.
+    #[serde(default)]
+    pub memberships: BTreeSet<crate::Membership>,
+    /// Objects owned by a managed role. An object owned by any other role is absent: it
+    /// belongs to whoever applies plans, and is left so.
+    #[serde(default)]
+    pub owners: BTreeMap<ObjKey, crate::Owner>,
     /// The role the catalog was read as (`current_user`): a plan applied over this connection
     /// creates objects owned by it, which receive this role's default privileges.
     #[serde(skip)]
@@ -67,6 +77,9 @@ impl Catalog {
             && self.objects == other.objects
             && self.grants == other.grants
             && self.default_privileges == other.default_privileges
+            && self.roles == other.roles
+            && self.memberships == other.memberships
+            && self.owners == other.owners
     }
 }
 

@@ -37,6 +37,10 @@ pub enum ObjKey {
     Object {
         id: ObjectId,
     },
+    /// A managed role (cluster-wide).
+    Role {
+        name: String,
+    },
     /// The `ALTER DEFAULT PRIVILEGES` entries of one role, database-wide or in one schema.
     DefaultPrivileges {
         role: String,
@@ -60,7 +64,7 @@ impl ObjKey {
                 Some(table) => format!("table {table}"),
                 None => id.to_string(),
             },
-            ObjKey::DefaultPrivileges { .. } => self.to_string(),
+            ObjKey::DefaultPrivileges { .. } | ObjKey::Role { .. } => self.to_string(),
         }
     }
 }
@@ -77,6 +81,7 @@ impl fmt::Display for ObjKey {
             ObjKey::Constraint { table, name } => write!(f, "constraint {name} on {table}"),
             ObjKey::Index { name } => write!(f, "index {name}"),
             ObjKey::Object { id } => write!(f, "{id}"),
+            ObjKey::Role { name } => write!(f, "role {name}"),
             ObjKey::DefaultPrivileges { role, schema: None } => write!(f, "default privileges for role {role}"),
             ObjKey::DefaultPrivileges { role, schema: Some(schema) } => {
                 write!(f, "default privileges for role {role} in schema {schema}")

@@ -14,6 +14,7 @@ mod key;
 mod name;
 mod objects;
 mod rename;
+mod roles;
 mod scope;
 mod size;
 mod timeouts;
@@ -26,6 +27,7 @@ pub use key::ObjKey;
 pub use name::QualName;
 pub use objects::{DbObject, ForeignDef, ObjectId, ObjectKind};
 pub use rename::RenameKind;
+pub use roles::{Membership, Owner, Role};
 pub use scope::{
     glob_to_regex, summarize, LeftOut, LeftOutGroup, Reason, Scope, ScopeConfig, ScopeError, ServerScope, PRESETS,
     SAFE_DEFAULTS,

@@ -120,6 +120,12 @@ pub struct ScopeConfig {
     /// Platform presets (see [`PRESETS`]).
     #[serde(default)]
     pub presets: Vec<String>,
+    /// Roles the project manages (globs over role names; `[roles] manage` in schemactl.toml,
+    /// not part of `[scope]`): their attributes, memberships and the objects they own are
+    /// desired state, and privileges are compared for them (and `PUBLIC`) only. Empty: roles
+    /// are only referenced, never created, and owners are not compared.
+    #[serde(skip)]
+    pub roles: Vec<String>,
 }
 
 impl ScopeConfig {
@@ -136,6 +142,7 @@ impl ScopeConfig {
             exclude: join(&self.exclude, &other.exclude),
             include: join(&self.include, &other.include),
             presets: join(&self.presets, &other.presets),
+            roles: join(&self.roles, &other.roles),
         }
     }
 
@@ -158,7 +165,8 @@ impl ScopeConfig {
         }
         let includes = self.include.iter().map(|p| Pattern::parse(p)).collect::<Result<Vec<_>, _>>()?;
         let schemas = self.schemas.iter().map(|g| GlobPair::parse(g)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Scope { config: self.clone(), schemas, excludes, includes })
+        let roles = self.roles.iter().map(|g| GlobPair::parse(g)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Scope { config: self.clone(), schemas, excludes, includes, roles })
     }
 }
 
@@ -434,6 +442,7 @@ pub struct Scope {
     schemas: Vec<GlobPair>,
     excludes: Vec<(Pattern, Reason)>,
     includes: Vec<Pattern>,
+    roles: Vec<GlobPair>,
 }
 
 impl Default for Scope {
@@ -454,11 +463,24 @@ pub struct ServerScope {
     pub include: String,
     /// `schemactl.scope_database`: `on` when database-wide objects are managed.
     pub database_wide: bool,
+    /// `schemactl.scope_roles`: an anchored regex over the names of managed roles (one that
+    /// matches nothing when roles are not managed).
+    pub roles: String,
 }
 
 impl Scope {
     pub fn config(&self) -> &ScopeConfig {
         &self.config
+    }
+
+    /// Whether the project manages roles at all (`[roles] manage`).
+    pub fn manages_roles(&self) -> bool {
+        !self.roles.is_empty()
+    }
+
+    /// Whether `role` is one of the project's roles. PostgreSQL's own roles (`pg_*`) never are.
+    pub fn manages_role(&self, role: &str) -> bool {
+        !role.starts_with("pg_") && self.roles.iter().any(|g| g.matcher.is_match(role))
     }
 
     fn excluded(&self, kind: &str, schema: &str, name: &str) -> Option<&Reason> {
@@ -518,6 +540,7 @@ impl Scope {
             exclude: any(self.excludes.iter().map(|(p, _)| p.regex()).collect()),
             include: any(self.includes.iter().map(Pattern::regex).collect()),
             database_wide: self.schemas.is_empty(),
+            roles: any(self.roles.iter().map(|g| g.regex.clone()).collect()),
         }
     }
 }
@@ -528,9 +551,15 @@ mod tests {
 
     fn scope(schemas: &[&str], exclude: &[&str], include: &[&str], presets: &[&str]) -> Scope {
         let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect();
-        ScopeConfig { schemas: v(schemas), exclude: v(exclude), include: v(include), presets: v(presets) }
-            .compile()
-            .unwrap()
+        ScopeConfig {
+            schemas: v(schemas),
+            exclude: v(exclude),
+            include: v(include),
+            presets: v(presets),
+            roles: vec![],
+        }
+        .compile()
+        .unwrap()
     }
 
     #[test]

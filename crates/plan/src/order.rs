@@ -63,7 +63,9 @@ fn build_graph(steps: &[Step]) -> DiGraph<usize, ()> {
 fn tie_break(step: &Step) -> (u8, u8) {
     let is_fk = step.sql.contains("FOREIGN KEY");
     let kind = match &step.object {
-        ObjKey::Schema { .. } => 0,
+        // A role is dropped once nothing of the plan could still need it.
+        ObjKey::Role { .. } if step.action == Action::Drop => return (3, 0),
+        ObjKey::Role { .. } | ObjKey::Schema { .. } => 0,
         ObjKey::Extension { .. } => 1,
         ObjKey::Type { .. } => 2,
         ObjKey::Object { id }

@@ -31,7 +31,8 @@ pub(crate) enum Verdict {
     DropIfExists(crate::drops::Dropped),
 }
 
-const ROLES: &str = "roles are cluster-wide; schemactl references roles, never creates them";
+const ROLES: &str = "roles are cluster-wide: declare the roles the project manages with CREATE ROLE \
+     (`[roles] manage` in schemactl.toml); leave one out to drop it";
 const TABLESPACES: &str = "tablespaces are cluster-wide; schemactl references tablespaces, never creates them";
 const DATABASES: &str = "schema files describe the objects inside one database, not databases";
 const SEARCH_PATH: &str =
@@ -161,11 +162,15 @@ pub(crate) fn classify(node: &NodeEnum) -> Verdict {
         },
 
         N::RenameStmt(_) => unsupported("desired-state files name objects directly: write the new name in the CREATE statement (schemactl plans the rename)"),
-        N::CreateRoleStmt(_)
-        | N::AlterRoleStmt(_)
-        | N::AlterRoleSetStmt(_)
-        | N::DropRoleStmt(_)
-        | N::GrantRoleStmt(_) => unsupported(ROLES),
+        // Desired state when the project manages roles, which the engine checks (the reader
+        // does not know the project's configuration).
+        N::CreateRoleStmt(_) | N::AlterRoleStmt(_) | N::AlterRoleSetStmt(_) | N::GrantRoleStmt(_) => {
+            match crate::roles::refusal(node) {
+                Some(reason) => unsupported(reason),
+                None => keep,
+            }
+        }
+        N::DropRoleStmt(_) => unsupported(ROLES),
         N::CreateTableSpaceStmt(_)
         | N::AlterTableSpaceOptionsStmt(_)
         | N::AlterTableMoveAllStmt(_)

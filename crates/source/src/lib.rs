@@ -61,6 +61,7 @@ mod objects;
 mod order;
 mod parse;
 mod renames;
+mod roles;
 mod script;
 mod subject;
 mod text;
@@ -79,6 +80,7 @@ pub use load::{
 };
 pub use order::order_statements;
 pub use renames::{parse_renames, Rename, RenameKind, ANNOTATION};
+pub use roles::declared_roles;
 pub use script::split_script;
 pub use subject::{subjects, Subject};
 

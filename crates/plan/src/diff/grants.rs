@@ -24,6 +24,9 @@ pub fn diff_grants(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     for g in from.grants.iter().chain(&to.grants) {
         targets.entry(g.target.key.clone()).or_insert_with(|| g.target.clone());
     }
+    for o in from.owners.values().chain(to.owners.values()) {
+        targets.entry(o.target.key.clone()).or_insert_with(|| o.target.clone());
+    }
     for key in &created {
         if let Some(t) = target_of(to, key) {
             targets.entry(key.clone()).or_insert(t);
@@ -34,27 +37,66 @@ pub fn diff_grants(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
         if !exists(to, key) {
             continue; // dropping the object drops its privileges
         }
-        let old = if created.contains(key) {
+        let old_owner = if created.contains(key) { None } else { from.owners.get(key) };
+        let owner = owner_change(old_owner, to.owners.get(key), &from.session_role);
+        let mut old = if created.contains(key) {
             initial_privileges(from, target)
         } else {
             held(from.grants.iter().filter(|g| &g.target.key == key), |column| {
                 column_of(key, column).is_none_or(|c| !created.contains(&c))
             })
         };
+        if let Some((_, Some(new_owner))) = &owner {
+            // The new owner's own privileges become the owner's: no row of theirs is left.
+            old.retain(|(_, grantee, _), _| grantee != new_owner);
+        }
         let new = held(to.grants.iter().filter(|g| &g.target.key == key), |_| true);
-        let statements = grant_statements(target, &old, &new);
-        if statements.is_empty() {
+        let mut statements = grant_statements(target, &old, &new);
+        if statements.is_empty() && owner.is_none() {
             continue;
+        }
+        let message = match &owner {
+            Some((_, Some(role))) => format!("the owner becomes {role}, who gets every privilege on it"),
+            Some((_, None)) => "the owner becomes the role applying the plan".to_string(),
+            None => "privileges of other roles change".to_string(),
+        };
+        if let Some((sql, _)) = &owner {
+            statements.insert(0, sql.clone());
         }
         let mut step = Step::new(Action::Alter, key.clone(), statements.join(";\n"))
             .requires([key.clone()])
-            .hazard(HazardKind::AuthorizationChange, "privileges of other roles change");
+            .hazard(HazardKind::AuthorizationChange, message);
         step.provides.clear();
         step.requires.extend(new.keys().filter_map(|(c, _, _)| column_of(key, c.as_ref()?)));
+        // Roles the project manages: created before they are given anything, dropped after
+        // they lose it.
+        let new_roles = new.keys().map(|(_, g, _)| g.as_str()).chain(to.owners.get(key).map(|o| o.role.as_str()));
+        step.requires.extend(new_roles.map(super::roles::role_key));
+        let old_roles = old.keys().map(|(_, g, _)| g.as_str()).chain(old_owner.map(|o| o.role.as_str()));
+        step.releases.extend(old_roles.map(super::roles::role_key));
         new_steps.push(step);
     }
     new_steps.extend(default_privilege_steps(from, to, &created));
     steps.extend(new_steps);
+}
+
+/// `ALTER ... OWNER TO` when the owner changes, with the new owner (`None`: the role applying
+/// the plan). Only managed owners are in the catalogs; an object owned by any other role reads
+/// as owned by whoever applies plans. So a managed owner that is the role the current side was
+/// read as (the applier) already is what "no managed owner" means there.
+fn owner_change(
+    old: Option<&schemactl_model::Owner>,
+    new: Option<&schemactl_model::Owner>,
+    applier: &str,
+) -> Option<(String, Option<String>)> {
+    let (old_role, new_role) = (old.map(|o| o.role.as_str()), new.map(|o| o.role.as_str()));
+    if old_role == new_role || (new_role.is_none() && old_role == Some(applier)) {
+        return None;
+    }
+    let object = new.or(old)?;
+    let to = new_role.map_or_else(|| "CURRENT_USER".to_string(), ident);
+    let sql = format!("ALTER {} {} OWNER TO {to}", object.alter, object.target.name);
+    Some((sql, new_role.map(str::to_string)))
 }
 
 /// The key of a column of a table target, for column privileges.
@@ -282,6 +324,10 @@ fn default_privilege_steps(from: &Catalog, to: &Catalog, created: &BTreeSet<ObjK
         let key = ObjKey::DefaultPrivileges { role: role_name.to_string(), schema: schema.map(str::to_string) };
         let mut step = Step::new(Action::Alter, key, sql.join(";\n"))
             .requires(created.iter().cloned())
+            .requires(
+                after.keys().map(|(g, _, _)| super::roles::role_key(g)).chain([super::roles::role_key(role_name)]),
+            )
+            .releases(before.keys().map(|(g, _, _)| super::roles::role_key(g)))
             .hazard(HazardKind::AuthorizationChange, "privileges future objects receive change");
         step.provides.clear();
         steps.push(step);

@@ -11,6 +11,7 @@ mod narrowing;
 mod objects;
 mod online;
 mod partitions;
+mod roles;
 mod schemas;
 mod sequences;
 mod swap;
@@ -37,6 +38,7 @@ pub fn diff(from: &Catalog, to: &Catalog, options: &crate::PlanOptions) -> Vec<S
     graph::recreate_dependents(from, to, &mut steps);
     // After every creation and recreation is known: those objects start from default privileges.
     grants::diff_grants(from, to, &mut steps);
+    roles::diff_roles(from, to, &mut steps);
     if options.online {
         online::rewrite(from, to, &mut steps);
     }

@@ -57,10 +57,12 @@ fn unsupported_statements_say_why() {
     assert!(reason.contains("schema-qualify"), "{reason}");
     let (statement, _) = unsupported("SELECT set_config('search_path', 'app', false)");
     assert_eq!(statement, "SELECT");
-    let (statement, reason) = unsupported("CREATE ROLE app LOGIN");
+    let (statement, reason) = unsupported("CREATE ROLE app LOGIN PASSWORD 'secret'");
     assert_eq!(statement, "CREATE ROLE");
-    assert!(reason.contains("roles are cluster-wide"));
-    assert_eq!(unsupported("GRANT app TO bob").0, "GRANT (role membership)");
+    assert!(reason.contains("passwords never belong in schema files"), "{reason}");
+    assert!(unsupported("ALTER ROLE app IN DATABASE d SET work_mem = '1MB'").1.contains("IN DATABASE"));
+    assert_eq!(unsupported("REVOKE app FROM bob").0, "REVOKE (role membership)");
+    assert!(unsupported("DROP ROLE app").1.contains("leave one out to drop it"));
     assert_eq!(unsupported("ALTER TABLE t RENAME TO u").0, "ALTER ... RENAME");
     assert_eq!(unsupported("CREATE TABLE t2 AS SELECT 1").0, "CREATE TABLE AS");
     assert_eq!(unsupported("CREATE DATABASE d").0, "CREATE DATABASE");
