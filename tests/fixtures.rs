@@ -17,10 +17,15 @@
 //! plan is applied (the plan must convert those rows), and `check.sql`, one query run after,
 //! whose every row must be a single `true` (what the user would look at: the values converted).
 //! `-- schemactl:using` annotations in `to.sql` are read as the engine reads them.
+//!
+//! A case whose roles are the project's (`[roles] manage`) lists their globs in
+//! `manage-roles`, one per line: both catalogs are then read in that scope (owners that are
+//! those roles, privileges of those roles and `PUBLIC` only). The roles themselves are
+//! cluster-wide, so `roles.sql` creates them once for both sides.
 
 mod common;
 
-use common::{catalog, catalog_difference, fixtures_dir, load_schema};
+use common::{catalog_difference, fixtures_dir, load_schema};
 use libtest_mimic::{Arguments, Failed, Trial};
 use schemactl_testkit::TestDb;
 use std::path::{Path, PathBuf};
@@ -149,7 +154,8 @@ async fn check_case(dir: &Path) -> Result<Rendered, String> {
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         load_schema(&db.url, &path, &text).await.map_err(|e| format!("loading {file}: {e}"))?;
     }
-    let (from, mut to) = (catalog(&from_db.url).await, catalog(&to_db.url).await);
+    let scope = scope(dir)?;
+    let (from, mut to) = (catalog_in(&from_db.url, &scope).await, catalog_in(&to_db.url, &scope).await);
     to.conversions = conversions(&dir.join("to.sql"))?;
     let plan = schemactl_plan::plan(&from, &to).map_err(|e| e.to_string())?;
     let sql = schemactl_plan::render_sql(&plan);
@@ -158,7 +164,9 @@ async fn check_case(dir: &Path) -> Result<Rendered, String> {
     let rows = dir.join("rows.sql");
     if rows.exists() {
         let text = std::fs::read_to_string(&rows).map_err(|e| format!("{}: {e}", rows.display()))?;
-        client.batch_execute(&text).await.map_err(|e| format!("rows.sql: {e}"))?;
+        client.batch_execute(&text).await.map_err(|e| {
+            format!("rows.sql: {}", e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string()))
+        })?;
     }
     let failed = |e: tokio_postgres::Error| {
         let detail = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string());
@@ -177,13 +185,15 @@ async fn check_case(dir: &Path) -> Result<Rendered, String> {
     let check = dir.join("check.sql");
     if check.exists() {
         let text = std::fs::read_to_string(&check).map_err(|e| format!("{}: {e}", check.display()))?;
-        let rows = client.query(text.as_str(), &[]).await.map_err(|e| format!("check.sql: {e}"))?;
+        let rows = client.query(text.as_str(), &[]).await.map_err(|e| {
+            format!("check.sql: {}", e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string()))
+        })?;
         let passed = !rows.is_empty() && rows.iter().all(|r| r.len() == 1 && r.try_get::<_, bool>(0).is_ok_and(|b| b));
         if !passed {
             return Err(format!("check.sql is not true on every row after the plan:\n{text}\n{sql}"));
         }
     }
-    let after = catalog(&from_db.url).await;
+    let after = catalog_in(&from_db.url, &scope).await;
     if !after.same_schema(&to) {
         return Err(format!("catalogs differ after applying the plan\n{}", catalog_difference(&after, &to)));
     }
@@ -194,6 +204,20 @@ async fn check_case(dir: &Path) -> Result<Rendered, String> {
     let role: String = client.query_one("SELECT current_user::text", &[]).await.map_err(|e| e.to_string())?.get(0);
     let human = schemactl_plan::render_human(&plan);
     Ok(Rendered { sql: without_connecting_role(&sql, &role), human: without_connecting_role(&human, &role) })
+}
+
+/// The scope a case is read in: the default, with the roles `manage-roles` lists.
+fn scope(dir: &Path) -> Result<schemactl_model::Scope, String> {
+    let roles = match std::fs::read_to_string(dir.join("manage-roles")) {
+        Ok(text) => text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+        Err(_) => Vec::new(),
+    };
+    schemactl_model::ScopeConfig { roles, ..Default::default() }.compile().map_err(|e| format!("manage-roles: {e}"))
+}
+
+async fn catalog_in(url: &schemactl_connect::DbUrl, scope: &schemactl_model::Scope) -> schemactl_model::Catalog {
+    let client = url.connect().await.expect("connect");
+    schemactl_introspect::introspect_scoped(&client, scope).await.expect("introspect")
 }
 
 /// The `-- schemactl:using` conversions of a schema file, by column, as the engine reads them.

@@ -123,6 +123,16 @@ GRANT SELECT ON app.users, app.emails TO P_reader;
     let plan = ok(run(root, &["plan", "--check"]));
     assert!(plan.contains("No changes"), "re-plan after apply:\n{plan}");
 
+    // Adopting such a database: the dump declares the roles and owners (never a password).
+    let dump = ok(run(root, &["dump", "--db", &url]));
+    for expected in [
+        format!("CREATE ROLE {p}app WITH LOGIN CONNECTION LIMIT 5"),
+        format!("ALTER TABLE app.users OWNER TO {p}owner"),
+        format!("GRANT {p}owner TO {p}app WITH ADMIN OPTION"),
+    ] {
+        assert!(dump.contains(&expected), "no `{expected}` in the dump:\n{dump}");
+    }
+
     // Given by hand to a role the project does not manage: never revoked, never drift.
     db.execute_script(&format!("CREATE ROLE {o}auditor; GRANT SELECT ON app.users TO {o}auditor")).await;
     let status = ok(run(root, &["status", "--db", &url]));
