@@ -176,6 +176,8 @@ CREATE VIEW app.emails AS SELECT email FROM app.users;
     assert!(plan.contains("No changes"), "re-plan after apply:\n{plan}");
     let status = ok(run(root, &["status", "--db", &url]));
     assert!(status.contains("drift:    none"), "{status}");
+    // Up, down to nothing (roles dropped, memberships revoked) and up again, on the shadow.
+    ok(run(root, &["verify"]));
 }
 
 #[tokio::test]
