@@ -1,5 +1,6 @@
+-- schemactl state after 20261126030254 dc0be48fbd7a2c4bd56a4a8b9d2135063f1c0aeca7b33884ebd1d7d25687d62b
 -- The schema after revision 20261126030254: a cache that spares `schemactl plan` replaying every revision.
--- Written by schemactl and sealed in schemactl.sum; `schemactl verify` checks it against a full replay.
+-- Written by schemactl, sealed by the line above; `schemactl verify` checks it against a full replay.
 
 CREATE SCHEMA portal;
 

@@ -165,7 +165,7 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
     // not match their seal, after saying so.
     let list = match schemactl_revision::load_dir(&project.revisions_dir) {
         Ok(revisions) => revisions.list,
-        Err(e @ schemactl_revision::Error::Integrity { .. }) => {
+        Err(e @ (schemactl_revision::Error::Integrity { .. } | schemactl_revision::Error::Forked { .. })) => {
             errln!("warning: {e}");
             schemactl_revision::read_files(&project.revisions_dir)?
         }

@@ -43,7 +43,8 @@ pub enum CliError {
 impl CliError {
     /// 0 is success; 2 a `--check` disagreement; 3 database unreachable; 4 lock not obtained;
     /// 5 revisions refused (tampered, deleted, inserted); 6 hazards not allowed (plan, apply,
-    /// down, lint); 7 drift; 1 everything else. Not errors, so not here: `status` reports 7
+    /// down, lint); 7 drift; 9 the revision chain forks (branches merged: `schemactl rebase`);
+    /// 1 everything else. Not errors, so not here: `status` reports 7
     /// (drift) and 8 (pending) itself, and a signal exits 128 + its number (see main.rs).
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -51,6 +52,7 @@ impl CliError {
             CliError::HazardsNotAllowed(_) => 6,
             CliError::Apply(schemactl_apply::Error::Hazards { .. } | schemactl_apply::Error::TooLarge { .. }) => 6,
             CliError::Revision(schemactl_revision::Error::Integrity { .. }) => 5,
+            CliError::Revision(schemactl_revision::Error::Forked { .. }) => 9,
             CliError::Apply(schemactl_apply::Error::Unreachable { .. }) => 3,
             CliError::Apply(schemactl_apply::Error::Locked { .. }) => 4,
             CliError::Apply(schemactl_apply::Error::Refused { .. }) => 5,

@@ -18,6 +18,11 @@ pub fn run(args: InitArgs) -> CliResult<()> {
     create_dir(&dir.join("schema"))?;
     create_dir(&dir.join("generated"))?;
     write_new(&config, schemactl_config::template())?;
+    // Branches that each plan a revision then merge without conflicts in generated/.
+    let attributes = dir.join("generated").join(".gitattributes");
+    if !attributes.exists() {
+        write_new(&attributes, schemactl_revision::seal::GITATTRIBUTES)?;
+    }
     let schema_empty = std::fs::read_dir(dir.join("schema")).map(|mut d| d.next().is_none()).unwrap_or(false);
     if schema_empty {
         write_new(&dir.join("schema").join("example.sql"), EXAMPLE_SCHEMA)?;

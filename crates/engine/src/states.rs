@@ -115,7 +115,7 @@ pub fn fingerprint(script: &str) -> String {
 pub fn state_text(head: Option<&str>, script: &str) -> String {
     format!(
         "-- The schema after revision {}: a cache that spares `schemactl plan` replaying every revision.\n\
-         -- Written by schemactl and sealed in schemactl.sum; `schemactl verify` checks it against a full replay.\n\n{script}",
+         -- Written by schemactl, sealed by the line above; `schemactl verify` checks it against a full replay.\n\n{script}",
         schemactl_sqltext::visible(head.unwrap_or("none"))
     )
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Fork, Problem, Result};
 use crate::format;
 use crate::seal::{self, Seal, STATE_FILE};
 use crate::Revision;
@@ -24,7 +24,7 @@ impl Revisions {
 
     /// The sealed state cache for the head, if it is there and intact.
     pub fn state_cache(&self) -> Option<String> {
-        seal::state_cache(&self.dir, &self.seal, self.head().map(|r| r.id.as_str()))
+        seal::state_cache(&self.dir, self.head().map(|r| r.id.as_str()))
     }
 }
 
@@ -54,14 +54,35 @@ pub fn read_files(dir: &Path) -> Result<Vec<Revision>> {
     Ok(out)
 }
 
+/// Revisions (files) that share a parent, in id order: what merging two branches that each
+/// planned a revision leaves.
+pub fn forks(list: &[Revision]) -> Vec<Fork> {
+    let mut children: std::collections::BTreeMap<Option<&str>, Vec<&Revision>> = std::collections::BTreeMap::new();
+    for r in list {
+        children.entry(r.parent.as_deref()).or_default().push(r);
+    }
+    children
+        .into_iter()
+        .filter(|(_, c)| c.len() > 1)
+        .map(|(parent, c)| Fork {
+            parent: parent.map(str::to_string),
+            children: c.iter().map(|r| r.file_name.clone()).collect(),
+        })
+        .collect()
+}
+
 /// Problems of the chain itself: duplicate ids and parents that are not the previous revision.
+/// Where the chain forks ([`forks`]), a parent that is another revision of the directory is not
+/// reported here: the fork says more.
 pub fn chain_problems(list: &[Revision]) -> Vec<Problem> {
+    let forked = !forks(list).is_empty();
     let mut problems = Vec::new();
     let mut previous: Option<&Revision> = None;
     for r in list {
+        let known_parent = r.parent.as_deref().is_none_or(|p| list.iter().any(|o| o.id == p));
         if previous.is_some_and(|p| p.id == r.id) {
             problems.push(Problem::DuplicateId { id: r.id.clone() });
-        } else if r.parent.as_deref() != previous.map(|p| p.id.as_str()) {
+        } else if !(forked && known_parent) && r.parent.as_deref() != previous.map(|p| p.id.as_str()) {
             problems.push(Problem::BrokenParent {
                 file: r.file_name.clone(),
                 expected: previous.map(|p| p.id.clone()),
@@ -73,9 +94,11 @@ pub fn chain_problems(list: &[Revision]) -> Vec<Problem> {
     problems
 }
 
-/// Loads the revisions in `dir` and verifies them against `schemactl.sum`.
+/// Loads the revisions in `dir` and verifies them against `schemactl.sum`. A chain that forks
+/// is [`Error::Forked`] (with whatever else is wrong), anything else [`Error::Integrity`].
 pub fn load_dir(dir: &Path) -> Result<Revisions> {
     let list = read_files(dir)?;
+    let forks = forks(&list);
     let mut problems = chain_problems(&list);
     let seal = match seal::read(dir)? {
         Ok(Some(seal)) => seal,
@@ -86,6 +109,9 @@ pub fn load_dir(dir: &Path) -> Result<Revisions> {
         }
     };
     problems.extend(seal::check(&list, &seal));
+    if !forks.is_empty() {
+        return Err(Error::Forked { forks, problems });
+    }
     if !problems.is_empty() {
         return Err(Error::Integrity { problems });
     }

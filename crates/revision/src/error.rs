@@ -22,9 +22,33 @@ pub enum Error {
     /// The revision files do not match `schemactl.sum`.
     #[error("the revisions do not match schemactl.sum:\n  {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
     Integrity { problems: Vec<Problem> },
+    /// Two or more revisions follow the same parent: branches were merged. `schemactl rebase`
+    /// re-plans one branch onto the other.
+    #[error("{}", forked_message(forks, problems))]
+    Forked { forks: Vec<Fork>, problems: Vec<Problem> },
     /// A revision named on the command line matches no revision, or several.
     #[error("revision `{spec}`: {reason}")]
     UnknownRevision { spec: String, reason: String },
+}
+
+/// Revisions that share a parent (files, in id order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fork {
+    pub parent: Option<String>,
+    pub children: Vec<String>,
+}
+
+fn forked_message(forks: &[Fork], problems: &[Problem]) -> String {
+    let mut text = String::from("the revision chain forks (branches were merged):");
+    for fork in forks {
+        let parent = fork.parent.as_deref().unwrap_or("none (the first revision)");
+        text.push_str(&format!("\n  {} all follow {parent}", fork.children.join(" and ")));
+    }
+    for p in problems {
+        text.push_str(&format!("\n  {p}"));
+    }
+    text.push_str("\n  run `schemactl rebase` to keep one branch's revisions and re-plan the other's after them");
+    text
 }
 
 /// One way the revision files disagree with their seal.

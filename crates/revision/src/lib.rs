@@ -2,9 +2,10 @@
 //!
 //! A revision is plain data (id, parent, message, schema fingerprints, hazards, up and down
 //! SQL) stored as one `.sql` file in the revisions directory. [`format`] reads and writes
-//! that file; [`seal`] keeps `schemactl.sum`, a chained checksum over all revision files that
-//! detects any edited, inserted, reordered or deleted revision; [`dir`] loads a directory and
-//! names new revisions.
+//! that file; [`seal`] keeps `schemactl.sum`, a checksum per revision file that detects any
+//! edited, inserted or deleted revision (and merges in git without conflicts); [`dir`] loads a
+//! directory, checks the chain of parents (a fork is two branches merged), and names new
+//! revisions.
 
 pub mod dir;
 mod error;
@@ -14,8 +15,8 @@ pub mod seal;
 use std::fmt;
 use std::path::Path;
 
-pub use dir::{find, load_dir, new_id, read_files, slug, Revisions};
-pub use error::{Error, Problem, Result};
+pub use dir::{find, forks, load_dir, new_id, read_files, slug, Revisions};
+pub use error::{Error, Fork, Problem, Result};
 use schemactl_source::Statement;
 use sha2::{Digest, Sha256};
 

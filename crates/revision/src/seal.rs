@@ -1,6 +1,15 @@
-//! `schemactl.sum`: one line per revision file with its checksum and a chained checksum (each
-//! line's chain covers every line before it), then the checksum of the state cache. Editing,
-//! inserting, reordering or deleting a revision, or editing this file, shows up on load.
+//! `schemactl.sum`: one line per revision file with its checksum, sorted by file name. Editing
+//! or deleting a revision, or adding one that sorts before sealed ones, shows up on load; the
+//! order of revisions is their `-- parent:` chain, checked by the loader (`dir.rs`).
+//!
+//! Both files merge in git without conflicts when branches each add revisions
+//! (`generated/.gitattributes`, which `schemactl init` writes, unions them): a line per
+//! revision, nothing chained across lines. The state cache `state.sql` carries its own seal in
+//! its first line (the head it describes and the checksum of the rest), so a cache from the
+//! other branch, or two caches unioned by git, read as stale and are rebuilt by a replay.
+//!
+//! Projects sealed by earlier versions (a chained checksum per line, a `state` line) load: the
+//! chain column is not needed any more, and the old cache is rebuilt once.
 
 use std::path::Path;
 
@@ -9,8 +18,16 @@ use crate::{sha256_hex, Revision};
 
 pub const SUM_FILE: &str = "schemactl.sum";
 pub const STATE_FILE: &str = "state.sql";
-const HEADER: &str = "# schemactl.sum: chained checksums of the revisions in this directory.\n\
+/// What `schemactl init` writes as `generated/.gitattributes`.
+pub const GITATTRIBUTES: &str =
+    "# Written by schemactl init: branches that each add revisions merge without conflicts.\n\
+# schemactl.sum is one line per revision; state.sql seals itself and is rebuilt when stale.\n\
+schemactl.sum merge=union\n\
+state.sql merge=union\n";
+const HEADER: &str = "# schemactl.sum: the checksum of each revision file in this directory.\n\
                       # Written by schemactl; `schemactl reseal` rewrites it after deliberate edits.\n";
+/// The first line of a sealed state cache: `-- schemactl state after <head> <sha256>`.
+const STATE_SEAL: &str = "-- schemactl state after ";
 
 /// One sealed revision file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,31 +39,32 @@ pub struct SealedEntry {
 /// The parsed seal.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Seal {
+    /// Sorted by file name.
     pub entries: Vec<SealedEntry>,
-    /// Checksum of `state.sql` and the revision it is the state after.
-    pub state: Option<(String, Option<String>)>,
 }
 
-fn chain(previous: &str, entry: &SealedEntry) -> String {
-    sha256_hex(format!("{previous} {} {}", entry.file, entry.checksum).as_bytes())
-}
-
-/// Writes the seal for `revisions` (in order) and, when given, the state cache text.
+/// Writes the seal for `revisions` and, when given, the state cache text (the state after the
+/// last of them), sealed in its own first line.
 pub fn write(dir: &Path, revisions: &[Revision], state: Option<&str>) -> Result<()> {
     let mut text = String::from(HEADER);
-    let mut previous = String::new();
-    for r in revisions {
-        let entry = SealedEntry { file: r.file_name.clone(), checksum: r.checksum.clone() };
-        previous = chain(&previous, &entry);
-        text.push_str(&format!("{} {} {}\n", entry.file, entry.checksum, previous));
+    let mut entries: Vec<(&str, &str)> =
+        revisions.iter().map(|r| (r.file_name.as_str(), r.checksum.as_str())).collect();
+    entries.sort();
+    for (file, checksum) in entries {
+        text.push_str(&format!("{file} {checksum}\n"));
     }
     if let Some(state_text) = state {
         let head = revisions.last().map_or("none", |r| r.id.as_str());
-        write_file(&dir.join(STATE_FILE), state_text)?;
-        text.push_str(&format!("state {} {head}\n", sha256_hex(state_text.as_bytes())));
+        let sealed = format!("{STATE_SEAL}{head} {}\n{state_text}", sha256_hex(state_text.as_bytes()));
+        write_file(&dir.join(STATE_FILE), &sealed)?;
     } else if dir.join(STATE_FILE).exists() {
         std::fs::remove_file(dir.join(STATE_FILE))
             .map_err(|source| Error::Io { path: dir.join(STATE_FILE), source })?;
+    }
+    // Projects made before `init` wrote it get it with their next seal.
+    let attributes = dir.join(".gitattributes");
+    if !attributes.exists() {
+        write_file(&attributes, GITATTRIBUTES)?;
     }
     write_file(&dir.join(SUM_FILE), &text)
 }
@@ -58,8 +76,9 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
 }
 
-/// Reads the seal; `Ok(None)` when there is no `schemactl.sum`. A chain that does not
-/// verify is a [`Problem::SumCorrupt`].
+/// Reads the seal; `Ok(None)` when there is no `schemactl.sum`. A line that is not a seal
+/// line, or a file sealed twice with different checksums (both branches resealed it), is a
+/// [`Problem::SumCorrupt`].
 pub fn read(dir: &Path) -> Result<std::result::Result<Option<Seal>, Problem>> {
     let path = dir.join(SUM_FILE);
     let text = match std::fs::read_to_string(&path) {
@@ -71,34 +90,39 @@ pub fn read(dir: &Path) -> Result<std::result::Result<Option<Seal>, Problem>> {
 }
 
 fn parse(text: &str) -> std::result::Result<Seal, Problem> {
-    let corrupt = |n: usize, reason: &str| Problem::SumCorrupt { reason: format!("line {n}: {reason}") };
-    let mut seal = Seal::default();
-    let mut previous = String::new();
+    let corrupt = |n: usize, reason: String| Problem::SumCorrupt { reason: format!("line {n}: {reason}") };
+    let mut entries: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     for (index, line) in text.lines().enumerate() {
         let n = index + 1;
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
         let parts: Vec<&str> = line.split(' ').collect();
-        match parts.as_slice() {
-            ["state", checksum, head] => {
-                seal.state = Some((checksum.to_string(), (*head != "none").then(|| head.to_string())));
+        let (file, checksum) = match parts.as_slice() {
+            // Earlier versions: the state cache's line (the cache now seals itself).
+            ["state", _, _] => continue,
+            // Earlier versions chained each line to the ones before it; the chain of parents
+            // in the files says the order now.
+            [file, checksum] | [file, checksum, _] => (*file, *checksum),
+            _ => return Err(corrupt(n, "not `<file> <checksum>`".into())),
+        };
+        let valid = checksum.len() == 64 && checksum.bytes().all(|b| b.is_ascii_hexdigit());
+        if !valid || !file.ends_with(".sql") {
+            return Err(corrupt(n, "not `<file> <checksum>`".into()));
+        }
+        match entries.get(file) {
+            Some(other) if other != checksum => {
+                return Err(corrupt(
+                    n,
+                    format!("{file} is sealed twice with different checksums (resealed on two branches?): run `schemactl reseal` once the file is as it should be"),
+                ))
             }
-            [file, checksum, chained] => {
-                if seal.state.is_some() {
-                    return Err(corrupt(n, "a revision after the state line"));
-                }
-                let entry = SealedEntry { file: file.to_string(), checksum: checksum.to_string() };
-                previous = chain(&previous, &entry);
-                if previous != *chained {
-                    return Err(corrupt(n, "the chained checksum does not verify (the file was edited by hand)"));
-                }
-                seal.entries.push(entry);
+            _ => {
+                entries.insert(file.to_string(), checksum.to_string());
             }
-            _ => return Err(corrupt(n, "not `<file> <checksum> <chain>`")),
         }
     }
-    Ok(seal)
+    Ok(Seal { entries: entries.into_iter().map(|(file, checksum)| SealedEntry { file, checksum }).collect() })
 }
 
 /// Compares the revision files (sorted by file name) with the seal.
@@ -124,21 +148,16 @@ pub fn check(revisions: &[Revision], seal: &Seal) -> Vec<Problem> {
             _ => problems.push(Problem::Unsealed { file: r.file_name.clone() }),
         }
     }
-    let mut sorted = sealed_names.clone();
-    sorted.sort_unstable();
-    if let Some(i) = (0..sealed_names.len()).find(|&i| sealed_names[i] != sorted[i]) {
-        problems.push(Problem::Reordered { file: sealed_names[i].to_string() });
-    }
     problems
 }
 
-/// The state cache's text when its checksum is the sealed one and it is the state after
-/// `head`; `None` otherwise (missing, stale or edited: the caller replays the revisions).
-pub fn state_cache(dir: &Path, seal: &Seal, head: Option<&str>) -> Option<String> {
-    let (checksum, state_head) = seal.state.as_ref()?;
-    if state_head.as_deref() != head {
-        return None;
-    }
+/// The state cache's text (without its seal line) when it seals itself as the state after
+/// `head` and its checksum holds; `None` otherwise (missing, stale, merged by git or edited:
+/// the caller replays the revisions and writes it again).
+pub fn state_cache(dir: &Path, head: Option<&str>) -> Option<String> {
     let text = std::fs::read_to_string(dir.join(STATE_FILE)).ok()?;
-    (sha256_hex(text.as_bytes()) == *checksum).then_some(text)
+    let (first, rest) = text.split_once('\n')?;
+    let (state_head, checksum) = first.strip_prefix(STATE_SEAL)?.split_once(' ')?;
+    let expected = head.unwrap_or("none");
+    (state_head == expected && sha256_hex(rest.as_bytes()) == checksum).then(|| rest.to_string())
 }
