@@ -24,6 +24,9 @@ pub enum Command {
     Revision(RevisionArgs),
     /// Re-seal generated/ after deliberate hand edits of revisions not yet applied anywhere.
     Reseal,
+    /// After merging branches that each planned revisions: keep one branch's revisions and
+    /// re-plan the other's after them (exit 9 when both changed the same objects differently).
+    Rebase(RebaseArgs),
     /// Run pending revisions against the database (never diffs).
     Apply(ApplyArgs),
     /// Run down sections: undo the last revision, the last N, or down to a revision.
@@ -117,6 +120,23 @@ pub struct InitArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct RebaseArgs {
+    /// A revision (id, prefix or file name) of the branch whose revisions stay as they are.
+    /// Default: the branch git merged into, else the branch planned first.
+    #[arg(long, value_name = "REV")]
+    pub keep: Option<String>,
+    /// Objects both branches changed differently are planned as schema/ declares them (as
+    /// the merge was settled there), instead of stopping with the list (exit 9).
+    #[arg(long)]
+    pub take_schema: bool,
+    /// Plan online (CREATE INDEX CONCURRENTLY...) or not, as `plan` does.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub shadow: ShadowArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct PlanArgs {
     /// The revision message (required unless --dry-run or --check).
     #[arg(short, long)]

@@ -53,6 +53,7 @@ impl CliError {
             CliError::Apply(schemactl_apply::Error::Hazards { .. } | schemactl_apply::Error::TooLarge { .. }) => 6,
             CliError::Revision(schemactl_revision::Error::Integrity { .. }) => 5,
             CliError::Revision(schemactl_revision::Error::Forked { .. }) => 9,
+            CliError::Engine(schemactl_engine::Error::Rebase(_)) => 9,
             CliError::Apply(schemactl_apply::Error::Unreachable { .. }) => 3,
             CliError::Apply(schemactl_apply::Error::Locked { .. }) => 4,
             CliError::Apply(schemactl_apply::Error::Refused { .. }) => 5,

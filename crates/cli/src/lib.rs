@@ -72,6 +72,7 @@ async fn run(args: cli::Cli) -> error::CliResult<u8> {
     let allow_major_mismatch = match &args.command {
         cli::Command::Diff(d) => d.allow_major_mismatch,
         cli::Command::Plan(a) => a.shadow.allow_major_mismatch,
+        cli::Command::Rebase(a) => a.shadow.allow_major_mismatch,
         cli::Command::Verify(a) => a.allow_major_mismatch,
         cli::Command::Status(a) => a.shadow.allow_major_mismatch,
         _ => false,
@@ -83,6 +84,7 @@ async fn run(args: cli::Cli) -> error::CliResult<u8> {
         cli::Command::Plan(a) => done(plan_cmd::plan(config, a).await),
         cli::Command::Revision(a) => done(plan_cmd::revision(config, a)),
         cli::Command::Reseal => done(plan_cmd::reseal(config)),
+        cli::Command::Rebase(a) => done(plan_cmd::rebase(config, a).await),
         cli::Command::Verify(a) => done(verify::run(config, a).await),
         cli::Command::Status(a) => status::run(config, a).await,
         cli::Command::Apply(a) => done(apply_cmd::apply(config, a).await),

@@ -1,7 +1,7 @@
 //! `schemactl plan` (diff the revisions' state against schema/, write the next revision),
 //! `schemactl revision` (an empty one for hand-written SQL) and `schemactl reseal`.
 
-use crate::cli::{PlanArgs, RevisionArgs};
+use crate::cli::{PlanArgs, RebaseArgs, RevisionArgs};
 use crate::error::{CliError, CliResult};
 use crate::project;
 use schemactl_engine::{states, PlanRequest};
@@ -168,5 +168,47 @@ pub fn reseal(config: Option<&Path>) -> CliResult<()> {
         outln!("{}: hazards: {shown}", project::shown(path));
     }
     outln!("sealed {} revision(s) in {}", resealed.count, project::shown(&resealed.sum_file));
+    Ok(())
+}
+
+pub async fn rebase(config: Option<&Path>, args: RebaseArgs) -> CliResult<()> {
+    let project = project::load(config)?;
+    let engine = crate::scope_args::engine(config, None, &args.shadow.scope)?;
+    let request = schemactl_engine::RebaseRequest {
+        dir: &project.revisions_dir,
+        schema_dir: &project.schema_dir,
+        keep: args.keep.as_deref(),
+        dev_url: args.shadow.dev_url.as_deref(),
+        options: states::plan_options(&project.settings(None), args.offline),
+        now: unix_now(),
+        take_schema: args.take_schema,
+    };
+    let rebased = engine.rebase(&request).await?;
+    for (revision, c) in &rebased.settled {
+        errln!(
+            "note: {}: the kept branch {}, {revision} {}; planned as schema/ declares it",
+            c.object,
+            c.kept,
+            c.moved
+        );
+    }
+    if rebased.moved.is_empty() {
+        outln!("{}", rebased.why);
+        return Ok(());
+    }
+    outln!("kept as they are ({}): {}", rebased.why, rebased.kept.join(", "));
+    for (old, new) in &rebased.moved {
+        match new {
+            Some(new) => outln!("{old} -> {new} (re-planned after the kept branch)"),
+            None => outln!("{old}: left out, the kept branch already makes its change"),
+        }
+    }
+    outln!("sealed {}", project::shown(&project.revisions_dir.join(schemactl_revision::seal::SUM_FILE)));
+    if rebased.schema_ahead {
+        errln!(
+            "note: {} declares more than the revisions now produce: run `schemactl plan -m \"...\"`",
+            project::shown(&project.schema_dir)
+        );
+    }
     Ok(())
 }

@@ -45,6 +45,9 @@ pub enum Error {
     /// A role statement of the schema files cannot be desired state, or did not run.
     #[error("{at}: {message}")]
     Roles { at: String, message: String },
+    /// Two merged branches changed the same objects in different ways.
+    #[error("{0}")]
+    Rebase(crate::rebase::RebaseConflicts),
     /// A query that schemactl itself issues failed.
     #[error("{context}: {message}")]
     Database { context: String, message: String },

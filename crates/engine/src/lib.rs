@@ -20,6 +20,7 @@ mod drift;
 mod dump;
 mod error;
 mod plan;
+mod rebase;
 mod renames;
 mod revisions;
 mod roles;
@@ -33,6 +34,7 @@ pub use drift::expectations;
 pub use dump::Dumped;
 pub use error::{Error, Result};
 pub use plan::{PlanRequest, Planned};
+pub use rebase::{RebaseConflicts, RebaseRequest, Rebased};
 pub use renames::Renamed;
 pub use revisions::{manual_revision, planned_revision, reseal, reseal_state, write_revision, Resealed};
 /// Process-wide: the shadow's load timeout and its cleanup when a signal stops the command.

@@ -3,6 +3,7 @@
 //! dependency graph (creates after what they need, drops before what they release).
 
 mod diff;
+pub mod merge;
 mod options;
 mod order;
 pub mod renames;
