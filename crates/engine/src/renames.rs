@@ -120,15 +120,41 @@ impl Engine {
         }
         let mut catalog = self.read(client).await?;
         let mut implied_ran = false;
-        for op in implied(&catalog, desired, &tables) {
+        let ops = implied(&catalog, desired, &tables);
+        // Tables that exchanged names exchange their keys' names too: a name another implied
+        // rename frees is taken until that one ran, so such renames wait under a temporary name.
+        let frees = |op: &RenameOp| ops.iter().any(|o| o.schema == op.schema && o.old == op.new);
+        let mut blocked = Vec::new();
+        for op in &ops {
+            blocked.push(frees(op) && relation_taken(client, op).await?);
+        }
+        let (mut waiting, mut parked) = (Vec::new(), Vec::new());
+        for (op, blocked) in ops.iter().zip(blocked) {
+            if blocked {
+                let aside = RenameOp { new: swap_name(&op.old), ..op.clone() };
+                execute(client, &aside, &format!("renaming {} aside", op.describe(&op.old))).await?;
+                renamed.ops.push(aside.clone());
+                parked.push((RenameOp { old: aside.new, ..op.clone() }, op.old.clone()));
+            } else {
+                waiting.push((op.clone(), op.old.clone()));
+            }
+        }
+        waiting.extend(parked);
+        for (op, was) in waiting {
             if relation_taken(client, &op).await? {
+                if op.old != was {
+                    // Parked, and its name still taken: put it back, the plan handles it.
+                    let back = RenameOp { new: was, ..op };
+                    execute(client, &back, "putting back a rename").await?;
+                    renamed.ops.push(back);
+                }
                 continue;
             }
-            execute(client, &op, &format!("renaming {}", op.describe(&op.old))).await?;
+            execute(client, &op, &format!("renaming {}", op.describe(&was))).await?;
             self.note(
                 Level::Note,
                 None,
-                format!("also renaming {} to {} (named after a renamed table or column)", op.describe(&op.old), op.new),
+                format!("also renaming {} to {} (named after a renamed table or column)", op.describe(&was), op.new),
             );
             renamed.ops.push(op);
             implied_ran = true;
