@@ -337,11 +337,7 @@ impl Engine {
             Status::BothExist => self.note(
                 Level::Warning,
                 at,
-                format!(
-                    "not renamed: both {} and {} exist in the current state",
-                    r.describe_old(),
-                    r.describe(&r.new)
-                ),
+                format!("not renamed: both {} and {} exist in the current state", r.describe_old(), r.describe(&r.new)),
             ),
         }
     }
@@ -489,10 +485,10 @@ async fn moves(client: &Client, r: &Rename, from: &str) -> Result<Vec<RenameOp>>
 /// relations and types share one namespace (a table is also a type), routines another.
 async fn name_taken(client: &Client, kind: RenameKind, schema: &str, name: &str) -> Result<bool> {
     let query = if kind == RenameKind::Routine { ROUTINE } else { RELATION_OR_TYPE };
-    let row = client.query_one(query, &[&schema, &name]).await.map_err(|e| Error::Database {
-        context: format!("looking for {schema}.{name}"),
-        message: e.to_string(),
-    })?;
+    let row = client
+        .query_one(query, &[&schema, &name])
+        .await
+        .map_err(|e| Error::Database { context: format!("looking for {schema}.{name}"), message: e.to_string() })?;
     Ok(row.get(0))
 }
 

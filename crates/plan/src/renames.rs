@@ -130,9 +130,8 @@ impl RenameOp {
     }
 
     fn key_in(&self, schema: &str, name: &str) -> ObjKey {
-        let object = |kind| ObjKey::Object {
-            id: ObjectId { kind, schema: schema.to_string(), name: name.into(), table: None },
-        };
+        let object =
+            |kind| ObjKey::Object { id: ObjectId { kind, schema: schema.to_string(), name: name.into(), table: None } };
         let qual = QualName::new(schema, name);
         match self.kind {
             RenameKind::Schema => ObjKey::Schema { name: name.into() },
@@ -330,7 +329,10 @@ mod tests {
         assert_eq!(moving.sql(), "ALTER ROUTINE old.f SET SCHEMA app");
         assert_eq!(moving.inverse().sql(), "ALTER ROUTINE app.f SET SCHEMA old");
         assert_eq!(moving.inverse().inverse(), moving);
-        assert_eq!(RenameOp::moving(RenameKind::Table, "a b", "t", "x y").sql(), "ALTER TABLE \"a b\".t SET SCHEMA \"x y\"");
+        assert_eq!(
+            RenameOp::moving(RenameKind::Table, "a b", "t", "x y").sql(),
+            "ALTER TABLE \"a b\".t SET SCHEMA \"x y\""
+        );
         // Moved, then renamed in its new schema, then a column renamed: each step names the
         // object as it was before the revision, and is grouped under where it leaves it.
         let ops = [

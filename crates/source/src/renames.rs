@@ -291,11 +291,12 @@ impl Written {
                 let name = match self.name {
                     OldName::Bare(s) | OldName::Quoted(s) => s,
                 };
+                let kind = kind.as_str();
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
                 return Err(format!(
-                    "a {} does not move between schemas: its old name is unqualified (here `{name}`); only tables, \
+                    "{article} {kind} does not move between schemas: its old name is unqualified (here `{name}`); only tables, \
                      views, materialized views, sequences, types, domains, functions and procedures take \
-                     `old_schema.old_name`",
-                    kind.as_str()
+                     `old_schema.old_name`"
                 ));
             }
             return Ok((Some(schema.identifier()?), self.name.identifier()?));
@@ -582,10 +583,7 @@ mod tests {
         );
         assert_eq!(
             parse_annotation("-- schemactl:renamed-from \"Old App\".\"a.b\""),
-            Ok(Some(Written {
-                schema: Some(OldName::Quoted("Old App".into())),
-                name: OldName::Quoted("a.b".into())
-            }))
+            Ok(Some(Written { schema: Some(OldName::Quoted("Old App".into())), name: OldName::Quoted("a.b".into()) }))
         );
         assert_eq!(parse_annotation("-- a plain comment"), Ok(None));
         assert_eq!(parse_annotation("-- see schemactl:renamed-from"), Ok(None));
