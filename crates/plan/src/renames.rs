@@ -4,6 +4,7 @@
 //! table or column). Running them on a shadow database, where PostgreSQL itself updates
 //! everything that refers to the renamed object, is the workflow's job (`schemactl-engine`).
 
+use crate::step::HazardKind;
 use crate::{Action, Plan, Step};
 use schemactl_model::{Catalog, ObjKey, ObjectId, ObjectKind, QualName, RenameKind};
 use schemactl_sqltext::{comment, display_ident, ident, literal, qualified};
@@ -167,7 +168,19 @@ impl RenameOp {
             before.container = Some(container);
         }
         let after = self.key_in(self.schema_after(), &self.new);
-        Step::new(Action::Alter, before.key(&name), self.sql()).grouped_under(after.group())
+        let step = Step::new(Action::Alter, before.key(&name), self.sql()).grouped_under(after.group());
+        if self.kind != RenameKind::Routine {
+            return step;
+        }
+        // Views and defaults follow a routine by its oid; function bodies name it in text.
+        let what = if self.moved_to.is_some() { "moved" } else { "renamed" };
+        step.hazard(
+            HazardKind::UntrackableDependencies,
+            format!(
+                "{} is {what}; function bodies that call it are not tracked and fail when run",
+                self.describe(&self.old)
+            ),
+        )
     }
     /// The object under `name`, for messages: `column app.users.email`.
     pub fn describe(&self, name: &str) -> String {
