@@ -468,3 +468,28 @@ async fn a_table_moved_to_another_schema_keeps_its_rows_and_down_moves_it_back()
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(strings(&db, "SELECT customer FROM legacy.order_rows ORDER BY id").await, ["ada", "bob"]);
 }
+
+#[tokio::test]
+async fn a_move_into_a_schema_the_files_add_creates_it_and_down_drops_it() {
+    let db = TestDb::new().await;
+    let p = Project::new("CREATE TABLE public.invoices (id int PRIMARY KEY, total numeric NOT NULL);\n").await;
+    p.plan("invoices");
+    p.apply(&db);
+    db.execute_script("INSERT INTO public.invoices VALUES (1, 30);").await;
+
+    p.write(
+        "CREATE SCHEMA billing;\n\
+         -- schemactl:renamed-from public.invoices\n\
+         CREATE TABLE billing.invoices (id int PRIMARY KEY, total numeric NOT NULL);\n",
+    );
+    let (up, said) = p.plan("billing");
+    assert_eq!(up, "CREATE SCHEMA billing;\nALTER TABLE public.invoices SET SCHEMA billing;", "{said}");
+    p.apply(&db);
+    assert_eq!(strings(&db, "SELECT total::text FROM billing.invoices").await, ["30"]);
+    p.check_settled(1);
+
+    let out = p.run(&["down", "--db", &db.url.to_secret_url(), "--allow-hazard", "all"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(strings(&db, "SELECT total::text FROM public.invoices").await, ["30"]);
+    assert!(strings(&db, "SELECT nspname::text FROM pg_namespace WHERE nspname = 'billing'").await.is_empty());
+}

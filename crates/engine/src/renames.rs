@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::source::{close_all, Opened, Source};
 use crate::{states, Engine, Level};
 use schemactl_model::{Catalog, QualName, RenameKind};
-use schemactl_plan::renames::{implied, RenameOp};
+use schemactl_plan::renames::{implied, Around, RenameOp};
 use schemactl_plan::Plan;
 use schemactl_shadow::Shadow;
 use schemactl_source::{Rename, ANNOTATION};
@@ -464,21 +464,35 @@ fn written_old(r: &Rename) -> String {
 /// when both are taken.
 async fn moves(client: &Client, r: &Rename, from: &str) -> Result<Vec<RenameOp>> {
     let (kind, to) = (r.kind, r.schema.as_str());
-    if r.old == r.new {
-        return Ok(vec![RenameOp::moving(kind, from, &r.old, to)]);
+    let mut ops = if r.old == r.new {
+        vec![RenameOp::moving(kind, from, &r.old, to)]
+    } else if !name_taken(client, kind, from, &r.new).await? {
+        vec![RenameOp::rename(kind, from, None, &r.old, &r.new), RenameOp::moving(kind, from, &r.new, to)]
+    } else if !name_taken(client, kind, to, &r.old).await? {
+        vec![RenameOp::moving(kind, from, &r.old, to), RenameOp::rename(kind, to, None, &r.old, &r.new)]
+    } else {
+        let aside = swap_name(&r.old);
+        vec![
+            RenameOp::rename(kind, from, None, &r.old, &aside),
+            RenameOp::moving(kind, from, &aside, to),
+            RenameOp::rename(kind, to, None, &aside, &r.new),
+        ]
+    };
+    // A schema the files add: it must exist before anything moves into it.
+    if !schema_exists(client, to).await? {
+        if let Some(first) = ops.iter_mut().find(|op| op.moved_to.is_some()) {
+            first.schemas = Around::CreateTarget;
+        }
     }
-    if !name_taken(client, kind, from, &r.new).await? {
-        return Ok(vec![RenameOp::rename(kind, from, None, &r.old, &r.new), RenameOp::moving(kind, from, &r.new, to)]);
-    }
-    if !name_taken(client, kind, to, &r.old).await? {
-        return Ok(vec![RenameOp::moving(kind, from, &r.old, to), RenameOp::rename(kind, to, None, &r.old, &r.new)]);
-    }
-    let aside = swap_name(&r.old);
-    Ok(vec![
-        RenameOp::rename(kind, from, None, &r.old, &aside),
-        RenameOp::moving(kind, from, &aside, to),
-        RenameOp::rename(kind, to, None, &aside, &r.new),
-    ])
+    Ok(ops)
+}
+
+async fn schema_exists(client: &Client, name: &str) -> Result<bool> {
+    let row = client
+        .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1)", &[&name])
+        .await
+        .map_err(|e| Error::Database { context: format!("looking for schema {name}"), message: e.to_string() })?;
+    Ok(row.get(0))
 }
 
 /// Whether `name` is used in `schema` where an object of `kind` would collide with it:

@@ -23,6 +23,19 @@ pub struct RenameOp {
     /// A move: `ALTER ... SET SCHEMA` from `schema` to this one, keeping the name (`old` and
     /// `new` are equal). PostgreSQL renames and moves in separate statements.
     pub moved_to: Option<String>,
+    /// What a move does to the schemas around it.
+    pub schemas: Around,
+}
+
+/// A schema a move needs that exists neither before nor after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Around {
+    #[default]
+    Nothing,
+    /// The schema moved to is new: created first (bare; the plan sets the rest of it).
+    CreateTarget,
+    /// The inverse: the schema moved from was created by the move, and is dropped after it.
+    DropSource,
 }
 
 impl RenameOp {
@@ -35,6 +48,7 @@ impl RenameOp {
             old: old.into(),
             new: new.into(),
             moved_to: None,
+            schemas: Around::Nothing,
         }
     }
 
@@ -45,7 +59,16 @@ impl RenameOp {
 
     pub fn inverse(&self) -> RenameOp {
         match &self.moved_to {
-            Some(to) => RenameOp { schema: to.clone(), moved_to: Some(self.schema.clone()), ..self.clone() },
+            Some(to) => RenameOp {
+                schema: to.clone(),
+                moved_to: Some(self.schema.clone()),
+                schemas: match self.schemas {
+                    Around::Nothing => Around::Nothing,
+                    Around::CreateTarget => Around::DropSource,
+                    Around::DropSource => Around::CreateTarget,
+                },
+                ..self.clone()
+            },
             None => RenameOp { old: self.new.clone(), new: self.old.clone(), ..self.clone() },
         }
     }
@@ -122,7 +145,12 @@ impl RenameOp {
                 return comment(&format!("{} cannot move to schema {}", self.kind.as_str(), display_ident(to)))
             }
         };
-        format!("ALTER {what} {} SET SCHEMA {}", qualified(&self.name(&self.old)), ident(to))
+        let set = format!("ALTER {what} {} SET SCHEMA {}", qualified(&self.name(&self.old)), ident(to));
+        match self.schemas {
+            Around::Nothing => set,
+            Around::CreateTarget => format!("CREATE SCHEMA {};\n{set}", ident(to)),
+            Around::DropSource => format!("{set};\nDROP SCHEMA {}", ident(&self.schema)),
+        }
     }
 
     /// The object under the name it has before the step: what the step changes.
@@ -342,6 +370,10 @@ mod tests {
         assert_eq!(moving.sql(), "ALTER ROUTINE old.f SET SCHEMA app");
         assert_eq!(moving.inverse().sql(), "ALTER ROUTINE app.f SET SCHEMA old");
         assert_eq!(moving.inverse().inverse(), moving);
+        let into_new = RenameOp { schemas: Around::CreateTarget, ..moving.clone() };
+        assert_eq!(into_new.sql(), "CREATE SCHEMA app;\nALTER ROUTINE old.f SET SCHEMA app");
+        assert_eq!(into_new.inverse().sql(), "ALTER ROUTINE app.f SET SCHEMA old;\nDROP SCHEMA app");
+        assert_eq!(into_new.inverse().inverse(), into_new);
         assert_eq!(
             RenameOp::moving(RenameKind::Table, "a b", "t", "x y").sql(),
             "ALTER TABLE \"a b\".t SET SCHEMA \"x y\""
