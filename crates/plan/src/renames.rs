@@ -16,7 +16,8 @@ use std::collections::BTreeSet;
 pub struct RenameOp {
     pub kind: RenameKind,
     pub schema: String,
-    /// The table (columns, constraints) or enum type (values) it belongs to.
+    /// The table (columns, constraints; the indexes and owned sequences renamed with their
+    /// table) or enum type (values) it belongs to.
     pub container: Option<String>,
     pub old: String,
     pub new: String,
@@ -272,7 +273,9 @@ pub fn implied(current: &Catalog, desired: &Catalog, tables: &BTreeSet<QualName>
             i.definition.replacen(&format!(" INDEX {} ON ", ident(&i.name)), " INDEX ON ", 1)
         };
         for (old, new) in one_to_one(&gone, &added, |a, b| unnamed(a) == unnamed(b)) {
-            ops.push(RenameOp { container: None, ..op(RenameKind::Index, &old.name, &new.name) });
+            // The table stays as the container, though the SQL does not name it: a step traces
+            // the index back through a move of its table (`step_after`).
+            ops.push(op(RenameKind::Index, &old.name, &new.name));
         }
         let owned = |catalog: &Catalog, other: &Catalog| -> Vec<(QualName, String)> {
             catalog
@@ -286,7 +289,7 @@ pub fn implied(current: &Catalog, desired: &Catalog, tables: &BTreeSet<QualName>
         };
         let (gone, added) = (owned(current, desired), owned(desired, current));
         for (old, new) in one_to_one(&gone, &added, |a, b| a.1 == b.1 && a.0.schema == b.0.schema) {
-            ops.push(RenameOp { container: None, ..op(RenameKind::Sequence, &old.0.name, &new.0.name) });
+            ops.push(op(RenameKind::Sequence, &old.0.name, &new.0.name));
         }
     }
     ops
@@ -398,6 +401,10 @@ mod tests {
                 ObjKey::Column { table: t0, column: "c0".into() }
             ]
         );
+        // A sequence renamed after its table (implied) was in the table's old schema.
+        let sequence = RenameOp::rename(RenameKind::Sequence, "app", Some("t"), "t0_id_seq", "t_id_seq");
+        assert_eq!(sequence.sql(), "ALTER SEQUENCE app.t0_id_seq RENAME TO t_id_seq");
+        assert_eq!(sequence.step_after(&ops).object, ObjKey::Sequence { name: QualName::new("old", "t0_id_seq") });
         let groups: Vec<_> = up.steps.iter().map(|s| s.group.as_str()).collect();
         assert_eq!(groups, ["table app.t0", "table app.t", "table app.t"]);
         let sql: Vec<_> = down.steps.iter().map(|s| s.sql.clone()).collect();
