@@ -16,7 +16,9 @@
 //! A case whose change touches data holds `rows.sql`, run on the current state before the
 //! plan is applied (the plan must convert those rows), and `check.sql`, one query run after,
 //! whose every row must be a single `true` (what the user would look at: the values converted).
-//! `-- schemactl:using` annotations in `to.sql` are read as the engine reads them.
+//! `-- schemactl:using` annotations in `to.sql` are read as the engine reads them. A case whose
+//! `to.sql` holds `-- schemactl:renamed-from` annotations is planned by the engine itself
+//! (`Engine::diff` from the database of `from.sql`, which it never changes), renames first.
 //!
 //! A case whose roles are the project's (`[roles] manage`) lists their globs in
 //! `manage-roles`, one per line: both catalogs are then read in that scope (owners that are
@@ -157,7 +159,11 @@ async fn check_case(dir: &Path) -> Result<Rendered, String> {
     let scope = scope(dir)?;
     let (from, mut to) = (catalog_in(&from_db.url, &scope).await, catalog_in(&to_db.url, &scope).await);
     to.conversions = conversions(&dir.join("to.sql"))?;
-    let plan = schemactl_plan::plan(&from, &to).map_err(|e| e.to_string())?;
+    let plan = if has_renames(&dir.join("to.sql"))? {
+        planned_by_the_engine(&from_db, &dir.join("to.sql")).await?
+    } else {
+        schemactl_plan::plan(&from, &to).map_err(|e| e.to_string())?
+    };
     let sql = schemactl_plan::render_sql(&plan);
 
     let client = from_db.client().await;
@@ -218,6 +224,22 @@ fn scope(dir: &Path) -> Result<schemactl_model::Scope, String> {
 async fn catalog_in(url: &schemactl_connect::DbUrl, scope: &schemactl_model::Scope) -> schemactl_model::Catalog {
     let client = url.connect().await.expect("connect");
     schemactl_introspect::introspect_scoped(&client, scope).await.expect("introspect")
+}
+
+fn has_renames(file: &Path) -> Result<bool, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(!schemactl_source::parse_renames(file, &text).map_err(|e| e.to_string())?.is_empty())
+}
+
+/// The plan `schemactl diff --from DB --to to.sql` prints: renames run on a shadow copy of the
+/// database, never on it.
+async fn planned_by_the_engine(from: &TestDb, to: &Path) -> Result<schemactl_plan::Plan, String> {
+    let dev = schemactl_testkit::server().await.to_secret_url();
+    let from = from.url.to_secret_url();
+    let to = to.to_str().ok_or("fixture path is not UTF-8")?;
+    let engine = schemactl_engine::Engine::new(schemactl_model::Scope::default());
+    let request = schemactl_engine::DiffRequest { from: Some(&from), to, dev_url: Some(&dev), offline: false };
+    engine.diff(&request).await.map_err(|e| e.to_string())
 }
 
 /// The `-- schemactl:using` conversions of a schema file, by column, as the engine reads them.

@@ -64,3 +64,22 @@ async fn a_file_that_does_not_load_is_an_error_value_with_its_position() {
     assert!(matches!(e, schemactl_engine::Error::Source(_)), "{e:?}");
     assert!(e.to_string().contains(&format!("{}:2:", file.display())), "{e}");
 }
+
+#[tokio::test]
+async fn a_do_block_in_schema_files_is_a_warning_at_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.sql");
+    std::fs::write(&file, "CREATE SCHEMA app;\n\nDO $$ BEGIN EXECUTE 'CREATE TABLE app.t (id int)'; END $$;\n")
+        .unwrap();
+    let dev = schemactl_testkit::server().await.to_secret_url();
+    let engine = Engine::new(Scope::default());
+    let request = DiffRequest { from: None, to: file.to_str().unwrap(), dev_url: Some(&dev), offline: false };
+    let sql = schemactl_plan::render_sql(&engine.diff(&request).await.expect("diff"));
+    // The shadow ran it: the plan holds what it created.
+    assert!(sql.contains("CREATE TABLE app.t"), "{sql}");
+    let notes = engine.take_notes();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].level, Level::Warning);
+    assert_eq!(notes[0].at.as_deref(), Some(format!("{}:3:1", file.display()).as_str()));
+    assert!(notes[0].message.ends_with("[do-block]"), "{}", notes[0]);
+}

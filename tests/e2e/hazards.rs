@@ -207,6 +207,28 @@ fn lint_prints_each_finding_where_it_is() {
 }
 
 #[test]
+fn lint_without_files_warns_about_do_blocks_in_schema_files() {
+    let mut p = Project::new();
+    p.add("users", "CREATE TABLE users (id int);", "DROP TABLE users;");
+    let schema = p.generated().parent().unwrap().join("schema");
+    std::fs::create_dir(&schema).unwrap();
+    std::fs::write(
+        schema.join("app.sql"),
+        "CREATE TABLE users (id int);\nDO $$ BEGIN EXECUTE 'CREATE TABLE audit (id int)'; END $$;\n",
+    )
+    .unwrap();
+    let out = p.run(&["lint"]);
+    // A warning only: the revisions' hazards decide the exit status.
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let lines: Vec<&str> = printed.lines().collect();
+    let warning = lines.iter().find(|l| l.contains("[do-block]")).unwrap_or_else(|| panic!("{lines:?}"));
+    assert!(warning.ends_with("schema/app.sql:2:1: warning: a DO block in a schema file: what it creates cannot be reviewed as declared state; write the objects it makes as declarative statements (CREATE ..., GRANT ..., COMMENT ON ...) [do-block]"), "{warning}");
+    let out = ok(&p.run(&["lint", "--allow-hazard", "all"]));
+    assert!(out.contains("[do-block]"), "{out}");
+}
+
+#[test]
 fn lint_without_files_reads_every_revision_section() {
     let mut p = Project::new();
     let r1 = p.add("users", "CREATE TABLE users (id int);\nCREATE INDEX users_id ON users (id);", "DROP TABLE users;");

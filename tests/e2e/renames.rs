@@ -431,3 +431,65 @@ async fn a_function_rename_keeps_the_view_that_calls_it() {
     assert_eq!(strings(&db, "SELECT gross::text FROM app.priced").await, ["12.0"]);
     p.check_settled(1);
 }
+
+#[tokio::test]
+async fn a_table_moved_to_another_schema_keeps_its_rows_and_down_moves_it_back() {
+    let db = TestDb::new().await;
+    let before = "CREATE SCHEMA legacy;\nCREATE SCHEMA sales;\n\
+         CREATE TABLE legacy.order_rows (id bigserial PRIMARY KEY, customer text NOT NULL);\n\
+         CREATE VIEW sales.customers AS SELECT DISTINCT customer FROM legacy.order_rows;\n";
+    let p = Project::new(before).await;
+    p.plan("orders");
+    p.apply(&db);
+    db.execute_script("INSERT INTO legacy.order_rows (customer) VALUES ('ada');").await;
+
+    p.write(
+        "CREATE SCHEMA legacy;\nCREATE SCHEMA sales;\n\
+         -- schemactl:renamed-from legacy.order_rows\n\
+         CREATE TABLE sales.orders (id bigserial PRIMARY KEY, customer text NOT NULL);\n\
+         CREATE VIEW sales.customers AS SELECT DISTINCT customer FROM sales.orders;\n",
+    );
+    let (up, said) = p.plan("move orders");
+    assert_eq!(
+        up,
+        "ALTER TABLE legacy.order_rows RENAME TO orders;\n\
+         ALTER TABLE legacy.orders SET SCHEMA sales;\n\
+         ALTER TABLE sales.orders RENAME CONSTRAINT order_rows_pkey TO orders_pkey;\n\
+         ALTER SEQUENCE sales.order_rows_id_seq RENAME TO orders_id_seq;",
+        "{said}"
+    );
+    p.apply(&db);
+    db.execute_script("INSERT INTO sales.orders (customer) VALUES ('bob');").await;
+    assert_eq!(strings(&db, "SELECT id || customer FROM sales.orders ORDER BY id").await, ["1ada", "2bob"]);
+    assert_eq!(strings(&db, "SELECT customer FROM sales.customers ORDER BY 1").await, ["ada", "bob"]);
+    p.check_settled(1);
+
+    let out = p.run(&["down", "--db", &db.url.to_secret_url(), "--allow-hazard", "all"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(strings(&db, "SELECT customer FROM legacy.order_rows ORDER BY id").await, ["ada", "bob"]);
+}
+
+#[tokio::test]
+async fn a_move_into_a_schema_the_files_add_creates_it_and_down_drops_it() {
+    let db = TestDb::new().await;
+    let p = Project::new("CREATE TABLE public.invoices (id int PRIMARY KEY, total numeric NOT NULL);\n").await;
+    p.plan("invoices");
+    p.apply(&db);
+    db.execute_script("INSERT INTO public.invoices VALUES (1, 30);").await;
+
+    p.write(
+        "CREATE SCHEMA billing;\n\
+         -- schemactl:renamed-from public.invoices\n\
+         CREATE TABLE billing.invoices (id int PRIMARY KEY, total numeric NOT NULL);\n",
+    );
+    let (up, said) = p.plan("billing");
+    assert_eq!(up, "CREATE SCHEMA billing;\nALTER TABLE public.invoices SET SCHEMA billing;", "{said}");
+    p.apply(&db);
+    assert_eq!(strings(&db, "SELECT total::text FROM billing.invoices").await, ["30"]);
+    p.check_settled(1);
+
+    let out = p.run(&["down", "--db", &db.url.to_secret_url(), "--allow-hazard", "all"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(strings(&db, "SELECT total::text FROM public.invoices").await, ["30"]);
+    assert!(strings(&db, "SELECT nspname::text FROM pg_namespace WHERE nspname = 'billing'").await.is_empty());
+}

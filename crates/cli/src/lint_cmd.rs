@@ -2,6 +2,9 @@
 //! (`file:line:col: <hazard>: <message> [<rule>]`), then a summary. Without FILE it lints the
 //! up and down sections of every revision (sealed or not: linting comes before `reseal`).
 //! Exit 6 when a hazard is not allowed by the project's `allow_hazards` or `--allow-hazard`.
+//! Without FILE it also reads the schema files (`schemactl_engine::schema_advice`) and prints
+//! their warnings (`file:line:col: warning: <message> [<rule>]`, a `DO` block), which never
+//! change the exit status: schema files are loaded into a shadow, not run on a database.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -25,6 +28,11 @@ pub fn run(config: Option<&Path>, args: LintArgs) -> CliResult<()> {
         let list = schemactl_revision::read_files(&dir)?;
         for revision in &list {
             findings.extend(lint_revision(&dir, revision)?);
+        }
+        if project.schema_dir.is_dir() {
+            for advice in schemactl_engine::schema_advice(&project.schema_dir)? {
+                outln!("{advice}");
+            }
         }
         list.len()
     } else {

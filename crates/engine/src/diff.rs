@@ -29,6 +29,9 @@ impl Engine {
             None => Source::Empty,
         };
         let (to, renames) = Source::desired(request.to)?;
+        if let Source::Files { statements } = &to {
+            self.advise(statements)?;
+        }
         // Nothing can be renamed in an empty database: the annotations are not even looked at.
         let renames = if request.from.is_none() { Vec::new() } else { renames };
         let live_from = matches!(from, Source::Database(_));

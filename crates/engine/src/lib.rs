@@ -92,6 +92,14 @@ pub struct Engine {
     sink: Option<Sink>,
 }
 
+/// What `schemactl lint` says about the desired-state files of `schema_dir` (`.sql` and YAML,
+/// as `plan` reads them): see `schemactl_lint::lint_desired`. `plan` and `diff` give the same
+/// as warnings.
+pub fn schema_advice(schema_dir: &std::path::Path) -> Result<Vec<schemactl_lint::Advice>> {
+    let (statements, _) = schemactl_yaml::load_schema_files_with_renames(schema_dir)?;
+    Ok(schemactl_lint::lint_desired(&statements)?)
+}
+
 impl Engine {
     /// An engine reading every catalog in `scope`; notes are kept for [`Engine::take_notes`].
     pub fn new(scope: Scope) -> Engine {
@@ -125,6 +133,16 @@ impl Engine {
     /// The notes kept so far (none when a sink was given).
     pub fn take_notes(&self) -> Vec<Note> {
         self.notes.lock().map(|mut n| std::mem::take(&mut *n)).unwrap_or_default()
+    }
+
+    /// Warns about what schema files hold that their declared state cannot show a reviewer
+    /// (`schemactl_lint::lint_desired`: a `DO` block).
+    pub(crate) fn advise(&self, statements: &[schemactl_source::Statement]) -> Result<()> {
+        for advice in schemactl_lint::lint_desired(statements)? {
+            let at = format!("{}:{}:{}", advice.file.display(), advice.line, advice.column);
+            self.note(Level::Warning, Some(at), format!("{} [{}]", advice.message, advice.rule));
+        }
+        Ok(())
     }
 
     pub(crate) fn note(&self, level: Level, at: Option<String>, message: String) {

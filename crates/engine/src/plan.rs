@@ -45,6 +45,7 @@ impl Engine {
     pub async fn plan_revisions(&self, request: &PlanRequest<'_>) -> Result<Planned> {
         let revisions = request.revisions;
         let (statements, renames) = schemactl_yaml::load_schema_files_with_renames(request.schema_dir)?;
+        self.advise(&statements)?;
         let prelude = states::out_of_scope_prelude(&statements, self.scope());
         let desired = Source::Files { statements };
         let (current, from_cache) = states::revisions_source(revisions, &prelude)?;

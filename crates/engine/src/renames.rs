@@ -15,8 +15,8 @@
 use crate::error::{Error, Result};
 use crate::source::{close_all, Opened, Source};
 use crate::{states, Engine, Level};
-use schemactl_model::{Catalog, RenameKind};
-use schemactl_plan::renames::{implied, RenameOp};
+use schemactl_model::{Catalog, QualName, RenameKind};
+use schemactl_plan::renames::{implied, Around, RenameOp};
 use schemactl_plan::Plan;
 use schemactl_shadow::Shadow;
 use schemactl_source::{Rename, ANNOTATION};
@@ -40,13 +40,35 @@ impl Renamed {
     }
 }
 
+/// The rename an annotation asks for, in the object's desired schema (a move is planned by
+/// [`moves`]).
 fn op_of(r: &Rename) -> RenameOp {
-    RenameOp {
-        kind: r.kind,
-        schema: r.schema.clone(),
-        container: r.table_or_type.clone(),
-        old: r.old.clone(),
-        new: r.new.clone(),
+    RenameOp::rename(r.kind, &r.schema, r.table_or_type.as_deref(), &r.old, &r.new)
+}
+
+/// The schema the object of `r` is in when its rename runs: its old schema, under the new name
+/// an annotation gives that schema (schemas are renamed first).
+fn from_schema(r: &Rename, renames: &[Rename]) -> String {
+    if r.kind == RenameKind::Schema {
+        return r.schema.clone();
+    }
+    renames
+        .iter()
+        .find(|s| s.kind == RenameKind::Schema && s.old == r.old_schema)
+        .map_or_else(|| r.old_schema.clone(), |s| s.new.clone())
+}
+
+/// Remembers the tables whose constraints, indexes and sequences may be named after an old
+/// name once `op` ran: a renamed or moved table, the table of a renamed column.
+fn touch(op: &RenameOp, tables: &mut BTreeSet<QualName>) {
+    match op.kind {
+        RenameKind::Table => {
+            tables.insert(QualName::new(op.schema_after(), &op.new));
+        }
+        RenameKind::Column => {
+            tables.insert(op.container());
+        }
+        _ => {}
     }
 }
 
@@ -80,38 +102,59 @@ impl Engine {
                 }
                 continue;
             }
-            let status = status(client, r).await?;
+            let from = from_schema(r, renames);
+            let status = status(client, r, &from).await?;
             self.report(r, status);
             if status != Status::Applies {
                 continue;
             }
-            let op = op_of(r);
-            execute(client, &op, &format!("{}: renaming {}", r.location(), r.describe(&r.old))).await?;
-            match op.kind {
-                RenameKind::Table => {
-                    tables.insert(op.name(&op.new));
-                }
-                RenameKind::Column => {
-                    tables.insert(op.container());
-                }
-                _ => {}
+            let ops = if from == r.schema { vec![op_of(r)] } else { moves(client, r, &from).await? };
+            for op in ops {
+                execute(client, &op, &format!("{}: renaming {}", r.location(), r.describe_old())).await?;
+                touch(&op, &mut tables);
+                renamed.ops.push(op);
             }
-            renamed.ops.push(op);
         }
         if renamed.ops.is_empty() {
             return Ok(renamed);
         }
         let mut catalog = self.read(client).await?;
         let mut implied_ran = false;
-        for op in implied(&catalog, desired, &tables) {
+        let ops = implied(&catalog, desired, &tables);
+        // Tables that exchanged names exchange their keys' names too: a name another implied
+        // rename frees is taken until that one ran, so such renames wait under a temporary name.
+        let frees = |op: &RenameOp| ops.iter().any(|o| o.schema == op.schema && o.old == op.new);
+        let mut blocked = Vec::new();
+        for op in &ops {
+            blocked.push(frees(op) && relation_taken(client, op).await?);
+        }
+        let (mut waiting, mut parked) = (Vec::new(), Vec::new());
+        for (op, blocked) in ops.iter().zip(blocked) {
+            if blocked {
+                let aside = RenameOp { new: swap_name(&op.old), ..op.clone() };
+                execute(client, &aside, &format!("renaming {} aside", op.describe(&op.old))).await?;
+                renamed.ops.push(aside.clone());
+                parked.push((RenameOp { old: aside.new, ..op.clone() }, op.old.clone()));
+            } else {
+                waiting.push((op.clone(), op.old.clone()));
+            }
+        }
+        waiting.extend(parked);
+        for (op, was) in waiting {
             if relation_taken(client, &op).await? {
+                if op.old != was {
+                    // Parked, and its name still taken: put it back, the plan handles it.
+                    let back = RenameOp { new: was, ..op };
+                    execute(client, &back, "putting back a rename").await?;
+                    renamed.ops.push(back);
+                }
                 continue;
             }
-            execute(client, &op, &format!("renaming {}", op.describe(&op.old))).await?;
+            execute(client, &op, &format!("renaming {}", op.describe(&was))).await?;
             self.note(
                 Level::Note,
                 None,
-                format!("also renaming {} to {} (named after a renamed table or column)", op.describe(&op.old), op.new),
+                format!("also renaming {} to {} (named after a renamed table or column)", op.describe(&was), op.new),
             );
             renamed.ops.push(op);
             implied_ran = true;
@@ -159,7 +202,7 @@ impl Engine {
         }
         if !may_apply(&current.client, renames).await? {
             for r in renames {
-                self.report(r, status(&current.client, r).await?);
+                self.report(r, status(&current.client, r, &from_schema(r, renames)).await?);
             }
             return Ok(Renamed::default());
         }
@@ -197,43 +240,36 @@ impl Engine {
         result
     }
 
-    /// Names exchanged among the columns of a table (`a` renamed from `b` and `b` from `a`, or
-    /// a longer cycle): every one moves to a temporary name first, then to its new name. Only
-    /// when every name of the cycle exists and the columns' definitions show the exchange is
-    /// still to do (alike columns look the same exchanged or not: that is refused, not guessed).
+    /// Names exchanged among columns of a table, or among tables, views, materialized views,
+    /// sequences or enum types of a schema (`a` renamed from `b` and `b` from `a`, or a longer
+    /// cycle): every one moves to a temporary name first, then to its new name. Only when every
+    /// name of the cycle exists and the definitions show the exchange is still to do (alike
+    /// objects look the same exchanged or not: that is refused, not guessed).
     async fn swap(
         &self,
         client: &Client,
         cycle: &[&Rename],
         desired: &Catalog,
         renamed: &mut Renamed,
-        tables: &mut BTreeSet<schemactl_model::QualName>,
+        tables: &mut BTreeSet<QualName>,
     ) -> Result<()> {
         let mut found = Vec::new();
         for r in cycle {
-            found.push(status(client, r).await?);
+            found.push(status(client, r, &r.schema).await?);
         }
-        if found.iter().any(|s| *s != Status::BothExist) || cycle[0].kind != RenameKind::Column {
+        if found.iter().any(|s| *s != Status::BothExist) || !swappable(cycle[0].kind) {
             for (r, s) in cycle.iter().zip(found) {
                 self.report(r, s);
             }
             return Ok(());
         }
         // Both names exist before the exchange and after it: only the definitions tell whether
-        // it is still to do. It is when the columns match the schema once exchanged and do not
+        // it is still to do. It is when the objects match the schema once exchanged and do not
         // as they are.
         let current = self.read(client).await?;
-        let column = |catalog: &Catalog, r: &Rename, name: &str| {
-            let table = schemactl_model::QualName::new(&r.schema, r.table_or_type.as_deref().unwrap_or_default());
-            catalog.tables.get(&table).and_then(|t| t.column(name)).map(|c| {
-                let mut c = c.clone();
-                c.name.clear();
-                c.not_null_name = None;
-                c
-            })
-        };
-        let exchanged = cycle.iter().all(|r| column(&current, r, &r.old) == column(desired, r, &r.new));
-        let as_is = cycle.iter().all(|r| column(&current, r, &r.new) == column(desired, r, &r.new));
+        let exchanged = cycle.iter().all(|r| definition(&current, r, &r.old) == definition(desired, r, &r.new));
+        let as_is = cycle.iter().all(|r| definition(&current, r, &r.new) == definition(desired, r, &r.new));
+        let kinds = format!("{}s", cycle[0].kind.as_str());
         if !exchanged || as_is {
             let names: Vec<String> = cycle.iter().map(|r| format!("{} -> {}", r.old, r.new)).collect();
             self.note(
@@ -241,12 +277,12 @@ impl Engine {
                 Some(cycle[0].location()),
                 format!(
                     "names not exchanged ({}): {}; remove the annotations once applied, and write a \
-                     revision by hand (`schemactl revision`) to exchange columns that are alike",
+                     revision by hand (`schemactl revision`) to exchange {kinds} that are alike",
                     names.join(", "),
                     if as_is {
-                        "the columns already match the schema files (exchanged before, or alike)"
+                        format!("the {kinds} already match the schema files (exchanged before, or alike)")
                     } else {
-                        "exchanging them would not make them match the schema files"
+                        "exchanging them would not make them match the schema files".to_string()
                     }
                 ),
             );
@@ -260,15 +296,7 @@ impl Engine {
         for (r, op) in cycle.iter().zip(&parked) {
             let last = RenameOp { old: op.new.clone(), ..op_of(r) };
             execute(client, &last, &format!("{}: renaming {}", r.location(), r.describe(&r.old))).await?;
-            match last.kind {
-                RenameKind::Table => {
-                    tables.insert(last.name(&last.new));
-                }
-                RenameKind::Column => {
-                    tables.insert(last.container());
-                }
-                _ => {}
-            }
+            touch(&last, tables);
             finals.push(last);
         }
         // In the order they ran: `down` runs the inverses backwards, which undoes the exchange.
@@ -290,26 +318,26 @@ impl Engine {
             Status::AlreadyRenamed => self.note(
                 Level::Note,
                 at,
-                format!("{} is already renamed (from {}); the annotation can be removed", r.describe(&r.new), r.old),
+                format!(
+                    "{} is already renamed (from {}); the annotation can be removed",
+                    r.describe(&r.new),
+                    r.describe_old()
+                ),
             ),
             Status::MatchesNothing => self.note(
                 Level::Warning,
                 at,
                 format!(
                     "`-- {ANNOTATION} {}` matches nothing: neither {} nor {} exists in the current state",
-                    r.old,
-                    r.describe(&r.old),
+                    written_old(r),
+                    r.describe_old(),
                     r.describe(&r.new)
                 ),
             ),
             Status::BothExist => self.note(
                 Level::Warning,
                 at,
-                format!(
-                    "not renamed: both {} and {} exist in the current state",
-                    r.describe(&r.old),
-                    r.describe(&r.new)
-                ),
+                format!("not renamed: both {} and {} exist in the current state", r.describe_old(), r.describe(&r.new)),
             ),
         }
     }
@@ -337,7 +365,7 @@ async fn may_apply(client: &Client, renames: &[Rename]) -> Result<bool> {
             continue;
         }
         let container_kind = if r.kind == RenameKind::EnumValue { RenameKind::Type } else { RenameKind::Table };
-        for schema in olds(RenameKind::Schema, None, &r.schema) {
+        for schema in olds(RenameKind::Schema, None, &r.old_schema) {
             let containers = match &r.table_or_type {
                 Some(c) => olds(container_kind, Some(&r.schema), c).into_iter().map(Some).collect(),
                 None => vec![None],
@@ -370,15 +398,17 @@ pub async fn plan_to(
 /// is another's old name (`a` from `b`, `b` from `a`).
 fn swap_cycles(renames: &[Rename]) -> Vec<Vec<&Rename>> {
     let place = |r: &Rename| (r.kind, r.schema.clone(), r.table_or_type.clone());
+    // Moves take no part: their old name is in another schema.
+    let renames: Vec<&Rename> = renames.iter().filter(|r| !r.moves()).collect();
     let mut cycles: Vec<Vec<&Rename>> = Vec::new();
-    for start in renames {
+    for &start in &renames {
         if cycles.iter().flatten().any(|m| std::ptr::eq(*m, start)) {
             continue;
         }
         let mut cycle = vec![start];
         let mut current = start;
         loop {
-            let next = renames.iter().find(|r| place(r) == place(start) && r.old == current.new);
+            let next = renames.iter().copied().find(|r| place(r) == place(start) && r.old == current.new);
             match next {
                 Some(n) if std::ptr::eq(n, start) => {
                     cycles.push(cycle);
@@ -406,9 +436,10 @@ fn swap_name(old: &str) -> String {
     format!("{}{SUFFIX}", &old[..keep])
 }
 
-async fn status(client: &Client, r: &Rename) -> Result<Status> {
+/// What `r` finds, its object looked for in `from` (its old schema, see [`from_schema`]).
+async fn status(client: &Client, r: &Rename, from: &str) -> Result<Status> {
     let op = op_of(r);
-    let old = exists(client, &op, &r.old).await?;
+    let old = exists(client, &RenameOp { schema: from.to_string(), ..op.clone() }, &r.old).await?;
     let new = exists(client, &op, &r.new).await?;
     Ok(match (old, new) {
         (true, false) => Status::Applies,
@@ -416,6 +447,114 @@ async fn status(client: &Client, r: &Rename) -> Result<Status> {
         (false, false) => Status::MatchesNothing,
         (true, true) => Status::BothExist,
     })
+}
+
+/// The old name as the annotation gave it: `old_schema.old` for a move.
+fn written_old(r: &Rename) -> String {
+    if r.moves() {
+        format!("{}.{}", r.old_schema, r.old)
+    } else {
+        r.old.clone()
+    }
+}
+
+/// The statements that move the object of `r` from schema `from` to its desired schema and
+/// name. `SET SCHEMA` keeps the name, so a renamed object is renamed where its new name is
+/// free: in its old schema before the move, or in its new one after; through a temporary name
+/// when both are taken.
+async fn moves(client: &Client, r: &Rename, from: &str) -> Result<Vec<RenameOp>> {
+    let (kind, to) = (r.kind, r.schema.as_str());
+    let mut ops = if r.old == r.new {
+        vec![RenameOp::moving(kind, from, &r.old, to)]
+    } else if !name_taken(client, kind, from, &r.new).await? {
+        vec![RenameOp::rename(kind, from, None, &r.old, &r.new), RenameOp::moving(kind, from, &r.new, to)]
+    } else if !name_taken(client, kind, to, &r.old).await? {
+        vec![RenameOp::moving(kind, from, &r.old, to), RenameOp::rename(kind, to, None, &r.old, &r.new)]
+    } else {
+        let aside = swap_name(&r.old);
+        vec![
+            RenameOp::rename(kind, from, None, &r.old, &aside),
+            RenameOp::moving(kind, from, &aside, to),
+            RenameOp::rename(kind, to, None, &aside, &r.new),
+        ]
+    };
+    // A schema the files add: it must exist before anything moves into it.
+    if !schema_exists(client, to).await? {
+        if let Some(first) = ops.iter_mut().find(|op| op.moved_to.is_some()) {
+            first.schemas = Around::CreateTarget;
+        }
+    }
+    Ok(ops)
+}
+
+async fn schema_exists(client: &Client, name: &str) -> Result<bool> {
+    let row = client
+        .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1)", &[&name])
+        .await
+        .map_err(|e| Error::Database { context: format!("looking for schema {name}"), message: e.to_string() })?;
+    Ok(row.get(0))
+}
+
+/// Whether `name` is used in `schema` where an object of `kind` would collide with it:
+/// relations and types share one namespace (a table is also a type), routines another.
+async fn name_taken(client: &Client, kind: RenameKind, schema: &str, name: &str) -> Result<bool> {
+    let query = if kind == RenameKind::Routine { ROUTINE } else { RELATION_OR_TYPE };
+    let row = client
+        .query_one(query, &[&schema, &name])
+        .await
+        .map_err(|e| Error::Database { context: format!("looking for {schema}.{name}"), message: e.to_string() })?;
+    Ok(row.get(0))
+}
+
+/// What [`Engine::swap`] can compare: the definition of an object of a cycle under `name`,
+/// without its name.
+fn swappable(kind: RenameKind) -> bool {
+    matches!(
+        kind,
+        RenameKind::Column
+            | RenameKind::Table
+            | RenameKind::View
+            | RenameKind::MaterializedView
+            | RenameKind::Sequence
+            | RenameKind::Type
+    )
+}
+
+/// The definition of the object of `r` called `name` in `catalog`, without its name, for
+/// [`Engine::swap`]; `None` when there is none.
+fn definition(catalog: &Catalog, r: &Rename, name: &str) -> Option<String> {
+    let qual = QualName::new(&r.schema, name);
+    match r.kind {
+        RenameKind::Column => {
+            let table = QualName::new(&r.schema, r.table_or_type.as_deref().unwrap_or_default());
+            let mut c = catalog.tables.get(&table)?.column(name)?.clone();
+            c.name.clear();
+            c.not_null_name = None;
+            Some(format!("{c:?}"))
+        }
+        RenameKind::Table => {
+            // The columns tell the tables apart; constraint and index names derive from the
+            // table's name and follow it (implied renames).
+            let mut columns = catalog.tables.get(&qual)?.columns.clone();
+            for c in &mut columns {
+                c.not_null_name = None;
+            }
+            Some(format!("{columns:?}"))
+        }
+        RenameKind::Sequence => Some(format!("{:?}", catalog.sequences.get(&qual)?.options)),
+        RenameKind::Type => Some(format!("{:?}", catalog.types.get(&qual)?.kind)),
+        RenameKind::View | RenameKind::MaterializedView => {
+            let kind = if r.kind == RenameKind::View {
+                schemactl_model::ObjectKind::View
+            } else {
+                schemactl_model::ObjectKind::MaterializedView
+            };
+            let id = schemactl_model::ObjectId { kind, schema: r.schema.clone(), name: name.into(), table: None };
+            let create = &catalog.objects.get(&id)?.create;
+            Some(create.replacen(&schemactl_sqltext::qualified(&qual), "", 1))
+        }
+        _ => None,
+    }
 }
 
 async fn execute(client: &Client, op: &RenameOp, context: &str) -> Result<()> {
@@ -428,6 +567,11 @@ async fn execute(client: &Client, op: &RenameOp, context: &str) -> Result<()> {
 const ROUTINE: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_proc p \
      JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
      WHERE n.nspname = $1 AND p.proname = $2 AND p.prokind IN ('f', 'p'))";
+
+const RELATION_OR_TYPE: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_class c \
+     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2) \
+     OR EXISTS (SELECT FROM pg_catalog.pg_type t \
+     JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typname = $2)";
 
 const RELATION: &str = "SELECT EXISTS (SELECT FROM pg_catalog.pg_class c \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \

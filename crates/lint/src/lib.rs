@@ -60,6 +60,25 @@ impl fmt::Display for Finding {
     }
 }
 
+/// Advice on a desired-state file (see [`lint_desired`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Advice {
+    pub file: PathBuf,
+    /// 1-based line and column (in characters) of the statement's start, in the file.
+    pub line: usize,
+    pub column: usize,
+    /// The rule that gave it (`do-block`).
+    pub rule: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for Advice {
+    /// `file:line:col: warning: <message> [<rule>]`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: warning: {} [{}]", self.file.display(), self.line, self.column, self.message, self.rule)
+    }
+}
+
 /// What a rule reports: a hazard and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Hit {
@@ -118,6 +137,29 @@ pub fn lint_statements<'a>(statements: impl IntoIterator<Item = &'a Statement>) 
         context.observe(node);
     }
     Ok(findings)
+}
+
+/// Advice on desired-state statements (schema files, as loaded): what the declared state cannot
+/// show a reviewer. Schema files are loaded into a shadow, never run on a database, so the
+/// hazard rules do not apply to them and these are warnings, never refusals.
+pub fn lint_desired<'a>(statements: impl IntoIterator<Item = &'a Statement>) -> Result<Vec<Advice>> {
+    let mut advice = Vec::new();
+    for statement in statements {
+        let Some(node) = parse(statement)? else { continue };
+        let input = Input { node: &node, statement };
+        for (rule, check) in rules::DESIRED_STATE_RULES {
+            if let Some(message) = check(&input) {
+                advice.push(Advice {
+                    file: statement.file.clone(),
+                    line: statement.line,
+                    column: statement.column,
+                    rule,
+                    message,
+                });
+            }
+        }
+    }
+    Ok(advice)
 }
 
 /// The distinct hazard kinds of `findings`.

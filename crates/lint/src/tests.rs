@@ -17,6 +17,20 @@ fn positions_are_file_positions() {
 }
 
 #[test]
+fn do_blocks_in_desired_state_files_are_advised_against_at_their_position() {
+    let text = "CREATE TABLE app.t (id int);\n\n  DO $$\nBEGIN\n  EXECUTE 'CREATE TABLE app.u (id int)';\nEND $$;\n\
+                DO LANGUAGE plpgsql $x$ BEGIN NULL; END $x$;\n";
+    let statements = schemactl_source::split_script(Path::new("schema/app.sql"), text).unwrap();
+    let advice: Vec<String> = crate::lint_desired(&statements).unwrap().iter().map(|a| a.to_string()).collect();
+    assert_eq!(advice.len(), 2, "{advice:?}");
+    assert!(advice[0].starts_with("schema/app.sql:3:3: warning: a DO block in a schema file"), "{advice:?}");
+    assert!(advice[0].ends_with("[do-block]"), "{advice:?}");
+    assert!(advice[1].starts_with("schema/app.sql:7:1: "), "{advice:?}");
+    // In a revision a DO block is a data migration like any other: no hazard of its own.
+    assert_eq!(lint(Path::new("r.sql"), "DO $$ BEGIN NULL; END $$;").unwrap(), []);
+}
+
+#[test]
 fn syntax_errors_are_located() {
     let err = lint(Path::new("r.sql"), "SELECT 1;\nDROP TABEL t;").unwrap_err().to_string();
     assert!(err.starts_with("r.sql:2:"), "{err}");

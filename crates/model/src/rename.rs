@@ -41,6 +41,21 @@ impl RenameKind {
         }
     }
 
+    /// Kinds that can move to another schema (`ALTER ... SET SCHEMA`): indexes, constraints
+    /// and columns go with their table, enum labels with their type.
+    pub fn movable(self) -> bool {
+        matches!(
+            self,
+            RenameKind::Table
+                | RenameKind::View
+                | RenameKind::MaterializedView
+                | RenameKind::Sequence
+                | RenameKind::Type
+                | RenameKind::Domain
+                | RenameKind::Routine
+        )
+    }
+
     /// Renames run by phase: schemas, then what lives in a schema, then what lives in a table
     /// or type. Each names its container by its new name, so containers go first.
     pub fn phase(self) -> u8 {

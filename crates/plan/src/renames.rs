@@ -4,25 +4,79 @@
 //! table or column). Running them on a shadow database, where PostgreSQL itself updates
 //! everything that refers to the renamed object, is the workflow's job (`schemactl-engine`).
 
+use crate::step::HazardKind;
 use crate::{Action, Plan, Step};
 use schemactl_model::{Catalog, ObjKey, ObjectId, ObjectKind, QualName, RenameKind};
-use schemactl_sqltext::{ident, literal, qualified};
+use schemactl_sqltext::{comment, display_ident, ident, literal, qualified};
 use std::collections::BTreeSet;
 
-/// One rename, by the names in effect when it runs (containers already renamed).
+/// One rename, or one move to another schema, by the names in effect when it runs
+/// (containers already renamed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RenameOp {
     pub kind: RenameKind,
     pub schema: String,
-    /// The table (columns, constraints) or enum type (values) it belongs to.
+    /// The table (columns, constraints; the indexes and owned sequences renamed with their
+    /// table) or enum type (values) it belongs to.
     pub container: Option<String>,
     pub old: String,
     pub new: String,
+    /// A move: `ALTER ... SET SCHEMA` from `schema` to this one, keeping the name (`old` and
+    /// `new` are equal). PostgreSQL renames and moves in separate statements.
+    pub moved_to: Option<String>,
+    /// What a move does to the schemas around it.
+    pub schemas: Around,
+}
+
+/// A schema a move needs that exists neither before nor after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Around {
+    #[default]
+    Nothing,
+    /// The schema moved to is new: created first (bare; the plan sets the rest of it).
+    CreateTarget,
+    /// The inverse: the schema moved from was created by the move, and is dropped after it.
+    DropSource,
 }
 
 impl RenameOp {
+    /// A rename in `schema`.
+    pub fn rename(kind: RenameKind, schema: &str, container: Option<&str>, old: &str, new: &str) -> RenameOp {
+        RenameOp {
+            kind,
+            schema: schema.into(),
+            container: container.map(str::to_string),
+            old: old.into(),
+            new: new.into(),
+            moved_to: None,
+            schemas: Around::Nothing,
+        }
+    }
+
+    /// A move of `name` from `schema` to `to`.
+    pub fn moving(kind: RenameKind, schema: &str, name: &str, to: &str) -> RenameOp {
+        RenameOp { moved_to: Some(to.into()), ..RenameOp::rename(kind, schema, None, name, name) }
+    }
+
     pub fn inverse(&self) -> RenameOp {
-        RenameOp { old: self.new.clone(), new: self.old.clone(), ..self.clone() }
+        match &self.moved_to {
+            Some(to) => RenameOp {
+                schema: to.clone(),
+                moved_to: Some(self.schema.clone()),
+                schemas: match self.schemas {
+                    Around::Nothing => Around::Nothing,
+                    Around::CreateTarget => Around::DropSource,
+                    Around::DropSource => Around::CreateTarget,
+                },
+                ..self.clone()
+            },
+            None => RenameOp { old: self.new.clone(), new: self.old.clone(), ..self.clone() },
+        }
+    }
+
+    /// The schema the object is in once the op ran.
+    pub fn schema_after(&self) -> &str {
+        self.moved_to.as_deref().unwrap_or(&self.schema)
     }
 
     pub fn name(&self, name: &str) -> QualName {
@@ -34,6 +88,9 @@ impl RenameOp {
     }
 
     pub fn sql(&self) -> String {
+        if let Some(to) = &self.moved_to {
+            return self.move_sql(to);
+        }
         let rename_to =
             |what: &str| format!("ALTER {what} {} RENAME TO {}", qualified(&self.name(&self.old)), ident(&self.new));
         match self.kind {
@@ -69,19 +126,51 @@ impl RenameOp {
         }
     }
 
+    fn move_sql(&self, to: &str) -> String {
+        let what = match self.kind {
+            RenameKind::Table => "TABLE",
+            RenameKind::View => "VIEW",
+            RenameKind::MaterializedView => "MATERIALIZED VIEW",
+            RenameKind::Sequence => "SEQUENCE",
+            RenameKind::Type => "TYPE",
+            RenameKind::Domain => "DOMAIN",
+            // Without an argument list, as its rename.
+            RenameKind::Routine => "ROUTINE",
+            // Never built: these kinds are not movable (`RenameKind::movable`), and the reader
+            // refuses a qualified old name for them.
+            RenameKind::Schema
+            | RenameKind::Index
+            | RenameKind::Column
+            | RenameKind::Constraint
+            | RenameKind::EnumValue => {
+                return comment(&format!("{} cannot move to schema {}", self.kind.as_str(), display_ident(to)))
+            }
+        };
+        let set = format!("ALTER {what} {} SET SCHEMA {}", qualified(&self.name(&self.old)), ident(to));
+        match self.schemas {
+            Around::Nothing => set,
+            Around::CreateTarget => format!("CREATE SCHEMA {};\n{set}", ident(to)),
+            Around::DropSource => format!("{set};\nDROP SCHEMA {}", ident(&self.schema)),
+        }
+    }
+
     /// The object under the name it has before the step: what the step changes.
     pub fn key(&self, name: &str) -> ObjKey {
-        let object = |kind| ObjKey::Object {
-            id: ObjectId { kind, schema: self.schema.clone(), name: name.into(), table: None },
-        };
+        self.key_in(&self.schema, name)
+    }
+
+    fn key_in(&self, schema: &str, name: &str) -> ObjKey {
+        let object =
+            |kind| ObjKey::Object { id: ObjectId { kind, schema: schema.to_string(), name: name.into(), table: None } };
+        let qual = QualName::new(schema, name);
         match self.kind {
             RenameKind::Schema => ObjKey::Schema { name: name.into() },
-            RenameKind::Table => ObjKey::Table { name: self.name(name) },
+            RenameKind::Table => ObjKey::Table { name: qual },
             RenameKind::View => object(ObjectKind::View),
             RenameKind::MaterializedView => object(ObjectKind::MaterializedView),
-            RenameKind::Sequence => ObjKey::Sequence { name: self.name(name) },
-            RenameKind::Index => ObjKey::Index { name: self.name(name) },
-            RenameKind::Type | RenameKind::Domain => ObjKey::Type { name: self.name(name) },
+            RenameKind::Sequence => ObjKey::Sequence { name: qual },
+            RenameKind::Index => ObjKey::Index { name: qual },
+            RenameKind::Type | RenameKind::Domain => ObjKey::Type { name: qual },
             RenameKind::Column => ObjKey::Column { table: self.container(), column: name.into() },
             RenameKind::Constraint => ObjKey::Constraint { table: self.container(), name: name.into() },
             RenameKind::EnumValue => ObjKey::Type { name: self.container() },
@@ -95,30 +184,57 @@ impl RenameOp {
     }
 
     /// The step when `earlier` renames ran before it: the object it changes is named as it was
-    /// before all of them (its schema or table may be one of them), which is what the revision's
-    /// drift check must find in the database.
+    /// before all of them (it may have been renamed or moved by an earlier step, and its schema
+    /// or table may be one of them), which is what the revision's drift check must find in the
+    /// database.
     pub fn step_after(&self, earlier: &[RenameOp]) -> Step {
-        let renamed_from = |kind: RenameKind, schema: Option<&str>, new: &str| {
-            earlier
-                .iter()
-                .find(|e| e.kind == kind && schema.is_none_or(|s| e.schema == s) && e.new == new)
-                .map(|e| e.old.clone())
-        };
-        let mut before = self.clone();
-        if self.kind != RenameKind::Schema {
-            before.schema = renamed_from(RenameKind::Schema, None, &self.schema).unwrap_or(before.schema);
-        }
+        let (schema, name) = trace(earlier, self.kind, &self.schema, &self.old);
+        let mut before = RenameOp { schema, ..self.clone() };
         if let Some(container) = &self.container {
             let kind = if self.kind == RenameKind::EnumValue { RenameKind::Type } else { RenameKind::Table };
-            before.container = renamed_from(kind, Some(&self.schema), container).or(before.container);
+            let (schema, container) = trace(earlier, kind, &self.schema, container);
+            before.schema = schema;
+            before.container = Some(container);
         }
-        Step::new(Action::Alter, before.key(&self.old), self.sql()).grouped_under(self.key(&self.new).group())
+        let after = self.key_in(self.schema_after(), &self.new);
+        let step = Step::new(Action::Alter, before.key(&name), self.sql()).grouped_under(after.group());
+        if self.kind != RenameKind::Routine {
+            return step;
+        }
+        // Views and defaults follow a routine by its oid; function bodies name it in text.
+        let what = if self.moved_to.is_some() { "moved" } else { "renamed" };
+        step.hazard(
+            HazardKind::UntrackableDependencies,
+            format!(
+                "{} is {what}; function bodies that call it are not tracked and fail when run",
+                self.describe(&self.old)
+            ),
+        )
     }
-
     /// The object under `name`, for messages: `column app.users.email`.
     pub fn describe(&self, name: &str) -> String {
         self.kind.describe(&self.schema, self.container.as_deref(), name)
     }
+}
+
+/// The schema and name, before `earlier` ran, of the object of `kind` called `schema.name`
+/// after them. Schemas are traced through schema renames.
+fn trace(earlier: &[RenameOp], kind: RenameKind, schema: &str, name: &str) -> (String, String) {
+    let (mut schema, mut name) = (schema.to_string(), name.to_string());
+    for e in earlier.iter().rev() {
+        if kind == RenameKind::Schema {
+            if e.kind == RenameKind::Schema && e.new == name {
+                name = e.old.clone();
+            }
+        } else if e.kind == RenameKind::Schema {
+            if e.new == schema {
+                schema = e.old.clone();
+            }
+        } else if e.kind == kind && e.container.is_none() && e.schema_after() == schema && e.new == name {
+            (schema, name) = (e.schema.clone(), e.old.clone());
+        }
+    }
+    (schema, name)
 }
 
 /// Puts `ops` (run in this order) at the start of `up` and their inverses, last renamed first,
@@ -138,13 +254,7 @@ pub fn implied(current: &Catalog, desired: &Catalog, tables: &BTreeSet<QualName>
     let mut ops = Vec::new();
     for name in tables {
         let (Some(cur), Some(want)) = (current.tables.get(name), desired.tables.get(name)) else { continue };
-        let op = |kind, old: &str, new: &str| RenameOp {
-            kind,
-            schema: name.schema.clone(),
-            container: Some(name.name.clone()),
-            old: old.into(),
-            new: new.into(),
-        };
+        let op = |kind, old: &str, new: &str| RenameOp::rename(kind, &name.schema, Some(&name.name), old, new);
         let gone: Vec<_> =
             cur.constraints.values().filter(|c| !c.inherited && !want.constraints.contains_key(&c.name)).collect();
         let added: Vec<_> =
@@ -163,7 +273,9 @@ pub fn implied(current: &Catalog, desired: &Catalog, tables: &BTreeSet<QualName>
             i.definition.replacen(&format!(" INDEX {} ON ", ident(&i.name)), " INDEX ON ", 1)
         };
         for (old, new) in one_to_one(&gone, &added, |a, b| unnamed(a) == unnamed(b)) {
-            ops.push(RenameOp { container: None, ..op(RenameKind::Index, &old.name, &new.name) });
+            // The table stays as the container, though the SQL does not name it: a step traces
+            // the index back through a move of its table (`step_after`).
+            ops.push(op(RenameKind::Index, &old.name, &new.name));
         }
         let owned = |catalog: &Catalog, other: &Catalog| -> Vec<(QualName, String)> {
             catalog
@@ -177,7 +289,7 @@ pub fn implied(current: &Catalog, desired: &Catalog, tables: &BTreeSet<QualName>
         };
         let (gone, added) = (owned(current, desired), owned(desired, current));
         for (old, new) in one_to_one(&gone, &added, |a, b| a.1 == b.1 && a.0.schema == b.0.schema) {
-            ops.push(RenameOp { container: None, ..op(RenameKind::Sequence, &old.0.name, &new.0.name) });
+            ops.push(op(RenameKind::Sequence, &old.0.name, &new.0.name));
         }
     }
     ops
@@ -201,13 +313,7 @@ mod tests {
     use super::*;
 
     fn op(kind: RenameKind, container: Option<&str>, old: &str, new: &str) -> RenameOp {
-        RenameOp {
-            kind,
-            schema: "app".into(),
-            container: container.map(str::to_string),
-            old: old.into(),
-            new: new.into(),
-        }
+        RenameOp::rename(kind, "app", container, old, new)
     }
 
     #[test]
@@ -259,6 +365,57 @@ mod tests {
         let in_renamed_schema = op(RenameKind::EnumValue, Some("mood"), "meh", "ok")
             .step_after(&[RenameOp { schema: "app".into(), ..op(RenameKind::Schema, None, "core", "app") }]);
         assert_eq!(in_renamed_schema.object, ObjKey::Type { name: QualName::new("core", "mood") });
+    }
+
+    #[test]
+    fn moves_set_the_schema_and_steps_trace_the_object_back() {
+        let moving = RenameOp::moving(RenameKind::Routine, "old", "f", "app");
+        assert_eq!(moving.sql(), "ALTER ROUTINE old.f SET SCHEMA app");
+        assert_eq!(moving.inverse().sql(), "ALTER ROUTINE app.f SET SCHEMA old");
+        assert_eq!(moving.inverse().inverse(), moving);
+        let into_new = RenameOp { schemas: Around::CreateTarget, ..moving.clone() };
+        assert_eq!(into_new.sql(), "CREATE SCHEMA app;\nALTER ROUTINE old.f SET SCHEMA app");
+        assert_eq!(into_new.inverse().sql(), "ALTER ROUTINE app.f SET SCHEMA old;\nDROP SCHEMA app");
+        assert_eq!(into_new.inverse().inverse(), into_new);
+        assert_eq!(
+            RenameOp::moving(RenameKind::Table, "a b", "t", "x y").sql(),
+            "ALTER TABLE \"a b\".t SET SCHEMA \"x y\""
+        );
+        // Moved, then renamed in its new schema, then a column renamed: each step names the
+        // object as it was before the revision, and is grouped under where it leaves it.
+        let ops = [
+            RenameOp::moving(RenameKind::Table, "old", "t0", "app"),
+            op(RenameKind::Table, None, "t0", "t"),
+            op(RenameKind::Column, Some("t"), "c0", "c"),
+        ];
+        let mut up = Plan::default();
+        let mut down = Plan::default();
+        wrap(&ops, &mut up, Some(&mut down));
+        let objects: Vec<_> = up.steps.iter().map(|s| s.object.clone()).collect();
+        let t0 = QualName::new("old", "t0");
+        assert_eq!(
+            objects,
+            [
+                ObjKey::Table { name: t0.clone() },
+                ObjKey::Table { name: t0.clone() },
+                ObjKey::Column { table: t0, column: "c0".into() }
+            ]
+        );
+        // A sequence renamed after its table (implied) was in the table's old schema.
+        let sequence = RenameOp::rename(RenameKind::Sequence, "app", Some("t"), "t0_id_seq", "t_id_seq");
+        assert_eq!(sequence.sql(), "ALTER SEQUENCE app.t0_id_seq RENAME TO t_id_seq");
+        assert_eq!(sequence.step_after(&ops).object, ObjKey::Sequence { name: QualName::new("old", "t0_id_seq") });
+        let groups: Vec<_> = up.steps.iter().map(|s| s.group.as_str()).collect();
+        assert_eq!(groups, ["table app.t0", "table app.t", "table app.t"]);
+        let sql: Vec<_> = down.steps.iter().map(|s| s.sql.clone()).collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE app.t RENAME COLUMN c TO c0",
+                "ALTER TABLE app.t RENAME TO t0",
+                "ALTER TABLE app.t0 SET SCHEMA old"
+            ]
+        );
     }
 
     #[test]

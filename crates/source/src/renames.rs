@@ -26,9 +26,12 @@
 //! `Constraint.location`); enum labels have no location, so the label is the n-th string
 //! literal of its statement.
 //!
-//! OLD is one unqualified name (renames stay in their schema, and columns in their table),
-//! folded to lower case unless double-quoted, as PostgreSQL folds identifiers. Enum labels are
-//! strings: taken exactly as written, with or without quotes.
+//! OLD is a name, folded to lower case unless double-quoted, as PostgreSQL folds identifiers.
+//! Enum labels are strings: taken exactly as written, with or without quotes. Tables, views,
+//! materialized views, sequences, types, domains and routines may have been in another schema:
+//! `-- schemactl:renamed-from old_schema.old_name` moves them (`ALTER ... SET SCHEMA`); an
+//! unqualified OLD means the same schema. Columns, constraints, indexes and enum labels stay
+//! in their container, so their OLD is unqualified.
 
 use std::path::{Path, PathBuf};
 
@@ -62,6 +65,9 @@ pub struct Rename {
     /// The table (columns, constraints) or enum type (values) the object belongs to, by its
     /// desired name.
     pub table_or_type: Option<String>,
+    /// The schema the object was in before, as stored in the catalog: `schema` unless the
+    /// annotation is qualified (a move to another schema).
+    pub old_schema: String,
     /// The name before (an enum label for enum values), as stored in the catalog.
     pub old: String,
     /// The name in the schema files, as stored in the catalog.
@@ -85,10 +91,26 @@ impl Rename {
         self.kind.describe(&self.schema, self.table_or_type.as_deref(), name)
     }
 
+    /// The object as it was called before, for messages: `table old_app.accounts`.
+    pub fn describe_old(&self) -> String {
+        self.kind.describe(&self.old_schema, self.table_or_type.as_deref(), &self.old)
+    }
+
+    /// Whether the object moves to another schema.
+    pub fn moves(&self) -> bool {
+        self.kind != RenameKind::Schema && self.old_schema != self.schema
+    }
+
     /// Where the name must be unique: kind family, schema, container.
     fn place(&self) -> (u8, &str, Option<&str>) {
         let schema = if self.kind == RenameKind::Schema { "" } else { self.schema.as_str() };
         (self.kind.namespace(), schema, self.table_or_type.as_deref())
+    }
+
+    /// Where the object was: kind family, schema, container, name.
+    fn old_place(&self) -> (u8, &str, Option<&str>, &str) {
+        let schema = if self.kind == RenameKind::Schema { "" } else { self.old_schema.as_str() };
+        (self.kind.namespace(), schema, self.table_or_type.as_deref(), self.old.as_str())
     }
 }
 
@@ -162,10 +184,11 @@ pub(crate) fn extract(file: &Path, text: &str) -> Result<Vec<Rename>> {
             None => None,
         };
         let Some(target) = target else { return Err(at(start, NOT_BEFORE_RENAMABLE.into())) };
-        let old = old.resolve(target.kind).map_err(|m| at(start, m))?;
+        let (old_schema, old) = old.resolve(target.kind).map_err(|m| at(start, m))?;
         let (line, column) = index.position(start);
         let rename = Rename {
             kind: target.kind,
+            old_schema: old_schema.unwrap_or_else(|| target.schema.clone()),
             schema: target.schema,
             table_or_type: target.container,
             old,
@@ -174,7 +197,7 @@ pub(crate) fn extract(file: &Path, text: &str) -> Result<Vec<Rename>> {
             line,
             column,
         };
-        if rename.old == rename.new {
+        if rename.old == rename.new && !rename.moves() {
             return Err(at(
                 start,
                 format!("{} is already called {}: nothing to rename", rename.describe(&rename.new), rename.old),
@@ -189,22 +212,26 @@ pub(crate) fn extract(file: &Path, text: &str) -> Result<Vec<Rename>> {
 pub(crate) fn check_conflicts(renames: &[Rename]) -> Result<()> {
     for (i, r) in renames.iter().enumerate() {
         for earlier in &renames[..i] {
-            if earlier.place() != r.place() {
+            if earlier.place() != r.place() || earlier.new != r.new {
                 continue;
             }
-            let message = if earlier.new == r.new {
-                format!("a second `{ANNOTATION}` for {} (the first is at {})", r.describe(&r.new), earlier.location())
-            } else if earlier.old == r.old {
-                format!(
-                    "{} cannot be renamed twice (to {} here and to {} at {})",
-                    r.describe(&r.old),
-                    r.new,
-                    earlier.new,
-                    earlier.location()
-                )
-            } else {
+            let message =
+                format!("a second `{ANNOTATION}` for {} (the first is at {})", r.describe(&r.new), earlier.location());
+            return Err(Error::Annotation { file: r.file.clone(), line: r.line, column: r.column, message });
+        }
+        // One old object claimed twice: it may have moved from another schema, so compared by
+        // where it was.
+        for earlier in &renames[..i] {
+            if earlier.old_place() != r.old_place() {
                 continue;
-            };
+            }
+            let message = format!(
+                "{} cannot be renamed twice (to {} here and to {} at {})",
+                r.describe_old(),
+                r.new,
+                earlier.new,
+                earlier.location()
+            );
             return Err(Error::Annotation { file: r.file.clone(), line: r.line, column: r.column, message });
         }
     }
@@ -223,7 +250,7 @@ fn is_string(t: &ScanToken) -> bool {
     t.token == Token::Sconst as i32 || t.token == Token::Usconst as i32
 }
 
-/// OLD as written in the annotation.
+/// One part of OLD as written in the annotation.
 #[derive(Debug, PartialEq, Eq)]
 enum OldName {
     Bare(String),
@@ -232,12 +259,11 @@ enum OldName {
 }
 
 impl OldName {
-    /// The catalog name OLD stands for, once the kind of object is known.
-    fn resolve(self, kind: RenameKind) -> std::result::Result<String, String> {
-        match (self, kind) {
-            (OldName::Bare(s) | OldName::Quoted(s), RenameKind::EnumValue) => Ok(s),
-            (OldName::Quoted(s), _) => Ok(truncate(s)),
-            (OldName::Bare(s), _) => {
+    /// The catalog name this part stands for, as an identifier.
+    fn identifier(self) -> std::result::Result<String, String> {
+        match self {
+            OldName::Quoted(s) => Ok(truncate(s)),
+            OldName::Bare(s) => {
                 let plain = s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
                     && s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$');
                 if !plain {
@@ -246,6 +272,38 @@ impl OldName {
                 // PostgreSQL folds unquoted identifiers in ASCII only.
                 Ok(truncate(s.to_ascii_lowercase()))
             }
+        }
+    }
+}
+
+/// OLD as written: `name` or `schema.name`.
+#[derive(Debug, PartialEq, Eq)]
+struct Written {
+    schema: Option<OldName>,
+    name: OldName,
+}
+
+impl Written {
+    /// The old schema (when written) and name OLD stands for, once the kind of object is known.
+    fn resolve(self, kind: RenameKind) -> std::result::Result<(Option<String>, String), String> {
+        if let Some(schema) = self.schema {
+            if !kind.movable() {
+                let name = match self.name {
+                    OldName::Bare(s) | OldName::Quoted(s) => s,
+                };
+                let kind = kind.as_str();
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                return Err(format!(
+                    "{article} {kind} does not move between schemas: its old name is unqualified (here `{name}`); only tables, \
+                     views, materialized views, sequences, types, domains, functions and procedures take \
+                     `old_schema.old_name`"
+                ));
+            }
+            return Ok((Some(schema.identifier()?), self.name.identifier()?));
+        }
+        match (self.name, kind) {
+            (OldName::Bare(s) | OldName::Quoted(s), RenameKind::EnumValue) => Ok((None, s)),
+            (name, _) => Ok((None, name.identifier()?)),
         }
     }
 }
@@ -259,35 +317,52 @@ fn truncate(mut name: String) -> String {
 }
 
 /// `Ok(None)` when the comment is not an annotation; `Err` for a malformed one.
-fn parse_annotation(comment: &str) -> std::result::Result<Option<OldName>, String> {
+fn parse_annotation(comment: &str) -> std::result::Result<Option<Written>, String> {
     let body = comment.strip_prefix("--").unwrap_or(comment).trim_start();
     let Some(rest) = body.strip_prefix(ANNOTATION) else { return Ok(None) };
-    let usage = format!("expected `-- {ANNOTATION} OLD_NAME`");
+    let usage = format!("expected `-- {ANNOTATION} [OLD_SCHEMA.]OLD_NAME`");
     if !rest.starts_with(char::is_whitespace) {
         return Err(usage);
     }
     let rest = rest.trim();
-    let (old, after) = match rest.chars().next() {
-        None => return Err(format!("{usage}: the old name is missing")),
-        Some(quote @ ('"' | '\'')) => {
-            let (name, after) = unquote(rest, quote).ok_or_else(|| format!("{usage}: unterminated {quote}"))?;
-            (OldName::Quoted(name), after)
+    if rest.is_empty() {
+        return Err(format!("{usage}: the old name is missing"));
+    }
+    let (first, after) = part(rest).map_err(|m| format!("{usage}: {m}"))?;
+    let (written, after) = match after.strip_prefix('.') {
+        Some(second) => {
+            let (name, after) = part(second).map_err(|m| format!("{usage}: {m}"))?;
+            (Written { schema: Some(first), name }, after)
         }
-        Some(_) => {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            (OldName::Bare(rest[..end].to_string()), &rest[end..])
-        }
+        None => (Written { schema: None, name: first }, after),
     };
+    if after.starts_with('.') {
+        return Err(format!("{usage}: at most a schema and a name, found `{rest}`"));
+    }
     if !after.trim().is_empty() {
         return Err(format!("{usage}: one name only, found `{}` after it", after.trim()));
     }
-    match &old {
-        OldName::Quoted(s) if s.is_empty() => Err(format!("{usage}: the old name is empty")),
-        OldName::Bare(s) if s.contains('.') => Err(format!(
-            "{usage}: the old name is unqualified (renames stay in their schema and table), here `{}`",
-            s.rsplit('.').next().unwrap_or_default()
-        )),
-        _ => Ok(Some(old)),
+    Ok(Some(written))
+}
+
+/// One name at the start of `s` (quoted, or up to a dot or whitespace) and what follows.
+fn part(s: &str) -> std::result::Result<(OldName, &str), String> {
+    match s.chars().next() {
+        None => Err("a name is missing after the dot".into()),
+        Some(quote @ ('"' | '\'')) => {
+            let (name, after) = unquote(s, quote).ok_or_else(|| format!("unterminated {quote}"))?;
+            if name.is_empty() {
+                return Err("the old name is empty".into());
+            }
+            Ok((OldName::Quoted(name), after))
+        }
+        Some(_) => {
+            let end = s.find(|c: char| c.is_whitespace() || c == '.').unwrap_or(s.len());
+            if end == 0 {
+                return Err("a name is missing before the dot".into());
+            }
+            Ok((OldName::Bare(s[..end].to_string()), &s[end..]))
+        }
     }
 }
 
@@ -491,14 +566,25 @@ mod tests {
 
     #[test]
     fn annotation_syntax() {
-        let bare = |s: &str| Ok(Some(OldName::Bare(s.into())));
+        let bare = |s: &str| Ok(Some(Written { schema: None, name: OldName::Bare(s.into()) }));
         assert_eq!(parse_annotation("-- schemactl:renamed-from old_name"), bare("old_name"));
         assert_eq!(parse_annotation("--schemactl:renamed-from   Old  "), bare("Old"));
         assert_eq!(
             parse_annotation("-- schemactl:renamed-from \"A \"\"b\"\"\""),
-            Ok(Some(OldName::Quoted("A \"b\"".into())))
+            Ok(Some(Written { schema: None, name: OldName::Quoted("A \"b\"".into()) }))
         );
-        assert_eq!(parse_annotation("-- schemactl:renamed-from 'it''s'"), Ok(Some(OldName::Quoted("it's".into()))));
+        assert_eq!(
+            parse_annotation("-- schemactl:renamed-from 'it''s'"),
+            Ok(Some(Written { schema: None, name: OldName::Quoted("it's".into()) }))
+        );
+        assert_eq!(
+            parse_annotation("-- schemactl:renamed-from app.users"),
+            Ok(Some(Written { schema: Some(OldName::Bare("app".into())), name: OldName::Bare("users".into()) }))
+        );
+        assert_eq!(
+            parse_annotation("-- schemactl:renamed-from \"Old App\".\"a.b\""),
+            Ok(Some(Written { schema: Some(OldName::Quoted("Old App".into())), name: OldName::Quoted("a.b".into()) }))
+        );
         assert_eq!(parse_annotation("-- a plain comment"), Ok(None));
         assert_eq!(parse_annotation("-- see schemactl:renamed-from"), Ok(None));
         for bad in [
@@ -506,22 +592,37 @@ mod tests {
             "-- schemactl:renamed-fromx",
             "-- schemactl:renamed-from a b",
             "-- schemactl:renamed-from \"open",
-            "-- schemactl:renamed-from app.users",
             "-- schemactl:renamed-from \"\"",
+            "-- schemactl:renamed-from a.b.c",
+            "-- schemactl:renamed-from a.",
+            "-- schemactl:renamed-from .a",
+            "-- schemactl:renamed-from a. b",
         ] {
             assert!(parse_annotation(bad).is_err(), "{bad}");
         }
-        assert!(parse_annotation("-- schemactl:renamed-from app.users").unwrap_err().contains("`users`"));
     }
 
     #[test]
     fn names_fold_like_postgres() {
-        assert_eq!(OldName::Bare("OldName".into()).resolve(RenameKind::Column), Ok("oldname".into()));
-        assert_eq!(OldName::Quoted("OldName".into()).resolve(RenameKind::Column), Ok("OldName".into()));
-        assert_eq!(OldName::Bare("Active".into()).resolve(RenameKind::EnumValue), Ok("Active".into()));
-        assert!(OldName::Bare("1abc".into()).resolve(RenameKind::Table).is_err());
-        assert!(OldName::Bare("a-b".into()).resolve(RenameKind::Table).is_err());
+        let written = |schema: Option<OldName>, name: OldName| Written { schema, name };
+        let bare = |s: &str| OldName::Bare(s.into());
+        assert_eq!(written(None, bare("OldName")).resolve(RenameKind::Column), Ok((None, "oldname".into())));
+        assert_eq!(
+            written(None, OldName::Quoted("OldName".into())).resolve(RenameKind::Column),
+            Ok((None, "OldName".into()))
+        );
+        assert_eq!(written(None, bare("Active")).resolve(RenameKind::EnumValue), Ok((None, "Active".into())));
+        assert!(written(None, bare("1abc")).resolve(RenameKind::Table).is_err());
+        assert!(written(None, bare("a-b")).resolve(RenameKind::Table).is_err());
         let long = "x".repeat(70);
-        assert_eq!(OldName::Bare(long).resolve(RenameKind::Table), Ok("x".repeat(63)));
+        assert_eq!(written(None, bare(&long)).resolve(RenameKind::Table), Ok((None, "x".repeat(63))));
+        assert_eq!(
+            written(Some(bare("Old")), bare("T")).resolve(RenameKind::Table),
+            Ok((Some("old".into()), "t".into()))
+        );
+        for kind in [RenameKind::Column, RenameKind::Index, RenameKind::Schema, RenameKind::EnumValue] {
+            let err = written(Some(bare("app")), bare("users")).resolve(kind).unwrap_err();
+            assert!(err.contains("`users`"), "{err}");
+        }
     }
 }

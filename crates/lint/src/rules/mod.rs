@@ -7,6 +7,7 @@ mod add_column_rewrite;
 mod add_constraint;
 mod alter_column_type;
 mod create_index;
+mod do_block;
 mod drop_column;
 mod drop_index;
 mod drop_object;
@@ -44,6 +45,12 @@ pub(crate) const RULES: &[(&str, Check)] = &[
     ("routine-change", routine_change::check),
     ("non-transactional", non_transactional::check),
 ];
+
+pub(crate) type Advise = fn(&Input<'_>) -> Option<String>;
+
+/// Rules for desired-state files (schema/), which the shadow loads rather than a database
+/// runs: what they find is advice, not a hazard.
+pub(crate) const DESIRED_STATE_RULES: &[(&str, Advise)] = &[("do-block", do_block::check)];
 
 /// Tests of one rule: the hazards and messages it reports for the last statement of a script
 /// (earlier statements set up the context).

@@ -43,6 +43,8 @@ pub fn diff(from: &Catalog, to: &Catalog, options: &crate::PlanOptions) -> Vec<S
         online::rewrite(from, to, &mut steps);
     }
     graph::add_catalog_dependencies(from, to, &mut steps);
+    objects::shell_types(to, &mut steps);
+    objects::drop_canonical_with_range(from, &mut steps);
     steps
 }
 

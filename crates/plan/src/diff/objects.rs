@@ -5,7 +5,7 @@
 use super::{comment_step, schema_key, table_key};
 use crate::step::{Action, HazardKind, ObjKey, Step};
 use schemactl_model::{Catalog, DbObject, ObjectKind};
-use schemactl_sqltext::{ident, qualified_name};
+use schemactl_sqltext::{ident, qualified, qualified_name};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
@@ -91,6 +91,106 @@ pub fn drop_object(object: &DbObject) -> Step {
         step = step.releases([schema_key(&object.id.schema)]);
     }
     step
+}
+
+/// A range type created with a CANONICAL function that is created in the same plan: the
+/// function takes and returns the range type, the range type names the function, so neither
+/// can come first. PostgreSQL's way out is a shell type: `CREATE TYPE s.r;`, then the function
+/// (over the shell: C or `LANGUAGE internal`, as SQL and PL/pgSQL refuse shell types), then
+/// `CREATE TYPE s.r AS RANGE (...)`, which fills the shell in. The shell step is keyed as the
+/// range type's definition object (`ObjKey::Object`, kind `RangeType`), a key nothing else
+/// uses (the range type itself is `ObjKey::Type`), and the function waits for it instead.
+/// Runs after the catalog's dependencies are added to the steps.
+pub fn shell_types(to: &Catalog, steps: &mut Vec<Step>) {
+    let mut shells = Vec::new();
+    for range in steps.iter().filter(|s| s.action == Action::Create) {
+        let ObjKey::Type { name } = &range.object else { continue };
+        let id = schemactl_model::ObjectId {
+            kind: ObjectKind::RangeType,
+            schema: name.schema.clone(),
+            name: name.name.clone(),
+            table: None,
+        };
+        if !to.objects.contains_key(&id) {
+            continue;
+        }
+        let canonical: Vec<ObjKey> = range
+            .requires
+            .iter()
+            .filter(|k| matches!(k, ObjKey::Object { id } if id.kind == ObjectKind::Function))
+            .cloned()
+            .collect();
+        shells.push((range.object.clone(), ObjKey::Object { id }, canonical));
+    }
+    for (range, shell, canonical) in shells {
+        let mut needed = false;
+        for step in steps.iter_mut() {
+            if step.action == Action::Create && canonical.contains(&step.object) && step.requires.contains(&range) {
+                step.requires.retain(|k| k != &range);
+                step.requires.push(shell.clone());
+                needed = true;
+            }
+        }
+        if needed {
+            let ObjKey::Type { name } = &range else { continue };
+            let step = Step::new(Action::Create, shell.clone(), format!("CREATE TYPE {}", qualified(name)))
+                .requires([schema_key(&name.schema)]);
+            steps.push(step);
+            // The range fills the shell in: it comes after it.
+            for step in steps.iter_mut().filter(|s| s.object == range && s.action == Action::Create) {
+                step.requires.push(shell.clone());
+            }
+        }
+    }
+}
+
+/// The other way: a range type dropped with its CANONICAL function. Each depends on the other,
+/// and PostgreSQL drops neither alone, so the range type's drop becomes `DROP TYPE ... CASCADE`,
+/// which takes the function, and the function's own drop is left out. Whatever else used the
+/// type (columns, other routines) is dropped or changed by its own steps, which run first.
+pub fn drop_canonical_with_range(from: &Catalog, steps: &mut Vec<Step>) {
+    let mut merged = Vec::new();
+    for (i, range) in steps.iter().enumerate().filter(|(_, s)| s.action == Action::Drop) {
+        let ObjKey::Type { name } = &range.object else { continue };
+        let id = schemactl_model::ObjectId {
+            kind: ObjectKind::RangeType,
+            schema: name.schema.clone(),
+            name: name.name.clone(),
+            table: None,
+        };
+        if !from.objects.contains_key(&id) {
+            continue;
+        }
+        for (j, function) in steps.iter().enumerate() {
+            let is_function = matches!(&function.object, ObjKey::Object { id } if id.kind == ObjectKind::Function);
+            if function.action == Action::Drop
+                && is_function
+                && function.releases.contains(&range.object)
+                && range.releases.contains(&function.object)
+            {
+                merged.push((i, j));
+            }
+        }
+    }
+    let mut gone = BTreeSet::new();
+    for (i, j) in merged {
+        let function = steps[j].clone();
+        let range = &mut steps[i];
+        if !range.sql.ends_with(" CASCADE") {
+            range.sql.push_str(" CASCADE");
+        }
+        range.removes.extend(function.removes.iter().cloned());
+        range.hazards.extend(function.hazards.iter().cloned());
+        range.releases.extend(function.releases.iter().cloned());
+        let removed = range.removes.clone();
+        range.releases.retain(|k| !removed.contains(k));
+        gone.insert(j);
+    }
+    let mut index = 0;
+    steps.retain(|_| {
+        index += 1;
+        !gone.contains(&(index - 1))
+    });
 }
 
 /// Creating a routine checks its body against tables that may not exist yet; like pg_dump,

@@ -162,7 +162,7 @@ fn annotations_before_nothing_renamable_are_errors() {
 #[test]
 fn malformed_and_conflicting_annotations() {
     let e = error("-- schemactl:renamed-from\nCREATE TABLE t (id int);");
-    assert!(e.starts_with("schema/test.sql:1:1: expected `-- schemactl:renamed-from OLD_NAME`"), "{e}");
+    assert!(e.starts_with("schema/test.sql:1:1: expected `-- schemactl:renamed-from [OLD_SCHEMA.]OLD_NAME`"), "{e}");
     let e = error("/* schemactl:renamed-from x */ CREATE TABLE t (id int);");
     assert!(e.contains("must be a line comment"), "{e}");
     let e = error("-- schemactl:renamed-from x\nCREATE INDEX ON t (id);");
@@ -176,6 +176,40 @@ fn malformed_and_conflicting_annotations() {
     assert!(e.contains("schema/test.sql:1:1"), "{e}");
     let e = error("-- schemactl:renamed-from a\nCREATE TABLE t (id int);\n-- schemactl:renamed-from a\nCREATE VIEW v AS SELECT 1;");
     assert!(e.starts_with("schema/test.sql:3:1: view public.a cannot be renamed twice (to v here and to t at"), "{e}");
+}
+
+#[test]
+fn a_qualified_old_name_moves_the_object_from_its_schema() {
+    let all = renames(
+        "-- schemactl:renamed-from legacy.order_rows\nCREATE TABLE sales.orders (id int);\n\
+         -- schemactl:renamed-from \"Old\".f\nCREATE FUNCTION api.f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n\
+         -- schemactl:renamed-from app.mood\nCREATE TYPE app.feeling AS ENUM ('a');\n",
+    );
+    let moves: Vec<_> = all.iter().map(|r| (r.kind, r.old_schema.as_str(), r.old.as_str(), r.moves())).collect();
+    assert_eq!(
+        moves,
+        [
+            (RenameKind::Table, "legacy", "order_rows", true),
+            (RenameKind::Routine, "Old", "f", true),
+            (RenameKind::Type, "app", "mood", false)
+        ]
+    );
+    // The same name in another schema is a move, in the same schema nothing to do.
+    assert!(renames("-- schemactl:renamed-from old.t\nCREATE TABLE app.t (id int);")[0].moves());
+    let e = error("-- schemactl:renamed-from app.t\nCREATE TABLE app.t (id int);");
+    assert!(e.contains("already called t"), "{e}");
+    // What lives in a table or type does not move alone: refused at the annotation.
+    let e = error("CREATE TABLE app.t (id int,\n  -- schemactl:renamed-from other.old_id\n  new_id int);");
+    assert!(e.starts_with("schema/test.sql:2:3: a column does not move between schemas"), "{e}");
+    let e = error("-- schemactl:renamed-from other.i0\nCREATE INDEX i ON app.t (id);");
+    assert!(e.starts_with("schema/test.sql:1:1: an index does not move between schemas"), "{e}");
+    let e = error("-- schemactl:renamed-from a.b.c\nCREATE TABLE app.t (id int);");
+    assert!(e.contains("at most a schema and a name"), "{e}");
+    // One old object moved to two places.
+    let e = error(
+        "-- schemactl:renamed-from old.t\nCREATE TABLE a.t (id int);\n-- schemactl:renamed-from old.t\nCREATE TABLE b.t (id int);",
+    );
+    assert!(e.starts_with("schema/test.sql:3:1: table old.t cannot be renamed twice"), "{e}");
 }
 
 #[test]

@@ -562,10 +562,27 @@ impl<'a> Gen<'a> {
             return Ok(());
         };
         let at = path.key("renamed_from");
+        // Objects that can move between schemas name their old schema as keys do:
+        // `old_schema.old_name`.
+        let (old_schema, old) = match old.split_once('.') {
+            Some((old_schema, name)) if kind.movable() => {
+                if name.contains('.') {
+                    return Err(self.structure(&at, "a name has at most one dot: `schema.name`"));
+                }
+                self.check_name(&at, old_schema)?;
+                (old_schema.to_string(), name.to_string())
+            }
+            _ => (schema.to_string(), old.clone()),
+        };
+        let old = &old;
         self.check_name(&at, old)?;
+        if old_schema == schema && old == new {
+            return Err(self.structure(&at, format!("already called {new}: nothing to rename")));
+        }
         let pos = self.spans.key_pos(&at);
         self.renames.push(Rename {
             kind,
+            old_schema,
             schema: schema.to_string(),
             table_or_type: table_or_type.map(str::to_string),
             old: old.clone(),

@@ -240,6 +240,17 @@ fn renamed_from_declares_renames_at_its_key() {
 }
 
 #[test]
+fn renamed_from_takes_the_old_schema_of_a_moved_object() {
+    let text = "tables:\n  sales.orders:\n    renamed_from: legacy.order_rows\n    columns:\n      \"a.b\": {type: text, renamed_from: \"c.d\"}\n";
+    let (_, renames) = read(text);
+    let shown: Vec<String> =
+        renames.iter().map(|r| format!("{} -> {}.{}", r.describe_old(), r.schema, r.new)).collect();
+    // A column's name may hold a dot: only what can move reads one as a schema.
+    assert_eq!(shown, ["table legacy.order_rows -> sales.orders", "column sales.orders.c.d -> sales.a.b"]);
+    assert!(renames[0].moves() && !renames[1].moves());
+}
+
+#[test]
 fn statements_start_at_the_key_that_declares_them() {
     let text = "tables:\n  t:\n    columns:\n      a: int\n    comment: hi\n    indexes:\n      t_a: [a]\n";
     let at: Vec<(usize, usize, String)> = statements(text).into_iter().map(|s| (s.line, s.column, s.kind)).collect();
