@@ -20,6 +20,7 @@ mod hazards;
 mod init;
 mod lint_cmd;
 mod plan_cmd;
+mod post_write;
 mod project;
 mod scope_args;
 mod status;

@@ -45,6 +45,13 @@ pub enum Error {
     /// A role statement of the schema files cannot be desired state, or did not run.
     #[error("{at}: {message}")]
     Roles { at: String, message: String },
+    /// A post-write hook failed, or left a file that is not the revision written: the
+    /// revision is on disk but not sealed.
+    #[error(
+        "{message}\n{} is written but not sealed: fix it and run `schemactl reseal`, or delete it",
+        path.display()
+    )]
+    Hook { path: std::path::PathBuf, message: String },
     /// A query that schemactl itself issues failed.
     #[error("{context}: {message}")]
     Database { context: String, message: String },
