@@ -119,7 +119,7 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
     let target = match args.to.as_deref() {
         Some("base") => DownTarget::Base,
         Some(spec) => DownTarget::Revision(spec.to_string()),
-        None => DownTarget::Count(args.count.unwrap_or(1)),
+        None => DownTarget::Count(args.relative.or(args.count).unwrap_or(1)),
     };
     let allowed = allowed(&project, &args.db, &args.allow_hazards)?;
     if args.sql {

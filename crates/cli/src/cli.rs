@@ -194,6 +194,14 @@ pub struct ApplyArgs {
 
 #[derive(Args, Debug)]
 pub struct DownArgs {
+    /// `-N`, as Alembic's `downgrade -1`: undo the last N revisions (the same as `-n N`).
+    #[arg(
+        value_name = "-N",
+        allow_negative_numbers = true,
+        value_parser = parse_relative,
+        conflicts_with_all = ["count", "to"]
+    )]
+    pub relative: Option<usize>,
     /// Undo this many revisions (default 1).
     #[arg(short = 'n', long = "count", value_name = "N", conflicts_with = "to")]
     pub count: Option<usize>,
@@ -254,6 +262,18 @@ pub struct StampArgs {
     pub direct_url: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+/// `down -N`: a minus sign, then how many revisions to undo (at least 1).
+pub fn parse_relative(text: &str) -> Result<usize, String> {
+    match text.strip_prefix('-').map(str::parse::<usize>) {
+        Some(Ok(n)) if n > 0 => Ok(n),
+        Some(_) => Err("expected -N, how many revisions to undo, at least 1 (`down -1` undoes the last one)".into()),
+        None => Err(format!(
+            "expected -N, how many revisions to undo (`down -1` undoes the last one); to undo down to a revision: --to {}",
+            schemactl_sqltext::visible(text)
+        )),
+    }
 }
 
 /// `60s`, `2m`, `1h`, `500ms`, or a number of seconds.
