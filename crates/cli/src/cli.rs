@@ -30,8 +30,10 @@ pub enum Command {
     Down(DownArgs),
     /// The database's current revision, pending revisions, and drift from what the revisions produce.
     Status(StatusArgs),
-    /// The database's current revision only.
-    Current(DbArgs),
+    /// The database's current revision only (`--verbose`: with its message, when and by whom, its file).
+    Current(CurrentArgs),
+    /// One revision: its header, up and down SQL, and whether (when, by whom) the database applied it.
+    Show(ShowArgs),
     /// Every revision, oldest first, marked with whether (and when) the database applied it.
     History(HistoryArgs),
     /// Record a revision as applied without running it (adopt an existing database).
@@ -247,6 +249,25 @@ pub struct HistoryArgs {
     /// List the revision files only, without asking a database what it applied.
     #[arg(long)]
     pub offline: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CurrentArgs {
+    /// Also the revision's message, when and by whom it was applied, and its file.
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// The revision: an id, a unique prefix, a file name, or `head`.
+    pub revision: String,
+    /// The database to ask whether it applied the revision (else --env, else $DATABASE_URL;
+    /// without any, only the file is shown).
     #[command(flatten)]
     pub db: DbArgs,
 }

@@ -24,6 +24,7 @@ mod plan;
 mod renames;
 mod revisions;
 mod roles;
+mod show;
 mod sizes;
 mod source;
 pub mod states;
@@ -42,6 +43,7 @@ pub use schemactl_shadow::{
     install_signal_cleanup, interrupted, on_interrupt, set_allow_major_mismatch, set_bindir, set_load_timeout,
     set_pinned_major,
 };
+pub use show::{current, record, revisions_to_look_at, show, Current, Record, Shown};
 pub use source::{close_all, is_database, load, server_major, Opened, Source};
 
 use schemactl_model::{Catalog, LeftOut, LeftOutGroup, Scope};
