@@ -33,18 +33,27 @@ pub async fn show(config: Option<&Path>, args: ShowArgs) -> CliResult<()> {
     outln!("parent:        {}", r.parent.as_deref().unwrap_or("base"));
     outln!("kind:          {}", r.kind.as_str());
     outln!("message:       {}", schemactl_sqltext::visible(&r.message));
-    outln!("hazards:       {}", if r.hazards.is_empty() { "none".to_string() } else { r.hazards.join(", ") });
-    outln!("schema-before: {}", r.before);
-    outln!("schema-after:  {}", r.after);
+    // Header values come from a file anyone may have edited: no terminal control characters.
+    let visible = schemactl_sqltext::visible;
+    let hazards = if r.hazards.is_empty() { "none".to_string() } else { r.hazards.join(", ") };
+    outln!("hazards:       {}", visible(&hazards));
+    outln!("schema-before: {}", visible(&r.before));
+    outln!("schema-after:  {}", visible(&r.after));
     if let Some(replaced) = &r.replaces {
         outln!("replaces:      {replaced}");
     }
     for e in &r.expects {
-        outln!("expects:       {} {} {}", e.kind, e.display_name(), e.fingerprint);
+        outln!("expects:       {}", visible(&format!("{} {} {}", e.kind, e.display_name(), e.fingerprint)));
     }
     outln!("file:          {}", project::shown(&shown.path));
     match (&url, &shown.record) {
-        (Some(url), Some(record)) => outln!("database:      {url}: {}", describe(record)),
+        (Some(url), Some(record)) => {
+            let at = match (record, &shown.current) {
+                (Record::Applied { .. }, _) | (_, None) => String::new(),
+                (_, Some(current)) => format!(" (it is at {})", current.as_deref().unwrap_or("base")),
+            };
+            outln!("database:      {url}: {}{at}", describe(record))
+        }
         _ => outln!("database:      none given (--db, --env or $DATABASE_URL), so not asked whether it applied this"),
     }
     outln!();
