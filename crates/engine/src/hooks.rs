@@ -121,3 +121,54 @@ pub(crate) fn reread(dir: &Path, path: &Path, written: Revision) -> Result<Revis
     }
     Ok(rewritten)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemactl_revision::format::{build, Draft};
+    use schemactl_revision::RevisionKind;
+
+    #[test]
+    fn paths_are_one_shell_word() {
+        assert_eq!(shell_quote(Path::new("/p/gen/1_a.sql")).unwrap(), "'/p/gen/1_a.sql'");
+        assert_eq!(shell_quote(Path::new("/it's a $dir/`x`")).unwrap(), "'/it'\\''s a $dir/`x`'");
+    }
+
+    #[test]
+    fn a_rewritten_revision_is_read_back_and_must_stay_the_same_revision() {
+        let dir = std::env::temp_dir().join(format!("schemactl-hooks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let written = build(Draft {
+            id: "20260101100000".into(),
+            slug: "t".into(),
+            parent: Some("20260101090000".into()),
+            message: "t".into(),
+            kind: RevisionKind::Planned,
+            before: "x".into(),
+            after: "y".into(),
+            hazards: Vec::new(),
+            expects: Vec::new(),
+            up: "CREATE TABLE t (id int);".into(),
+            down: "DROP TABLE t;".into(),
+        });
+        let path = dir.join(&written.file_name);
+        std::fs::write(&path, &written.text).unwrap();
+        assert_eq!(reread(&dir, &path, written.clone()).unwrap(), written);
+
+        std::fs::write(&path, written.text.replace("CREATE TABLE t", "create table t")).unwrap();
+        let formatted = reread(&dir, &path, written.clone()).unwrap();
+        assert!(formatted.up.contains("create table t") && formatted.checksum != written.checksum);
+
+        let cases = [
+            (written.text.replace("20260101090000", "20260101080000"), "changed the revision's id or parent"),
+            (written.text.replace("DROP TABLE t;", "DROP TABLE t("), "after the post-write hooks"),
+            (String::new(), "not a revision"),
+        ];
+        for (text, wanted) in cases {
+            std::fs::write(&path, text).unwrap();
+            let err = reread(&dir, &path, written.clone()).unwrap_err().to_string();
+            assert!(err.contains(wanted) && err.contains("is written but not sealed"), "{err}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
