@@ -11,14 +11,14 @@ use schemactl_connect::DbUrl;
 use schemactl_lint::AllowedHazards;
 use schemactl_revision::{Revision, Revisions};
 
-use crate::cli::{ApplyArgs, DbArgs, DownArgs, HistoryArgs, StampArgs};
+use crate::cli::{ApplyArgs, CurrentArgs, DbArgs, DownArgs, HistoryArgs, StampArgs};
 use crate::error::CliResult;
 use crate::{hazards, project};
 
 /// `stamp` has no `--lock-timeout`; it waits as long as `apply` does by default.
 const STAMP_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 
-fn report(event: Event) {
+pub(crate) fn report(event: Event) {
     match event {
         // The reason names the address already.
         Event::Waiting { reason, wait, .. } => errln!("{reason}; retrying for up to {}", seconds(wait)),
@@ -119,7 +119,7 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
     let target = match args.to.as_deref() {
         Some("base") => DownTarget::Base,
         Some(spec) => DownTarget::Revision(spec.to_string()),
-        None => DownTarget::Count(args.count.unwrap_or(1)),
+        None => DownTarget::Count(args.relative.or(args.count).unwrap_or(1)),
     };
     let allowed = allowed(&project, &args.db, &args.allow_hazards)?;
     if args.sql {
@@ -148,7 +148,11 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
     Ok(())
 }
 
-pub async fn current(config: Option<&Path>, args: DbArgs) -> CliResult<()> {
+pub async fn current(config: Option<&Path>, args: CurrentArgs) -> CliResult<()> {
+    if args.verbose {
+        return crate::show::current_verbose(config, args.db).await;
+    }
+    let args = args.db;
     let project = project::load(config)?;
     let url = project::database(&project, &args)?;
     let state = schemactl_apply::read_state(&url, args.wait, &mut report).await?;

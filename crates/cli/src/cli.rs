@@ -33,8 +33,10 @@ pub enum Command {
     Down(DownArgs),
     /// The database's current revision, pending revisions, and drift from what the revisions produce.
     Status(StatusArgs),
-    /// The database's current revision only.
-    Current(DbArgs),
+    /// The database's current revision only (`--verbose`: with its message, when and by whom, its file).
+    Current(CurrentArgs),
+    /// One revision: its header, up and down SQL, and whether (when, by whom) the database applied it.
+    Show(ShowArgs),
     /// Every revision, oldest first, marked with whether (and when) the database applied it.
     History(HistoryArgs),
     /// Record a revision as applied without running it (adopt an existing database).
@@ -214,6 +216,14 @@ pub struct ApplyArgs {
 
 #[derive(Args, Debug)]
 pub struct DownArgs {
+    /// `-N`, as Alembic's `downgrade -1`: undo the last N revisions (the same as `-n N`).
+    #[arg(
+        value_name = "-N",
+        allow_negative_numbers = true,
+        value_parser = parse_relative,
+        conflicts_with_all = ["count", "to"]
+    )]
+    pub relative: Option<usize>,
     /// Undo this many revisions (default 1).
     #[arg(short = 'n', long = "count", value_name = "N", conflicts_with = "to")]
     pub count: Option<usize>,
@@ -264,6 +274,25 @@ pub struct HistoryArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct CurrentArgs {
+    /// Also the revision's message, when and by whom it was applied, and its file.
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// The revision: an id, a unique prefix, a file name, or `head`.
+    pub revision: String,
+    /// The database to ask whether it applied the revision (else --env, else $DATABASE_URL;
+    /// without any, only the file is shown).
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Args, Debug)]
 pub struct StampArgs {
     /// The revision to record as current: an id, a unique prefix, `head`, or `base` (forget all).
     pub revision: String,
@@ -274,6 +303,18 @@ pub struct StampArgs {
     pub direct_url: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+/// `down -N`: a minus sign, then how many revisions to undo (at least 1).
+pub fn parse_relative(text: &str) -> Result<usize, String> {
+    match text.strip_prefix('-').map(str::parse::<usize>) {
+        Some(Ok(n)) if n > 0 => Ok(n),
+        Some(_) => Err("expected -N, how many revisions to undo, at least 1 (`down -1` undoes the last one)".into()),
+        None => Err(format!(
+            "expected -N, how many revisions to undo (`down -1` undoes the last one); to undo down to a revision: --to {}",
+            schemactl_sqltext::visible(text)
+        )),
+    }
 }
 
 /// `60s`, `2m`, `1h`, `500ms`, or a number of seconds.

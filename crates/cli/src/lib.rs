@@ -20,8 +20,10 @@ mod hazards;
 mod init;
 mod lint_cmd;
 mod plan_cmd;
+mod post_write;
 mod project;
 mod scope_args;
+mod show;
 mod status;
 mod verify;
 
@@ -90,6 +92,7 @@ async fn run(args: cli::Cli) -> error::CliResult<u8> {
         cli::Command::Apply(a) => done(apply_cmd::apply(config, a).await),
         cli::Command::Down(a) => done(apply_cmd::down(config, a).await),
         cli::Command::Current(a) => done(apply_cmd::current(config, a).await),
+        cli::Command::Show(a) => done(show::show(config, a).await),
         cli::Command::History(a) => done(apply_cmd::history(config, a).await),
         cli::Command::Stamp(a) => done(apply_cmd::stamp(config, a).await),
         cli::Command::Lint(a) => done(lint_cmd::run(config, a)),

@@ -89,7 +89,12 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
         replaces.clone(),
         unix_now(),
     );
-    let path = schemactl_engine::write_revision(&revisions, revision, Some(&planned.after_script))?;
+    let path = schemactl_engine::write_revision(
+        &revisions,
+        revision,
+        Some(&planned.after_script),
+        &mut crate::post_write::hooks(&project),
+    )?;
     outln!("wrote {}", project::shown(&path));
     if let Some(r) = replaces {
         outln!(
@@ -154,7 +159,7 @@ pub fn revision(config: Option<&Path>, args: RevisionArgs) -> CliResult<()> {
     let project = project::load(config)?;
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
     let revision = schemactl_engine::manual_revision(&revisions, &args.message, unix_now());
-    let path = schemactl_engine::write_revision(&revisions, revision, None)?;
+    let path = schemactl_engine::write_revision(&revisions, revision, None, &mut crate::post_write::hooks(&project))?;
     outln!("wrote {}", project::shown(&path));
     Ok(())
 }

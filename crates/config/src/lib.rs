@@ -95,6 +95,8 @@ struct File {
     scope: Option<ScopeFile>,
     #[serde(default)]
     roles: RolesFile,
+    #[serde(default)]
+    hooks: Hooks,
 }
 
 /// `[roles]`: which roles the project manages.
@@ -104,6 +106,17 @@ struct RolesFile {
     /// Globs over role names.
     #[serde(default)]
     manage: Vec<String>,
+}
+
+/// `[hooks]`: commands run on files schemactl writes.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Hooks {
+    /// Run through `sh -c` on each new revision after it is written and before it is sealed,
+    /// in order, `{file}` replaced by the file's quoted path: formatters and linters. A hook
+    /// that fails leaves the revision unsealed.
+    #[serde(default)]
+    pub post_write: Vec<String>,
 }
 
 /// `scope = "supabase"`, `scope = ["supabase", "pg_cron"]`, or a `[scope]` table with
@@ -231,6 +244,8 @@ pub struct Project {
     pub postgres: Option<u32>,
     /// The project's scope (`scope` / `[scope]`); environments extend it.
     pub scope: schemactl_model::ScopeConfig,
+    /// `[hooks]`.
+    pub hooks: Hooks,
 }
 
 impl Project {
@@ -269,6 +284,12 @@ impl Project {
             if env.direct_url.is_some() && env.direct_url_env.is_some() {
                 return Err(Error::AmbiguousDirect { name: name.clone(), path });
             }
+        }
+        if let Some(i) = parsed.hooks.post_write.iter().position(|c| c.trim().is_empty()) {
+            return Err(Error::Parse {
+                path: path.clone(),
+                message: format!("hooks.post_write: command {} is empty", i + 1),
+            });
         }
         let root = path.parent().map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
         let root = if root.as_os_str().is_empty() { cwd.to_path_buf() } else { root };
@@ -328,6 +349,7 @@ impl Project {
                 roles: parsed.roles.manage.clone(),
                 ..parsed.scope.as_ref().map(ScopeFile::config).unwrap_or_default()
             },
+            hooks: parsed.hooks,
         }
     }
 
@@ -595,6 +617,24 @@ mod tests {
         write(tmp.path(), "scope = \"heroku\"\n");
         let err = Project::load(None, tmp.path()).unwrap_err().to_string();
         assert!(err.contains("unknown scope preset `heroku`"), "{err}");
+    }
+
+    #[test]
+    fn post_write_hooks() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(Project::load(None, tmp.path()).unwrap().hooks.post_write.is_empty());
+        write(tmp.path(), "[hooks]\npost_write = [\"sqlfluff fix --dialect postgres {file}\", \"squawk {file}\"]\n");
+        let p = Project::load(None, tmp.path()).unwrap();
+        assert_eq!(p.hooks.post_write, ["sqlfluff fix --dialect postgres {file}", "squawk {file}"]);
+        for (text, wanted) in [
+            ("[hooks]\npost_write = [\"fmt {file}\", \" \"]\n", "hooks.post_write: command 2 is empty"),
+            ("[hooks]\npost_write = \"fmt {file}\"\n", "invalid type"),
+            ("[hooks]\npre_write = [\"x\"]\n", "pre_write"),
+        ] {
+            write(tmp.path(), text);
+            let err = Project::load(None, tmp.path()).unwrap_err().to_string();
+            assert!(err.contains(wanted), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -48,6 +48,13 @@ pub enum Error {
     /// Two merged branches changed the same objects in different ways.
     #[error("{0}")]
     Rebase(crate::rebase::RebaseConflicts),
+    /// A post-write hook failed, or left a file that is not the revision written: the
+    /// revision is on disk but not sealed.
+    #[error(
+        "{message}\n{} is written but not sealed: fix it and run `schemactl reseal`, or delete it",
+        path.display()
+    )]
+    Hook { path: std::path::PathBuf, message: String },
     /// A query that schemactl itself issues failed.
     #[error("{context}: {message}")]
     Database { context: String, message: String },

@@ -19,11 +19,13 @@ mod diff;
 mod drift;
 mod dump;
 mod error;
+mod hooks;
 mod plan;
 mod rebase;
 mod renames;
 mod revisions;
 mod roles;
+mod show;
 mod sizes;
 mod source;
 pub mod states;
@@ -33,6 +35,7 @@ pub use diff::DiffRequest;
 pub use drift::expectations;
 pub use dump::Dumped;
 pub use error::{Error, Result};
+pub use hooks::{post_write, shell_quote, HookRun};
 pub use plan::{PlanRequest, Planned};
 pub use rebase::{RebaseConflicts, RebaseRequest, Rebased};
 pub use renames::Renamed;
@@ -42,6 +45,7 @@ pub use schemactl_shadow::{
     install_signal_cleanup, interrupted, on_interrupt, set_allow_major_mismatch, set_bindir, set_load_timeout,
     set_pinned_major,
 };
+pub use show::{current, record, revisions_to_look_at, show, Current, Record, Shown};
 pub use source::{close_all, is_database, load, server_major, Opened, Source};
 
 use schemactl_model::{Catalog, LeftOut, LeftOutGroup, Scope};

@@ -60,14 +60,23 @@ pub fn manual_revision(revisions: &Revisions, message: &str, now: u64) -> Revisi
 
 /// Writes `revision` after the current head and re-seals; returns its path. `state_script`:
 /// the schema after it, when known (planned revisions); hand-written ones drop the cache,
-/// since their effect is known only once they have run.
-pub fn write_revision(revisions: &Revisions, revision: Revision, state_script: Option<&str>) -> Result<PathBuf> {
+/// since their effect is known only once they have run. `before_seal` runs on the written file
+/// (the post-write hooks, [`crate::post_write`]); its error leaves the file unsealed, and what
+/// it makes of the file is what gets sealed.
+pub fn write_revision(
+    revisions: &Revisions,
+    revision: Revision,
+    state_script: Option<&str>,
+    before_seal: &mut dyn FnMut(&Path) -> Result<()>,
+) -> Result<PathBuf> {
     std::fs::create_dir_all(&revisions.dir).map_err(|source| Error::Io { path: revisions.dir.clone(), source })?;
     let path = revisions.dir.join(&revision.file_name);
     if path.exists() {
         return Err(Error::Usage(format!("{} already exists", path.display())));
     }
     std::fs::write(&path, &revision.text).map_err(|source| Error::Io { path: path.clone(), source })?;
+    before_seal(&path)?;
+    let revision = crate::hooks::reread(&revisions.dir, &path, revision)?;
     let mut list = revisions.list.clone();
     list.push(revision.clone());
     let state = state_script.map(|s| states::state_text(Some(&revision.id), s));

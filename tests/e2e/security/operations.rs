@@ -138,12 +138,13 @@ fn closed_stdout_or_stderr_never_panics() {
     std::fs::write(dir.join("bad.sql"), "CREATE TABEL oops (id int);\n").unwrap();
 
     // (command, its exit code when nothing is closed)
-    let commands: [(&[&str], i32); 5] = [
+    let commands: [(&[&str], i32); 6] = [
         // A plan on stdout, through the embedded shadow: `schemactl diff … | head -1`.
         (&["diff", "--to", "schema.sql"], 0),
         // Line after line on stdout, no database.
         (&["history", "--offline"], 0),
         (&["apply", "--sql", "--from", "base"], 0),
+        (&["show", "head"], 0),
         // An error on stderr.
         (&["diff", "--to", "bad.sql"], 1),
         // clap's own output.
