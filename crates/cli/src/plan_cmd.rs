@@ -188,7 +188,7 @@ pub async fn rebase(config: Option<&Path>, args: RebaseArgs) -> CliResult<()> {
         now: unix_now(),
         take_schema: args.take_schema,
     };
-    let rebased = engine.rebase(&request).await?;
+    let rebased = engine.rebase(&request, &mut crate::post_write::hooks(&project)).await?;
     for (revision, c) in &rebased.settled {
         errln!(
             "note: {}: the kept branch {}, {revision} {}; planned as schema/ declares it",

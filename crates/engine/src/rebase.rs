@@ -78,7 +78,13 @@ impl std::fmt::Display for RebaseConflicts {
 }
 
 impl Engine {
-    pub async fn rebase(&self, request: &RebaseRequest<'_>) -> Result<Rebased> {
+    /// `before_seal` runs on each new revision file before the directory is sealed (the
+    /// project's post-write hooks), as `plan -m` runs it.
+    pub async fn rebase(
+        &self,
+        request: &RebaseRequest<'_>,
+        before_seal: &mut dyn FnMut(&Path) -> Result<()>,
+    ) -> Result<Rebased> {
         let list = schemactl_revision::read_files(request.dir)?;
         let fork =
             match schemactl_revision::load_dir(request.dir) {
@@ -135,8 +141,9 @@ impl Engine {
         let mut chain = kept_chain;
         for (r, _) in &new {
             let path = request.dir.join(&r.file_name);
-            std::fs::write(&path, &r.text).map_err(|source| Error::Io { path, source })?;
-            chain.push(r.clone());
+            std::fs::write(&path, &r.text).map_err(|source| Error::Io { path: path.clone(), source })?;
+            before_seal(&path)?;
+            chain.push(crate::hooks::reread(request.dir, &path, r.clone())?);
         }
         let state = new.last().map(|(_, script)| script.clone());
         let head = chain.last().map(|r| r.id.clone());
