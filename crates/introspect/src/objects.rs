@@ -2,7 +2,7 @@
 //! `pg_get_functiondef`, `pg_get_triggerdef`, ...) or its parts (policies, domains, composite
 //! types), and the model keeps the resulting statement. One query per kind, all objects at once.
 
-use schemactl_model::{DbObject, ObjectId, ObjectKind, QualName};
+use schemactl_model::{CompositeDef, DbObject, ObjectId, ObjectKind, QualName};
 use tokio_postgres::Row;
 
 /// The comments on a relation's columns (`pg_description` rows with `objsubid > 0`), as two
@@ -221,6 +221,14 @@ pub const COMPOSITE_TYPES: &str = concat!(
     "   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), ",
     "obj_description(t.oid, 'pg_type'), ",
     column_comments!("t.typrelid"),
+    // The attributes again, in parts, for ALTER TYPE (composite_parts).
+    ", ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 ",
+    "   AND NOT a.attisdropped ORDER BY a.attnum), ",
+    "ARRAY(SELECT format_type(a.atttypid, a.atttypmod) || ",
+    "   CASE WHEN a.attcollation <> at.typcollation THEN ' COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) ELSE '' END ",
+    "   FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid ",
+    "   LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ",
+    "   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)",
     " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid ",
     "WHERE t.typtype = 'c' AND c.relkind = 'c' AND ", user_schema!("n"), " AND ",
     object_in!("'type'", "n.nspname", "t.typname"), " AND ", not_extension_member!("pg_type", "t.oid"),
@@ -237,6 +245,15 @@ pub fn composite_type(r: &Row) -> DbObject {
         comment: r.get(4),
         replace_signature: None,
         column_comments: column_comments(r, 5),
+    }
+}
+
+/// The attributes of a composite type (a row of [`COMPOSITE_TYPES`]), for `ALTER TYPE`.
+pub fn composite_parts(r: &Row) -> CompositeDef {
+    let (names, types): (Vec<String>, Vec<String>) = (r.get(7), r.get(8));
+    CompositeDef {
+        name: QualName::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+        attributes: names.into_iter().zip(types).collect(),
     }
 }
 

@@ -234,6 +234,9 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     for domain in domains.iter().map(objects_more::domain_parts) {
         catalog.domains.insert(domain.name.clone(), domain);
     }
+    for composite in composites.iter().map(objects::composite_parts) {
+        catalog.composites.insert(composite.name.clone(), composite);
+    }
     catalog
         .unmanaged
         .extend(unmanaged_rows.iter().map(|r| format!("{} {}", r.get::<_, String>(0), r.get::<_, String>(1))));

@@ -16,6 +16,11 @@ pub struct Catalog {
     /// from the same rows as the domain objects, so catalogs are not compared on it.
     #[serde(default)]
     pub domains: BTreeMap<QualName, crate::DomainDef>,
+    /// The attributes of each composite type in `objects`, for `ALTER TYPE ... ADD/DROP
+    /// ATTRIBUTE`. Derived from the same rows as the composite types, so catalogs are not
+    /// compared on it.
+    #[serde(default)]
+    pub composites: BTreeMap<QualName, CompositeDef>,
     /// The parts of each foreign-data wrapper and foreign server in `objects`, for
     /// `ALTER SERVER` / `ALTER FOREIGN DATA WRAPPER` (see `ForeignDef`). Derived from the same
     /// rows as those objects, so catalogs are not compared on it.
@@ -293,4 +298,12 @@ pub struct Index {
     /// left behind, which queries never use; plans drop and build it again.
     #[serde(default = "yes")]
     pub valid: bool,
+}
+
+/// A composite type's attributes, in order: name and declaration (`numeric(10,2)`,
+/// `text COLLATE public.ci`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompositeDef {
+    pub name: QualName,
+    pub attributes: Vec<(String, String)>,
 }

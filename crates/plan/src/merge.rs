@@ -66,6 +66,7 @@ pub fn merge3_settled(
     by_key!(objects, |k: &schemactl_model::ObjectId| k.to_string(), |_| "changed".to_string());
     by_key!(domains, |k: &schemactl_model::QualName| format!("domain {k}"), |_| "changed".to_string());
     by_key!(foreign, |k: &schemactl_model::ObjectId| k.to_string(), |_| "changed".to_string());
+    by_key!(composites, |k: &schemactl_model::QualName| format!("type {k}"), |_| "changed".to_string());
     by_key!(roles, |k: &String| format!("role {k}"), |_| "changed".to_string());
     by_key!(owners, |k: &schemactl_model::ObjKey| format!("owner of {k}"), |o: &schemactl_model::Owner| o.role.clone());
     by_key!(extension_types, |k: &schemactl_model::QualName| format!("type {k}"), |e: &String| format!(

@@ -94,7 +94,12 @@ fn swap_domain(
         }
         out
     };
-    let swap = super::swap::Swap { name: &new.name, keyword: "DOMAIN", create: super::objects::create_object(object) };
+    let swap = super::swap::Swap {
+        name: &new.name,
+        keyword: "DOMAIN",
+        create: super::objects::create_object(object),
+        also_rename: Vec::new(),
+    };
     super::swap::swap(from, to, swap, using, hazards, steps);
 }
 

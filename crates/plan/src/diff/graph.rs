@@ -55,7 +55,12 @@ pub fn recreate_dependents(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) 
             if column_in_plan && matches!(key, ObjKey::Object { .. }) {
                 // ... but its old default still uses the routine removed: it must change first.
                 // (A column also "depends" on its type, which its own steps convert.)
-                for step in steps.iter_mut().filter(|s| &s.object == dependent && s.action == Action::Alter) {
+                // A step that needs the new object of that name (a collation swap sets the
+                // column to it) runs after the old one is renamed away, not before.
+                for step in steps
+                    .iter_mut()
+                    .filter(|s| &s.object == dependent && s.action == Action::Alter && !s.requires.contains(&key))
+                {
                     step.releases.push(key.clone());
                 }
             }

@@ -2,6 +2,7 @@
 
 pub(crate) mod columns;
 mod constraints;
+mod dependent_types;
 mod domains;
 mod foreign;
 mod grants;
@@ -33,6 +34,7 @@ pub fn diff(from: &Catalog, to: &Catalog, options: &crate::PlanOptions) -> Vec<S
     sequences::diff_sequences(from, to, &mut steps);
     tables::diff_tables(from, to, &mut steps);
     domains::diff_domains(from, to, &mut steps);
+    dependent_types::diff_dependent_types(from, to, &mut steps);
     foreign::diff_foreign(from, to, &mut steps);
     objects::diff_objects(from, to, &mut steps);
     graph::recreate_dependents(from, to, &mut steps);

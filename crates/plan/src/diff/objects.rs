@@ -16,10 +16,13 @@ pub fn diff_objects(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
         // server altered in place by `foreign.rs`; their comments still are here.
         let domain = super::domains::handling(from, to, id);
         let foreign = super::foreign::alters_in_place(from, to, id);
-        let in_place = domain == Some(super::domains::Handling::InPlace) || foreign;
+        let dependent = super::dependent_types::handling(from, to, id);
+        let in_place = domain == Some(super::domains::Handling::InPlace)
+            || foreign
+            || dependent == Some(super::dependent_types::Handling::InPlace);
         match old {
             None => steps.push(create_object(new)),
-            Some(old) if old.create != new.create && domain.is_none() && !foreign => {
+            Some(old) if old.create != new.create && domain.is_none() && !foreign && dependent.is_none() => {
                 if old.replace_signature.is_some() && old.replace_signature == new.replace_signature {
                     let mut step = Step::new(Action::Alter, id.key(), new.create.clone());
                     if is_routine(id.kind) {

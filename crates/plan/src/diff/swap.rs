@@ -13,6 +13,8 @@ pub(super) struct Swap<'a> {
     pub name: &'a QualName,
     pub keyword: &'static str,
     pub create: Step,
+    /// Statements run with the rename (a range type's multirange type stepping aside too).
+    pub also_rename: Vec<String>,
 }
 
 /// The columns of type `name` (or arrays of it) that are of that type on both sides: what a
@@ -44,11 +46,9 @@ pub(super) fn swap(
     let parked = QualName::new(&name.schema, format!("{}__schemactl_old", name.name));
     let key = ObjKey::Type { name: name.clone() };
     let parked_key = ObjKey::Type { name: parked.clone() };
-    let mut rename = Step::new(
-        Action::Alter,
-        key.clone(),
-        format!("ALTER {} {} RENAME TO {}", swap.keyword, qualified(name), ident(&parked.name)),
-    );
+    let mut statements = vec![format!("ALTER {} {} RENAME TO {}", swap.keyword, qualified(name), ident(&parked.name))];
+    statements.extend(swap.also_rename);
+    let mut rename = Step::new(Action::Alter, key.clone(), statements.join(";\n"));
     // The parked name is not "provided": its drop would then have to come first (old objects
     // of a name go before new ones). The drop waits for the new type, created after the rename.
     rename.provides = vec![];

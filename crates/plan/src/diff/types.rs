@@ -86,7 +86,8 @@ fn swap_enum(from: &Catalog, to: &Catalog, old: &TypeDef, new: &TypeDef, steps: 
         out.push((HazardKind::TableRewrite, "the column is converted to the new enum type".to_string()));
         out
     };
-    let swap = super::swap::Swap { name: &new.name, keyword: "TYPE", create: create_type(new) };
+    let swap =
+        super::swap::Swap { name: &new.name, keyword: "TYPE", create: create_type(new), also_rename: Vec::new() };
     super::swap::swap(from, to, swap, using, hazards, steps);
 }
 
