@@ -384,9 +384,13 @@ async fn an_applied_revision_whose_file_was_deleted_is_refused() {
     p.reseal();
     let err = refused(&p, &url);
     assert!(
-        err.contains(&format!("revision {} (add gadgets) is applied to the database, but no file", r2.id)),
+        err.contains(&format!(
+            "the database applied a revision that no file in the revisions directory has:\n  {} (add gadgets), applied ",
+            r2.id
+        )),
         "{err}"
     );
+    assert!(err.contains("`schemactl down --unknown`"), "{err}");
 }
 
 #[tokio::test]

@@ -23,4 +23,5 @@ mod renames;
 mod roles;
 mod scope;
 mod security;
+mod unknown;
 mod yaml;

@@ -143,7 +143,8 @@ fn unknown_lines(
         Ok(r) => {
             let target = &list[r.to];
             lines.push(format!(
-                "  the database has the schema {} leaves (same schema-after): `schemactl apply` records {} as                  applied without running {}, forgets the unknown revision(s), and goes on from there",
+                "  the database has the schema {} leaves (same schema-after): `schemactl apply` records {} as \
+                 applied without running {}, forgets the unknown revision(s), and goes on from there",
                 schemactl_apply::stem(target),
                 list[r.from..=r.to].iter().map(schemactl_apply::stem).collect::<Vec<_>>().join(", "),
                 if r.to == r.from { "it" } else { "them" }
@@ -170,7 +171,8 @@ fn unknown_lines(
         Err(reason) => {
             lines.push(format!("  not a re-planned revision of the files: {reason}"));
             lines.push(
-                "  `schemactl apply` refuses this database; undo them with the down SQL the database stored:                  `schemactl down --unknown`, then `schemactl apply`"
+                "  `schemactl apply` refuses this database; undo them with the down SQL the database stored: \
+                 `schemactl down --unknown`, then `schemactl apply`"
                     .into(),
             );
             state.history.retain(|row| !rows.iter().any(|u| u.revision == row.revision));
