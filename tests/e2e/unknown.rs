@@ -178,7 +178,7 @@ async fn a_dropped_branch_revision_is_refused_then_undone_from_its_stored_sql() 
     assert!(lines[0].starts_with(&format!("reverted {} (widget names) from its stored down SQL (", rb.id)), "{out}");
     assert_eq!(lines[1], format!("now at {}", rp.id), "{out}");
     assert_eq!(query_strings(&db, "SELECT count(*)::text FROM information_schema.columns WHERE table_name = 'widgets' AND column_name = 'name'").await, ["0"]);
-    assert_eq!(applied_ids(&db).await, [rp.id.clone()]);
+    assert_eq!(applied_ids(&db).await, [rp.id.as_str()]);
     let log = query_strings(
         &db,
         "SELECT action || ' ' || revision || ' ' || coalesce(note, '') FROM schemactl.log ORDER BY id DESC LIMIT 1",
