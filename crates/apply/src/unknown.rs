@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use schemactl_revision::format::Section;
 use schemactl_revision::{Revision, RevisionKind, Segment};
+use schemactl_sqltext::visible;
 
 use crate::error::{Error, Refusal, Result};
 use crate::live::{self, LiveRunner, Session};
@@ -26,7 +27,14 @@ pub struct Reverted {
 
 /// `id (message), applied AT by WHO`: how output names a revision the files do not have.
 pub fn describe_unknown(row: &Applied) -> String {
-    format!("{} ({}), applied {} by {}", row.revision, row.message, row.applied_at, row.applied_by)
+    // Rows are the database's text: shown, never let loose on a terminal.
+    format!(
+        "{} ({}), applied {} by {}",
+        visible(&row.revision),
+        visible(&row.message),
+        row.applied_at,
+        visible(&row.applied_by)
+    )
 }
 
 /// The refusal for unknown revisions `apply` cannot recognise, with every other disagreement.
@@ -82,7 +90,7 @@ pub(crate) async fn recognise_live(
         unknown: ids
             .iter()
             .filter_map(|id| state.applied(id))
-            .map(|row| format!("{} ({})", row.revision, row.message))
+            .map(|row| format!("{} ({})", visible(&row.revision), visible(&row.message)))
             .collect(),
         as_revision: stem(target),
         recorded: list[*from..=*to].iter().map(stem).collect(),
@@ -149,14 +157,8 @@ pub async fn down_unknown(
         return Ok(Reverted { reverted: Vec::new(), at: state.current().map(str::to_string) });
     }
     check_unknown_revertible(list, &state)?;
-    if let Some(step) =
-        state.steps.iter().find(|s| s.section == Section::Up && rows.iter().any(|r| r.revision == s.revision))
-    {
-        return Err(Error::Partial(format!(
-            "revision {} is part-way applied; it cannot be undone from its stored SQL",
-            step.revision
-        )));
-    }
+    // A revision part-way applied sits on top of whatever is undone here: finish it first.
+    crate::check_no_partial(list, &state, Section::Down)?;
     let revisions: Vec<Revision> = rows.iter().map(stored_revision).collect();
     let plans =
         revisions.iter().zip(&rows).map(|(r, row)| Ok((r, stored_down_segments(row)?))).collect::<Result<Vec<_>>>()?;
@@ -179,8 +181,9 @@ pub async fn down_unknown(
         let mut runner = LiveRunner { session: &session, interrupted, attempts: options.lock_retries, on: &mut *on };
         let finish = sql::finish_unknown_down(&revision.id);
         crate::drive::run_revision_finishing(&mut runner, revision, Section::Down, segments, &done, &finish).await?;
-        on(Event::RevertedUnknown { name: format!("{} ({})", row.revision, row.message), elapsed: started.elapsed() });
-        outcome.reverted.push(format!("{} ({})", row.revision, row.message));
+        let name = format!("{} ({})", visible(&row.revision), visible(&row.message));
+        on(Event::RevertedUnknown { name: name.clone(), elapsed: started.elapsed() });
+        outcome.reverted.push(name);
     }
     let after = session.read_state().await?;
     outcome.at = after.current().map(str::to_string);
