@@ -249,11 +249,13 @@ async fn an_older_history_is_upgraded_in_place() {
     p.reseal();
     let out = ok(&p.run(&["status", "--db", &url, "--no-drift", "--exit-zero"]));
     assert!(out.contains("records no schema-after for 20250101000000"), "{out}");
+    let stored_sql = "SELECT concat_ws(' | ', revision, up_sql, down_sql, schema_after) FROM schemactl.history";
+    // Stamp has the file: it stores the same.
+    ok(&p.run(&["stamp", "head", "--db", &url]));
+    assert_eq!(query_strings(&db, stored_sql).await, [format!("20260101100000 | {P_UP} | {P_DOWN} | fp-p")]);
     ok(&p.run(&["stamp", "base", "--db", &url]));
     ok(&p.run(&["apply", "--db", &url]));
-    let stored =
-        query_strings(&db, "SELECT concat_ws(' | ', revision, down_sql, schema_after) FROM schemactl.history").await;
-    assert_eq!(stored, [format!("20260101100000 | {P_DOWN} | fp-p")]);
+    assert_eq!(query_strings(&db, stored_sql).await, [format!("20260101100000 | {P_UP} | {P_DOWN} | fp-p")]);
     let check = query_strings(
         &db,
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'schemactl.log'::regclass AND contype = 'c'",

@@ -199,6 +199,33 @@ mod tests {
     }
 
     #[test]
+    fn the_history_stores_the_sql_dollar_quoted_and_only_a_planned_schema_after() {
+        use schemactl_revision::format::{build, Draft};
+        let draft = |kind| Draft {
+            id: "20260101000000".into(),
+            slug: "s".into(),
+            parent: None,
+            message: "m".into(),
+            kind,
+            before: "b".into(),
+            after: "fp".into(),
+            hazards: Vec::new(),
+            expects: Vec::new(),
+            up: "SELECT $body$x$body$, 'it''s';".into(),
+            down: "SELECT 1;".into(),
+        };
+        let planned = build(draft(RevisionKind::Planned));
+        let insert = stamp_insert(&planned);
+        assert!(
+            insert.contains("$body1$SELECT $body$x$body$, 'it''s';$body1$, $body$SELECT 1;$body$, 'fp', "),
+            "{insert}"
+        );
+        let manual = build(draft(RevisionKind::Manual));
+        assert_eq!(schema_after(&manual), None);
+        assert!(stamp_insert(&manual).contains("$body$SELECT 1;$body$, NULL, "));
+    }
+
+    #[test]
     fn the_lock_key_spells_schemact() {
         assert_eq!(LOCK_KEY.to_be_bytes(), *b"schemact");
     }
