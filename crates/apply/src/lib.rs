@@ -4,7 +4,8 @@
 //! runner: the live database, or the offline `--sql` script.
 //!
 //! The database keeps its own record in schema `schemactl`: `history` (one row per applied
-//! revision, with the checksum of its file), `steps` (progress inside a revision that has
+//! revision, with the checksum of its file, and its up and down SQL and schema-after, so that a
+//! tree without the file can still recognise or undo it: [`unknown`]), `steps` (progress inside a revision that has
 //! non-transactional statements, so a rerun resumes) and `log` (append-only: every up, down
 //! and stamp). A baseline that replaces another tool's history (`-- replaces: alembic REV`) is
 //! recorded with it, and only where that tool's table is at REV or absent ([`check_replaced`]).
