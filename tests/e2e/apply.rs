@@ -384,9 +384,13 @@ async fn an_applied_revision_whose_file_was_deleted_is_refused() {
     p.reseal();
     let err = refused(&p, &url);
     assert!(
-        err.contains(&format!("revision {} (add gadgets) is applied to the database, but no file", r2.id)),
+        err.contains(&format!(
+            "the database applied a revision that no file in the revisions directory has:\n  {} (add gadgets), applied ",
+            r2.id
+        )),
         "{err}"
     );
+    assert!(err.contains("`schemactl down --unknown`"), "{err}");
 }
 
 #[tokio::test]
@@ -535,6 +539,11 @@ async fn the_sql_script_run_by_psql_equals_apply() {
 
     assert_eq!(schema_dump(&scripted), schema_dump(&live));
     assert_eq!(history(&scripted).await, history(&live).await);
+    // The script stores each revision's SQL and schema-after as apply does, byte for byte.
+    let stored = "SELECT concat_ws(' | ', revision, up_sql, down_sql, schema_after) FROM schemactl.history ORDER BY 1";
+    let scripted_rows = query_strings(&scripted, stored).await;
+    assert_eq!(scripted_rows, query_strings(&live, stored).await);
+    assert!(scripted_rows[1].contains(&r2.down) && scripted_rows[0].contains(&r1.up), "{scripted_rows:?}");
     assert_eq!(
         query_strings(&scripted, "SELECT string_agg(note, ',' ORDER BY id) FROM widgets").await,
         ["it's,back\\slash"]

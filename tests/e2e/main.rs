@@ -25,4 +25,5 @@ mod roles;
 mod scope;
 mod security;
 mod teams;
+mod unknown;
 mod yaml;

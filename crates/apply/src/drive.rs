@@ -110,6 +110,19 @@ pub(crate) async fn run_revision<R: Runner>(
     segments: &[Segment],
     done: &BTreeSet<usize>,
 ) -> Result<()> {
+    run_revision_finishing(runner, revision, section, segments, done, &sql::finish(revision, section)).await
+}
+
+/// [`run_revision`] with `finish` as the bookkeeping that completes it (a revision undone from
+/// the SQL the history stored is recorded differently).
+pub(crate) async fn run_revision_finishing<R: Runner>(
+    runner: &mut R,
+    revision: &Revision,
+    section: Section,
+    segments: &[Segment],
+    done: &BTreeSet<usize>,
+    finish: &str,
+) -> Result<()> {
     let empty = [Segment { statements: Vec::new(), transactional: true }];
     let split = self::segments(revision, segments);
     let segments = if split.is_empty() { &empty[..] } else { &split[..] };
@@ -123,8 +136,7 @@ pub(crate) async fn run_revision<R: Runner>(
             }
             continue;
         }
-        let after =
-            if index == last { sql::finish(revision, section) } else { sql::step_done(revision, section, index) };
+        let after = if index == last { finish.to_string() } else { sql::step_done(revision, section, index) };
         let step = Step {
             revision,
             section,

@@ -33,6 +33,20 @@ pub enum Error {
         problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
     )]
     Refused { problems: Vec<Refusal> },
+    /// The database applied revisions no revision file has (`unknown`: one line each) and they
+    /// are not a re-planned revision of the files (`reason`); nothing was run. `problems`: any
+    /// other disagreement.
+    #[error(
+        "refusing to run: the database applied {} that no file in the revisions directory has:\n  {}{}\n\
+         {} not recognised as a re-planned revision of the files: {reason}.\n\
+         Undo {} with the down SQL the database stored: `schemactl down --unknown`, then `schemactl apply`.",
+        if unknown.len() == 1 { "a revision" } else { "revisions" },
+        unknown.join("\n  "),
+        problems.iter().map(|p| format!("\n  {p}")).collect::<String>(),
+        if unknown.len() == 1 { "It is" } else { "They are" },
+        if unknown.len() == 1 { "it" } else { "them" },
+    )]
+    Unknown { unknown: Vec<String>, problems: Vec<Refusal>, reason: String },
     /// A statement of a revision failed; `location` is `file:line:column`.
     #[error("{location}: {message}\n{note}")]
     Statement { location: String, message: String, note: String },
@@ -124,7 +138,8 @@ impl fmt::Display for Refusal {
             }
             Refusal::Missing { revision, message } => write!(
                 f,
-                "revision {revision} ({message}) is applied to the database, but no file in the revisions directory has that id"
+                "revision {revision} ({message}) is applied to the database, but no file in the revisions directory has \
+                 that id (`schemactl status` lists it; `schemactl down --unknown` undoes it)"
             ),
             Refusal::Skipped { file, before } => {
                 write!(f, "{file}: not applied, but it sorts before the applied revision {before}")

@@ -4,7 +4,8 @@
 //! runner: the live database, or the offline `--sql` script.
 //!
 //! The database keeps its own record in schema `schemactl`: `history` (one row per applied
-//! revision, with the checksum of its file), `steps` (progress inside a revision that has
+//! revision, with the checksum of its file, and its up and down SQL and schema-after, so that a
+//! tree without the file can still recognise or undo it: [`unknown`]), `steps` (progress inside a revision that has
 //! non-transactional statements, so a rerun resumes) and `log` (append-only: every up, down
 //! and stamp). A baseline that replaces another tool's history (`-- replaces: alembic REV`) is
 //! recorded with it, and only where that tool's table is at REV or absent ([`check_replaced`]).
@@ -21,6 +22,7 @@ mod live;
 mod range;
 mod script;
 mod sql;
+mod unknown;
 
 use std::time::{Duration, Instant};
 
@@ -33,11 +35,12 @@ use schemactl_source::Statement;
 pub use drift::{fingerprints, ObjectRef, FINGERPRINT_QUERY};
 pub use error::{Error, HazardRefusal, Refusal, Result};
 pub use range::{
-    check_hazards, check_replaced, down_range, up_range, verify, Applied, DownTarget, LogEntry, State, StepRecord,
-    ToolVersion, UpTarget,
+    check_hazards, check_replaced, check_unknown_revertible, down_range, recognise, unknown, up_range, verify, Applied,
+    DownTarget, LogEntry, Recognition, State, StepRecord, ToolVersion, UpTarget,
 };
 pub use script::{render_down, render_up};
 pub use sql::{BOOKKEEPING_DDL, LOCK_KEY, SCHEMA};
+pub use unknown::{describe_unknown, down_unknown, Reverted};
 
 use drive::run_revision;
 use live::{LiveRunner, Session};
@@ -63,6 +66,12 @@ pub enum Event {
     /// A step of revision `name` did not get its lock in time (`reason`: the statement and the
     /// server's message); it was rolled back and runs again, as attempt `attempt` of `of`.
     LockRetry { name: String, attempt: u32, of: u32, reason: String },
+    /// The database's newest revisions, which the files do not have (`unknown`: `id (message)`),
+    /// left the schema revision `as_revision` leaves: `recorded` are now recorded as applied
+    /// (nothing ran) and the unknown rows are gone.
+    Recognised { unknown: Vec<String>, as_revision: String, recorded: Vec<String> },
+    /// A revision the files do not have (`id (message)`) was undone from its stored down SQL.
+    RevertedUnknown { name: String, elapsed: Duration },
 }
 
 /// How patient to be.
@@ -142,6 +151,7 @@ pub async fn apply(
 ) -> Result<Outcome> {
     let list = &revisions.list;
     let (session, state) = locked_session(url, options, on).await?;
+    let state = unknown::recognise_live(&session, list, state, on).await?;
     let applied = verify(list, &state)?;
     check_no_partial(list, &state, Section::Up)?;
     let range = up_range(list, applied, target)?;
@@ -436,6 +446,17 @@ pub async fn apply_script(
         ScriptFrom::Database { url, wait } => {
             let state = read_state(url, wait, on).await?;
             refuse_partial(&state, "apply")?;
+            if !range::unknown(list, &state).is_empty() {
+                return Err(match recognise(list, &state) {
+                    Ok(r) => Error::Target(format!(
+                        "the database applied {}, which the revision files do not have, and has the schema {} \
+                         leaves: run `schemactl apply` (without --sql) to record it, then write the script",
+                        r.unknown.join(", "),
+                        list[r.to].file_name
+                    )),
+                    Err(reason) => unknown::unknown_error(list, &state, reason),
+                });
+            }
             verify(list, &state)?
         }
     };

@@ -193,9 +193,12 @@ impl Session {
     }
 
     async fn history_is_current(&self) -> std::result::Result<bool, tokio_postgres::Error> {
+        // The newest columns: the DDL adds them together with every older one.
         let sql =
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('schemactl.history') \
-                   AND attname = 'replaces' AND NOT attisdropped)";
+                   AND attname = 'schema_after' AND NOT attisdropped) \
+                   AND EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('schemactl.log') \
+                   AND attname = 'note' AND NOT attisdropped)";
         Ok(self.client.query_one(sql, &[]).await?.get(0))
     }
 
@@ -214,11 +217,12 @@ impl Session {
         let (history, steps, log) = self.tables().await?;
         const UTC: &str = "'YYYY-MM-DD HH24:MI:SS') || ' UTC'";
         if history {
-            // `replaces` through the row's JSON: NULL, not an error, in a history that predates
-            // the column (reading never alters the bookkeeping).
+            // Later columns through the row's JSON: NULL, not an error, in a history that
+            // predates them (reading never alters the bookkeeping).
             let sql = format!(
                 "SELECT revision, checksum, message, to_char(applied_at AT TIME ZONE 'UTC', {UTC}, applied_by, \
-                 duration_ms, to_jsonb(h) ->> 'replaces' FROM schemactl.history h ORDER BY revision"
+                 duration_ms, to_jsonb(h) ->> 'replaces', to_jsonb(h) ->> 'up_sql', to_jsonb(h) ->> 'down_sql', \
+                 to_jsonb(h) ->> 'schema_after' FROM schemactl.history h ORDER BY revision"
             );
             for row in self.client.query(&sql, &[]).await? {
                 state.history.push(Applied {
@@ -229,6 +233,9 @@ impl Session {
                     applied_by: row.get(4),
                     duration_ms: row.get(5),
                     replaces: row.get(6),
+                    up_sql: row.get(7),
+                    down_sql: row.get(8),
+                    schema_after: row.get(9),
                 });
             }
         }

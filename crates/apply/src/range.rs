@@ -25,6 +25,13 @@ pub struct Applied {
     /// What a baseline replaced, as recorded (`alembic a1b2c3d4e5f6`); `None` for other
     /// revisions, and in databases whose history predates the column.
     pub replaces: Option<String>,
+    /// The revision's up and down sections as applied; `None` in rows written before the
+    /// history kept them.
+    pub up_sql: Option<String>,
+    pub down_sql: Option<String>,
+    /// The `schema-after` fingerprint of a planned revision; `None` for hand-written ones and
+    /// rows written before the history kept it.
+    pub schema_after: Option<String>,
 }
 
 /// Another migration tool's bookkeeping table, found in the database (see
@@ -317,6 +324,124 @@ pub fn check_no_partial(list: &[Revision], state: &State, running: Section) -> R
     }))
 }
 
+/// The history rows of revisions no file in the revisions directory has, oldest first: a
+/// branch's revisions, applied to a shared database before the branch was merged (and the
+/// revision re-planned under another id) or dropped.
+pub fn unknown<'a>(list: &[Revision], state: &'a State) -> Vec<&'a Applied> {
+    state.history.iter().filter(|row| !list.iter().any(|r| r.id == row.revision)).collect()
+}
+
+/// A database whose newest applied revisions the files do not have, but whose schema is the
+/// one a revision of the files leaves: what `apply` records instead (see [`recognise`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recognition {
+    /// The unknown revisions, oldest first: their history rows go.
+    pub unknown: Vec<String>,
+    /// `list[from..=to]` are recorded as applied without running anything; `list[to]` leaves
+    /// the schema the newest unknown revision left.
+    pub from: usize,
+    pub to: usize,
+}
+
+/// Whether the database's unknown revisions ([`unknown`]) are a re-planned revision of the
+/// files. All of these must hold, else the reason is returned:
+///
+/// 1. the unknown revisions are the newest applied ones (every row the files have sorts
+///    before the oldest unknown one) and none of them is part-way;
+/// 2. the other rows agree with the files, as [`verify`] checks: they are `list[..from]`,
+///    unedited;
+/// 3. no revision of the files that the database lacks sorts before the oldest unknown one
+///    (`list[from]`, if any, sorts after it): the database applied every revision of the files
+///    that came before the unknown ones;
+/// 4. the newest unknown revision's history row records a schema-after fingerprint (planned
+///    revisions applied since the history keeps it);
+/// 5. some revision of `list[from..]` is planned with that same schema-after; `list[to]` is the
+///    first such;
+/// 6. every revision of `list[from..=to]` is planned: recording a hand-written one without
+///    running it would skip its SQL (a data migration), which no fingerprint vouches for.
+///
+/// The schema-after of a planned revision fingerprints the whole schema its revisions leave,
+/// so equal fingerprints mean the database already has `list[to]`'s schema.
+pub fn recognise(list: &[Revision], state: &State) -> std::result::Result<Recognition, String> {
+    let unknown = unknown(list, state);
+    let (Some(oldest), Some(newest)) = (unknown.first(), unknown.last()) else {
+        return Err("the database applied no revision the files do not have".into());
+    };
+    let is_unknown = |row: &Applied| unknown.iter().any(|u| u.revision == row.revision);
+    if let Some(later) = state.history.iter().find(|row| !is_unknown(row) && row.revision > oldest.revision) {
+        return Err(format!(
+            "{} was applied after {}, and the files have it: the unknown revisions are not the newest applied ones",
+            later.revision, oldest.revision
+        ));
+    }
+    if let Some(step) = state.steps.iter().find(|s| unknown.iter().any(|u| u.revision == s.revision)) {
+        return Err(format!("{} is part-way (a run stopped between its non-transactional steps)", step.revision));
+    }
+    let known =
+        State { history: state.history.iter().filter(|row| !is_unknown(row)).cloned().collect(), ..State::default() };
+    let from = verify(list, &known).map_err(|e| format!("the revisions it shares with the files disagree ({e})"))?;
+    if let Some(missed) = list.get(from).filter(|r| r.id < oldest.revision) {
+        return Err(format!(
+            "{} sorts before {} but was never applied here: the unknown revisions were not planned after it",
+            missed.file_name, oldest.revision
+        ));
+    }
+    let Some(after) = newest.schema_after.as_deref().filter(|a| !a.is_empty()) else {
+        return Err(format!(
+            "the history records no schema-after for {} (hand-written, or applied before schemactl kept it)",
+            newest.revision
+        ));
+    };
+    let Some(offset) = list[from..].iter().position(|r| crate::sql::schema_after(r) == Some(after)) else {
+        return Err(format!(
+            "no pending planned revision leaves the schema {} left (schema-after {after})",
+            newest.revision
+        ));
+    };
+    let to = from + offset;
+    if let Some(manual) = list[from..=to].iter().find(|r| r.kind != RevisionKind::Planned) {
+        return Err(format!(
+            "{} is hand-written and would be recorded without running: its SQL is not in the schema fingerprint",
+            manual.file_name
+        ));
+    }
+    Ok(Recognition { unknown: unknown.iter().map(|u| u.revision.clone()).collect(), from, to })
+}
+
+/// Refuses to undo the unknown revisions unless they are the newest applied ones and each has
+/// its down SQL in the history (rows written before the history kept it have none).
+pub fn check_unknown_revertible(list: &[Revision], state: &State) -> Result<()> {
+    let unknown = unknown(list, state);
+    let Some(oldest) = unknown.first() else { return Ok(()) };
+    let later: Vec<&str> = state
+        .history
+        .iter()
+        .filter(|row| row.revision > oldest.revision && !unknown.iter().any(|u| u.revision == row.revision))
+        .map(|row| row.revision.as_str())
+        .collect();
+    if !later.is_empty() {
+        return Err(Error::Target(format!(
+            "cannot undo the unknown revisions: {} applied after {} and the files have {}; undo {} first \
+             (`schemactl down`), or check out the branch that has {}",
+            later.join(", "),
+            oldest.revision,
+            if later.len() == 1 { "it" } else { "them" },
+            if later.len() == 1 { "it" } else { "them" },
+            oldest.revision
+        )));
+    }
+    let missing: Vec<&str> = unknown.iter().filter(|u| u.down_sql.is_none()).map(|u| u.revision.as_str()).collect();
+    if !missing.is_empty() {
+        return Err(Error::Target(format!(
+            "cannot undo {}: the history has no down SQL for {} (applied before schemactl stored it); check out a \
+             branch that has the revision file and run `schemactl down` there",
+            missing.join(", "),
+            if missing.len() == 1 { "it" } else { "them" }
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,9 +478,121 @@ mod tests {
                 applied_by: String::new(),
                 duration_ms: Some(1),
                 replaces: None,
+                up_sql: Some(list[i].up.clone()),
+                down_sql: Some(list[i].down.clone()),
+                schema_after: Some(list[i].after.clone()),
             })
             .collect();
         State { history, ..State::default() }
+    }
+
+    fn planned(id: &str, after: &str) -> Revision {
+        build(Draft {
+            id: id.into(),
+            slug: format!("r{id}"),
+            parent: None,
+            message: format!("revision {id}"),
+            kind: RevisionKind::Planned,
+            before: String::new(),
+            after: after.into(),
+            hazards: Vec::new(),
+            expects: Vec::new(),
+            up: format!("CREATE TABLE t{id} ();"),
+            down: format!("DROP TABLE t{id};"),
+        })
+    }
+
+    /// The history of a database that applied `known` (of `list`) and then `unknown` (id, its
+    /// schema-after), with the SQL stored.
+    fn branch_state(list: &[Revision], known: &[usize], unknown: &[(&str, Option<&str>)]) -> State {
+        let mut state = state_with(list, known);
+        for (id, after) in unknown {
+            state.history.push(Applied {
+                revision: id.to_string(),
+                message: format!("branch {id}"),
+                schema_after: after.map(str::to_string),
+                ..state_with(&[planned(id, "x")], &[0]).history[0].clone()
+            });
+        }
+        state.history.sort_by(|a, b| a.revision.cmp(&b.revision));
+        state
+    }
+
+    #[test]
+    fn a_replanned_revision_is_recognised_by_its_schema_after() {
+        // P -> A -> B' in the files; the database applied P, A and the branch's B.
+        let list = [planned("20260101000000", "p"), planned("20260101000100", "a"), planned("20260101000200", "b")];
+        let state = branch_state(&list, &[0, 1], &[("20260101000150", Some("b"))]);
+        assert_eq!(unknown(&list, &state).len(), 1);
+        assert_eq!(
+            recognise(&list, &state),
+            Ok(Recognition { unknown: vec!["20260101000150".into()], from: 2, to: 2 })
+        );
+        // Two branch revisions, the newest with B's schema: both go, B' is recorded.
+        let state = branch_state(&list, &[0, 1], &[("20260101000120", Some("half")), ("20260101000150", Some("b"))]);
+        assert_eq!(recognise(&list, &state).unwrap().unknown.len(), 2);
+        // A database at P that applied B on a branch without A: A and B' are recorded.
+        let state = branch_state(&list, &[0], &[("20260101000050", Some("b"))]);
+        assert_eq!(
+            recognise(&list, &state).unwrap(),
+            Recognition { unknown: vec!["20260101000050".into()], from: 1, to: 2 }
+        );
+        // A's schema is already applied: the first pending match only.
+        let state = branch_state(&list, &[0, 1], &[("20260101000150", Some("a"))]);
+        assert!(recognise(&list, &state).unwrap_err().contains("no pending planned revision"));
+    }
+
+    #[test]
+    fn recognition_refuses_what_it_cannot_vouch_for() {
+        let list = [planned("20260101000000", "p"), planned("20260101000100", "a"), planned("20260101000200", "b")];
+        let why = |state: &State| recognise(&list, state).unwrap_err();
+        // Another schema.
+        let err = why(&branch_state(&list, &[0, 1], &[("20260101000150", Some("other"))]));
+        assert!(err.contains("no pending planned revision leaves the schema 20260101000150 left"), "{err}");
+        // Nothing recorded (an older history, or hand-written).
+        let err = why(&branch_state(&list, &[0, 1], &[("20260101000150", None)]));
+        assert!(err.contains("records no schema-after for 20260101000150"), "{err}");
+        // The unknown revision is not the newest applied.
+        let err = why(&branch_state(&list, &[0, 1], &[("20260101000050", Some("b"))]));
+        assert!(err.contains("20260101000100 was applied after 20260101000050"), "{err}");
+        // A revision of the files sorting before the unknown one was never applied here.
+        let err = why(&branch_state(&list, &[0], &[("20260101000150", Some("b"))]));
+        assert!(err.contains("_r20260101000100.sql sorts before 20260101000150 but was never applied"), "{err}");
+        // The shared revisions disagree.
+        let mut state = branch_state(&list, &[0, 1], &[("20260101000150", Some("b"))]);
+        state.history[0].checksum = "edited".into();
+        assert!(why(&state).contains("disagree"));
+        // Part-way.
+        let mut state = branch_state(&list, &[0, 1], &[("20260101000150", Some("b"))]);
+        state.steps.push(StepRecord {
+            revision: "20260101000150".into(),
+            section: Section::Down,
+            segment: 0,
+            done: true,
+        });
+        assert!(why(&state).contains("part-way"));
+        // A hand-written revision on the way would be skipped.
+        let mut list = list.to_vec();
+        list[1].kind = RevisionKind::Manual;
+        let state = branch_state(&list, &[0], &[("20260101000050", Some("b"))]);
+        let err = recognise(&list, &state).unwrap_err();
+        assert!(err.contains("_r20260101000100.sql is hand-written"), "{err}");
+    }
+
+    #[test]
+    fn unknown_revisions_are_undone_only_newest_first_and_with_their_sql() {
+        let list = [planned("20260101000000", "p"), planned("20260101000100", "a")];
+        assert!(
+            check_unknown_revertible(&list, &branch_state(&list, &[0, 1], &[("20260101000150", Some("b"))])).is_ok()
+        );
+        let err = check_unknown_revertible(&list, &branch_state(&list, &[0, 1], &[("20260101000050", None)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("20260101000100 applied after 20260101000050"), "{err}");
+        let mut state = branch_state(&list, &[0, 1], &[("20260101000150", Some("b"))]);
+        state.history[2].down_sql = None;
+        let err = check_unknown_revertible(&list, &state).unwrap_err().to_string();
+        assert!(err.contains("cannot undo 20260101000150: the history has no down SQL"), "{err}");
     }
 
     #[test]

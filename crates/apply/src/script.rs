@@ -271,10 +271,13 @@ mod tests {
         assert!(script.contains("IS DISTINCT FROM ARRAY['a1b2%c3']"), "{script}");
         assert!(script.contains("replaces Alembic revision a1b2%%c3, but this database is at %"), "{script}");
         assert!(
-            script.contains("INSERT INTO schemactl.history (revision, checksum, message, replaces, duration_ms)"),
+            script.contains(
+                "INSERT INTO schemactl.history (revision, checksum, message, replaces, up_sql, down_sql, schema_after, \
+                 duration_ms)"
+            ),
             "{script}"
         );
-        assert!(script.contains("'alembic a1b2%c3', (extract"), "{script}");
+        assert!(script.contains("'alembic a1b2%c3', $body$CREATE TABLE widgets"), "{script}");
         // The next revision's guard and row are as they always were.
         assert_eq!(script.matches("to_regclass('alembic_version')").count(), 1, "{script}");
     }

@@ -33,6 +33,20 @@ pub(crate) fn report(event: Event) {
         Event::LockRetry { name, attempt, of, reason } => {
             errln!("{name}: lock not granted ({reason}); rolled back, retrying (attempt {attempt} of {of})")
         }
+        Event::Recognised { unknown, as_revision, recorded } => {
+            outln!(
+                "recognised {} as {as_revision}: the revision files do not have {}, and the database has the schema \
+                 {as_revision} leaves",
+                unknown.join(", "),
+                if unknown.len() == 1 { "it" } else { "them" }
+            );
+            for name in recorded {
+                outln!("recorded {name} (no SQL was run)");
+            }
+        }
+        Event::RevertedUnknown { name, elapsed } => {
+            outln!("reverted {name} from its stored down SQL ({} ms)", elapsed.as_millis())
+        }
     }
 }
 
@@ -122,6 +136,9 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
         None => DownTarget::Count(args.relative.or(args.count).unwrap_or(1)),
     };
     let allowed = allowed(&project, &args.db, &args.allow_hazards)?;
+    if args.unknown {
+        return down_unknown(&project, &revisions, args, allowed).await;
+    }
     if args.sql {
         let url = project::database(&project, &args.db)?;
         out!("{}", schemactl_apply::down_script(&url, args.db.wait, &revisions, &target, allowed, &mut report).await?);
@@ -142,6 +159,34 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
     let at = outcome.at.as_deref().unwrap_or("base");
     if outcome.ran.is_empty() {
         outln!("nothing to undo (at {at})");
+    } else {
+        outln!("now at {at}");
+    }
+    Ok(())
+}
+
+/// `down --unknown`.
+async fn down_unknown(
+    project: &Project,
+    revisions: &Revisions,
+    args: DownArgs,
+    allowed: AllowedHazards,
+) -> CliResult<()> {
+    let url = locking_database(project, &args.db, args.direct_url.as_deref())?;
+    let (lock_retries, statement_lock_timeout, limits) = lock_settings(project, &args.db);
+    let options = Options {
+        wait: args.db.wait,
+        lock_timeout: args.lock_timeout,
+        force: false,
+        allowed,
+        lock_retries,
+        statement_lock_timeout,
+        limits,
+    };
+    let outcome = schemactl_apply::down_unknown(&url, &revisions.list, options, &mut report).await?;
+    let at = outcome.at.as_deref().unwrap_or("base");
+    if outcome.reverted.is_empty() {
+        outln!("nothing to undo: every applied revision has a file (at {at})");
     } else {
         outln!("now at {at}");
     }
@@ -191,7 +236,7 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
     for row in state.history.iter().filter(|a| !list.iter().any(|r| r.id == a.revision)) {
         let current = if state.current() == Some(row.revision.as_str()) { "  (current)" } else { "" };
         outln!(
-            "{}  {:<width$}  applied {} by {}, but no revision file has this id{current}",
+            "{}  {:<width$}  applied {} by {}, but no revision file has this id (unknown: see `schemactl status`){current}",
             row.revision,
             row.message,
             row.applied_at,
@@ -203,8 +248,13 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
 
 fn status(revision: &Revision, state: &State) -> String {
     if let Some(row) = state.applied(&revision.id) {
+        let recognised = state.last_log.iter().any(|l| l.revision == revision.id && l.action == "recognise");
         let mut text = match row.duration_ms {
             Some(ms) => format!("applied {} by {} ({ms} ms)", row.applied_at, row.applied_by),
+            None if recognised => format!(
+                "recognised {} by {} (not run: the database had its schema from a revision the files do not have)",
+                row.applied_at, row.applied_by
+            ),
             None => format!("stamped {} by {} (not run)", row.applied_at, row.applied_by),
         };
         if let Some(replaced) = &row.replaces {

@@ -233,6 +233,10 @@ pub struct DownArgs {
     /// Print the down script instead of running it.
     #[arg(long)]
     pub sql: bool,
+    /// Undo the applied revisions that no revision file has (a branch's, re-planned or dropped
+    /// since), newest first, each from the down SQL the database stored when it applied it.
+    #[arg(long, conflicts_with_all = ["count", "to", "sql"])]
+    pub unknown: bool,
     /// How long to wait for the advisory lock another applier holds.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,

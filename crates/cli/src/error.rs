@@ -56,7 +56,7 @@ impl CliError {
             CliError::Engine(schemactl_engine::Error::Rebase(_)) => 9,
             CliError::Apply(schemactl_apply::Error::Unreachable { .. }) => 3,
             CliError::Apply(schemactl_apply::Error::Locked { .. }) => 4,
-            CliError::Apply(schemactl_apply::Error::Refused { .. }) => 5,
+            CliError::Apply(schemactl_apply::Error::Refused { .. } | schemactl_apply::Error::Unknown { .. }) => 5,
             CliError::Apply(schemactl_apply::Error::Drift { .. }) => 7,
             _ => 1,
         }

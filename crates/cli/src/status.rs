@@ -21,14 +21,21 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
     let url = project::database(&project, &args.db)?;
     let state = schemactl_apply::read_state(&url, args.db.wait, &mut |_| {}).await?;
-    let applied = schemactl_apply::verify(&revisions.list, &state)?;
     let list = &revisions.list;
 
     outln!("database: {url}");
+    let (unknown, state) = unknown_lines(list, state);
+    for line in &unknown.lines {
+        outln!("{line}");
+    }
+    let applied = schemactl_apply::verify(list, &state)?;
     match applied.checked_sub(1).map(|i| &list[i]) {
         Some(r) => {
             let row = state.applied(&r.id);
-            let when = row.map(|a| format!(" (applied {} by {})", a.applied_at, a.applied_by)).unwrap_or_default();
+            let when = row
+                .filter(|a| !a.applied_at.is_empty())
+                .map(|a| format!(" (applied {} by {})", a.applied_at, a.applied_by))
+                .unwrap_or_default();
             outln!("current:  {}{when}", schemactl_apply::stem(r));
         }
         None => outln!("current:  base (no revision applied)"),
@@ -74,12 +81,17 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
         outln!("partial:  {name} stopped part-way; `schemactl apply` resumes it");
         partial = true;
     }
-    let behind = !pending.is_empty() || partial;
+    let behind = !pending.is_empty() || partial || unknown.recognised;
     let code = |drifted: bool| match (args.exit_zero, drifted, behind) {
         (true, _, _) | (false, false, false) => 0,
         (false, true, _) => DRIFT,
         (false, false, true) => PENDING,
     };
+    if unknown.any {
+        // The schema holds what the unknown revisions did: any drift reported would be theirs.
+        outln!("drift:    not checked while the database has revisions the files do not have");
+        return Ok(if args.exit_zero || unknown.recognised { code(false) } else { UNKNOWN });
+    }
     if args.no_drift {
         return Ok(code(false));
     }
@@ -98,6 +110,75 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
         }
     }
     Ok(code(!drift.steps.is_empty()))
+}
+
+/// The database applied revisions the files do not have, and `apply` cannot recognise them:
+/// it refuses with the same code.
+pub const UNKNOWN: u8 = 5;
+
+/// What status says about applied revisions the files do not have.
+struct Unknown {
+    lines: Vec<String>,
+    /// Some are there.
+    any: bool,
+    /// `apply` will recognise them as a revision of the files.
+    recognised: bool,
+}
+
+/// The applied revisions the files do not have, each named, with what `apply` will do about
+/// them or how to undo them; and the state the rest of the report reads: as `apply` will
+/// leave it once it recognised them, else without them.
+fn unknown_lines(
+    list: &[schemactl_revision::Revision],
+    mut state: schemactl_apply::State,
+) -> (Unknown, schemactl_apply::State) {
+    let rows: Vec<schemactl_apply::Applied> = schemactl_apply::unknown(list, &state).into_iter().cloned().collect();
+    if rows.is_empty() {
+        return (Unknown { lines: Vec::new(), any: false, recognised: false }, state);
+    }
+    let mut lines = vec![format!("unknown:  {} applied revision(s) that no revision file has:", rows.len())];
+    lines.extend(rows.iter().map(|row| format!("  {}", schemactl_apply::describe_unknown(row))));
+    let recognised = schemactl_apply::recognise(list, &state);
+    match &recognised {
+        Ok(r) => {
+            let target = &list[r.to];
+            lines.push(format!(
+                "  the database has the schema {} leaves (same schema-after): `schemactl apply` records {} as \
+                 applied without running {}, forgets the unknown revision(s), and goes on from there",
+                schemactl_apply::stem(target),
+                list[r.from..=r.to].iter().map(schemactl_apply::stem).collect::<Vec<_>>().join(", "),
+                if r.to == r.from { "it" } else { "them" }
+            ));
+            let recorded: Vec<schemactl_apply::Applied> = list[r.from..=r.to]
+                .iter()
+                .map(|rev| schemactl_apply::Applied {
+                    revision: rev.id.clone(),
+                    checksum: rev.checksum.clone(),
+                    message: rev.message.clone(),
+                    applied_at: String::new(),
+                    applied_by: String::new(),
+                    duration_ms: None,
+                    replaces: None,
+                    up_sql: None,
+                    down_sql: None,
+                    schema_after: None,
+                })
+                .collect();
+            state.history.retain(|row| !r.unknown.contains(&row.revision));
+            state.history.extend(recorded);
+            state.history.sort_by(|a, b| a.revision.cmp(&b.revision));
+        }
+        Err(reason) => {
+            lines.push(format!("  not a re-planned revision of the files: {reason}"));
+            lines.push(
+                "  `schemactl apply` refuses this database; undo them with the down SQL the database stored: \
+                 `schemactl down --unknown`, then `schemactl apply`"
+                    .into(),
+            );
+            state.history.retain(|row| !rows.iter().any(|u| u.revision == row.revision));
+        }
+    }
+    (Unknown { lines, any: true, recognised: recognised.is_ok() }, state)
 }
 
 /// What the database says about the tools a baseline can replace (Alembic), next to the

@@ -50,14 +50,17 @@ pub fn handling(from: &Catalog, to: &Catalog, id: &ObjectId) -> Option<Handling>
     }
 }
 
+/// An attribute: name and declaration.
+type Attribute = (String, String);
+
 /// The attributes to drop and to add when `new` is `old` with some attributes gone and new ones
 /// at the end, each kept one unchanged: all `ALTER TYPE` can do while columns use the type.
-fn in_place<'a>(old: &'a CompositeDef, new: &'a CompositeDef) -> Option<(Vec<&'a str>, Vec<&'a (String, String)>)> {
-    let kept: Vec<&(String, String)> =
+fn in_place<'a>(old: &'a CompositeDef, new: &'a CompositeDef) -> Option<(Vec<&'a str>, Vec<&'a Attribute>)> {
+    let kept: Vec<&Attribute> =
         old.attributes.iter().filter(|(n, _)| new.attributes.iter().any(|(m, _)| m == n)).collect();
     let dropped =
         old.attributes.iter().filter(|(n, _)| !new.attributes.iter().any(|(m, _)| m == n)).map(|(n, _)| n.as_str());
-    let added: Vec<&(String, String)> =
+    let added: Vec<&Attribute> =
         new.attributes.iter().filter(|(n, _)| !old.attributes.iter().any(|(m, _)| m == n)).collect();
     let order_kept = new.attributes.len() == kept.len() + added.len()
         && new.attributes.iter().zip(kept.iter().chain(&added)).all(|(a, b)| a == *b);
@@ -280,7 +283,8 @@ mod tests {
     #[test]
     fn attributes_dropped_and_appended_alter_in_place_and_nothing_else_does() {
         let old = def(&[("a", "integer"), ("b", "text")]);
-        let (dropped, added) = in_place(&old, &def(&[("a", "integer"), ("c", "date")])).unwrap();
+        let new = def(&[("a", "integer"), ("c", "date")]);
+        let (dropped, added) = in_place(&old, &new).unwrap();
         assert_eq!(dropped, ["b"]);
         assert_eq!(added, [&("c".to_string(), "date".to_string())]);
         assert!(in_place(&old, &def(&[("c", "date"), ("a", "integer")])).is_none(), "a new attribute first");
