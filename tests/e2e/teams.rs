@@ -227,3 +227,45 @@ async fn a_hand_written_revision_on_a_branch_is_replayed_after_main() {
     assert_eq!(names, ["ada", "alan"]);
     ends_at_head(root).await;
 }
+
+#[tokio::test]
+async fn a_database_that_applied_the_branch_before_the_rebase_is_brought_to_head() {
+    let dir = project().await;
+    let root = dir.path();
+    ok(git(root, &["checkout", "-q", "-b", "locale"]));
+    next_second();
+    write(root, "schema/app.sql", &BASE.replace("email text NOT NULL", "email text NOT NULL, locale text"));
+    ok(schemactl(root, &["plan", "-m", "users locale"]));
+    commit(root, "locale");
+    // `uat` runs the branch before it is merged.
+    let uat = TestDb::new().await;
+    let url = uat.url.to_secret_url();
+    ok(schemactl(root, &["apply", "--db", &url]));
+    uat.execute_script("INSERT INTO app.users VALUES (1, 'ada@example.com', 'en')").await;
+    ok(git(root, &["checkout", "-q", "main"]));
+    next_second();
+    write(root, "schema/teams.sql", "CREATE TABLE app.teams (id int PRIMARY KEY, name text NOT NULL);\n");
+    ok(schemactl(root, &["plan", "-m", "teams"]));
+    commit(root, "teams");
+    ok(git(root, &["merge", "-q", "--no-edit", "locale"]));
+    ok(schemactl(root, &["rebase"]));
+    commit(root, "rebase locale after teams");
+
+    // The re-planned revision has a new id: uat's is unknown to the tree, and its schema is
+    // not one the tree's revisions produce (teams is missing), so apply refuses and says how.
+    let status = schemactl(root, &["status", "--db", &url]);
+    let said = text(&status);
+    assert!(said.contains("users locale") && said.contains("down --unknown"), "{said}");
+    let refused = schemactl(root, &["apply", "--db", &url]);
+    assert_eq!(refused.status.code(), Some(5), "{}", text(&refused));
+    assert!(text(&refused).contains("schemactl down --unknown"), "{}", text(&refused));
+    // Undone from the SQL the database kept (the locale column goes: a data-loss hazard),
+    // then the tree's revisions run: teams, then locale re-planned after it.
+    ok(schemactl(root, &["down", "--unknown", "--db", &url, "--allow-hazard", "data-loss"]));
+    ok(schemactl(root, &["apply", "--db", &url]));
+    let status = schemactl(root, &["status", "--db", &url]);
+    assert!(status.status.success(), "{}", text(&status));
+    let rows: i64 = uat.client().await.query_one("SELECT count(*) FROM app.users", &[]).await.unwrap().get(0);
+    assert_eq!(rows, 1, "the users' rows stay");
+    ok(schemactl(root, &["verify"]));
+}
