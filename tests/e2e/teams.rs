@@ -113,6 +113,8 @@ async fn a_table_on_main_and_a_column_on_a_branch_merge_and_rebase() {
     assert!(merge.status.success(), "generated/ must merge without conflicts:\n{}", text(&merge));
 
     fork_is_refused(root);
+    let history = ok(schemactl(root, &["history", "--offline"]));
+    assert_eq!(history.matches("[branch: follows").count(), 2, "both branches are marked:\n{history}");
     let before = revision_files(root);
     let rebased = ok(schemactl(root, &["rebase"]));
     assert!(rebased.contains("the branch merged into"), "{rebased}");

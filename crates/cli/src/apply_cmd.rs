@@ -221,9 +221,17 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
         Err(e) => return Err(e.into()),
     };
     let width = list.iter().map(|r| r.message.chars().count()).max().unwrap_or(0);
+    // Alembic's "branches": revisions that follow the same parent, marked where they start.
+    let forks = schemactl_revision::forks(&list);
+    let branch = |r: &Revision| {
+        let fork = forks.iter().find(|f| f.children.contains(&r.file_name));
+        fork.map_or_else(String::new, |f| {
+            format!("  [branch: follows {}, as do {}]", f.parent.as_deref().unwrap_or("nothing"), f.children.len() - 1)
+        })
+    };
     if args.offline {
         for r in &list {
-            outln!("{}  {}", r.id, r.message);
+            outln!("{}  {}{}", r.id, r.message, branch(r));
         }
         return Ok(());
     }
@@ -231,7 +239,7 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
     let state = schemactl_apply::read_state(&url, args.db.wait, &mut report).await?;
     for r in &list {
         let current = if state.current() == Some(r.id.as_str()) { "  (current)" } else { "" };
-        outln!("{}  {:<width$}  {}{current}", r.id, r.message, status(r, &state));
+        outln!("{}  {:<width$}  {}{current}{}", r.id, r.message, status(r, &state), branch(r));
     }
     for row in state.history.iter().filter(|a| !list.iter().any(|r| r.id == a.revision)) {
         let current = if state.current() == Some(row.revision.as_str()) { "  (current)" } else { "" };
