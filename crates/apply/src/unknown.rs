@@ -126,17 +126,7 @@ fn stored_down_segments(row: &Applied) -> Result<Vec<Segment>> {
     let sql = row.down_sql.as_deref().unwrap_or_default();
     let statements = schemactl_source::split_script(&path, sql)
         .map_err(|e| Error::Revision(schemactl_revision::Error::Statement { message: e.to_string() }))?;
-    let mut out: Vec<Segment> = Vec::new();
-    for statement in statements {
-        match out.last_mut() {
-            Some(last) if last.transactional && statement.transactional => last.statements.push(statement),
-            _ => {
-                let transactional = statement.transactional;
-                out.push(Segment { statements: vec![statement], transactional });
-            }
-        }
-    }
-    Ok(out)
+    Ok(schemactl_revision::group_segments(statements))
 }
 
 /// `down --unknown`: undoes the revisions the database applied and the files do not have,

@@ -145,16 +145,7 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
         return Ok(());
     }
     let url = locking_database(&project, &args.db, args.direct_url.as_deref())?;
-    let (lock_retries, statement_lock_timeout, limits) = lock_settings(&project, &args.db);
-    let options = Options {
-        wait: args.db.wait,
-        lock_timeout: args.lock_timeout,
-        force: false,
-        allowed,
-        lock_retries,
-        statement_lock_timeout,
-        limits,
-    };
+    let options = down_options(&project, &args, allowed);
     let outcome = schemactl_apply::down(&url, &revisions, &target, options, &mut report).await?;
     let at = outcome.at.as_deref().unwrap_or("base");
     if outcome.ran.is_empty() {
@@ -165,6 +156,21 @@ pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
     Ok(())
 }
 
+/// What `down` and `down --unknown` run with (never forced: a down section undoes what its up
+/// did, and drift there is worth stopping for).
+fn down_options(project: &Project, args: &DownArgs, allowed: AllowedHazards) -> Options {
+    let (lock_retries, statement_lock_timeout, limits) = lock_settings(project, &args.db);
+    Options {
+        wait: args.db.wait,
+        lock_timeout: args.lock_timeout,
+        force: false,
+        allowed,
+        lock_retries,
+        statement_lock_timeout,
+        limits,
+    }
+}
+
 /// `down --unknown`.
 async fn down_unknown(
     project: &Project,
@@ -173,16 +179,7 @@ async fn down_unknown(
     allowed: AllowedHazards,
 ) -> CliResult<()> {
     let url = locking_database(project, &args.db, args.direct_url.as_deref())?;
-    let (lock_retries, statement_lock_timeout, limits) = lock_settings(project, &args.db);
-    let options = Options {
-        wait: args.db.wait,
-        lock_timeout: args.lock_timeout,
-        force: false,
-        allowed,
-        lock_retries,
-        statement_lock_timeout,
-        limits,
-    };
+    let options = down_options(project, &args, allowed);
     let outcome = schemactl_apply::down_unknown(&url, &revisions.list, options, &mut report).await?;
     let at = outcome.at.as_deref().unwrap_or("base");
     if outcome.reverted.is_empty() {

@@ -190,6 +190,12 @@ fn segments(path: &Path, text: &str, section: format::Section) -> Result<Vec<Seg
     let masked = format::mask_except(text, section);
     let statements =
         schemactl_source::split_script(path, &masked).map_err(|e| Error::Statement { message: e.to_string() })?;
+    Ok(group_segments(statements))
+}
+
+/// Statements as the applier runs them: consecutive transactional ones together, each other
+/// one alone.
+pub fn group_segments(statements: Vec<schemactl_source::Statement>) -> Vec<Segment> {
     let mut out: Vec<Segment> = Vec::new();
     for statement in statements {
         match out.last_mut() {
@@ -200,7 +206,7 @@ fn segments(path: &Path, text: &str, section: format::Section) -> Result<Vec<Seg
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// sha256 of `bytes`, lowercase hex.

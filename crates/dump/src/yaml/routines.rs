@@ -45,6 +45,15 @@ pub(super) fn all(b: &mut Builder<'_>) {
         .values()
         .filter(|o| matches!(o.id.kind, ObjectKind::Function | ObjectKind::Procedure))
         .collect();
+    // A range type's canonical function is declared over the range's shell type, which only
+    // SQL can state: the two go to SQL together (`types.rs` leaves such a range out of YAML).
+    let canonical: Vec<&str> = b
+        .source
+        .objects
+        .values()
+        .filter(|o| o.id.kind == ObjectKind::RangeType)
+        .filter_map(|o| o.create.split_once("CANONICAL = ")?.1.split([',', ')']).next())
+        .collect();
     // Overloads share a name: their keys carry their signatures.
     let mut count: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for r in &routines {
@@ -54,6 +63,9 @@ pub(super) fn all(b: &mut Builder<'_>) {
         let id = &object.id;
         let name = proname(&id.name);
         if !nameable(&id.schema) || !nameable(name) || name.contains('(') {
+            continue;
+        }
+        if canonical.contains(&schemactl_sqltext::qualified_name(&id.schema, name).as_str()) {
             continue;
         }
         let procedure = id.kind == ObjectKind::Procedure;

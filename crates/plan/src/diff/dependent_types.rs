@@ -198,8 +198,21 @@ fn swap_range(from: &Catalog, to: &Catalog, name: &QualName, new: &DbObject, ste
         also_rename.push(format!("ALTER TYPE {multirange} RENAME TO {}", parked("_multirange")));
         also_rename.push(format!("ALTER FUNCTION {multirange}() RENAME TO {}", parked("_multirange")));
     }
+    let renames_functions = also_rename.iter().any(|s| s.starts_with("ALTER FUNCTION"));
     let create = super::objects::create_object(new);
     swap(from, to, Swap { name, keyword: "TYPE", create, also_rename }, using, hazards, steps);
+    if renames_functions {
+        let renaming = format!("ALTER TYPE {} RENAME TO", qualified(name));
+        if let Some(step) = steps.iter_mut().rev().find(|s| s.sql.starts_with(&renaming)) {
+            step.hazards.push(crate::step::Hazard::new(
+                HazardKind::UntrackableDependencies,
+                format!(
+                    "the constructor functions of {name} are renamed aside with it; function bodies that call them \
+                     are not tracked and call the new type's constructors once it exists"
+                ),
+            ));
+        }
+    }
 }
 
 /// An option of a printed range type (`SUBTYPE = integer`, `MULTIRANGE_TYPE_NAME = s.r_m`), as
