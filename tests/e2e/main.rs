@@ -26,4 +26,5 @@ mod scope;
 mod security;
 mod teams;
 mod unknown;
+mod ux;
 mod yaml;

@@ -515,12 +515,27 @@ impl Runner for LiveRunner<'_> {
 
 impl LiveRunner<'_> {
     async fn attempt<'s>(&mut self, step: &Step<'s>, retry: bool) -> std::result::Result<(), Failure<'s>> {
+        let started = Instant::now();
+        let result = self.attempt_untimed(step, retry).await;
+        tracing::debug!(
+            "{} ({:?}) step {} of {}: {} ms{}",
+            step.revision.file_name,
+            step.section,
+            step.index + 1,
+            step.count,
+            started.elapsed().as_millis(),
+            if result.is_ok() { "" } else { " (failed)" }
+        );
+        result
+    }
+
+    async fn attempt_untimed<'s>(&mut self, step: &Step<'s>, retry: bool) -> std::result::Result<(), Failure<'s>> {
         let client = &self.session.client;
         let file = &step.revision.file_name;
         if step.transactional {
             self.bookkeeping(step, "BEGIN").await?;
             for statement in step.statements {
-                if let Err(e) = client.batch_execute(&statement.sql).await {
+                if let Err(e) = logged(client, statement).await {
                     let _ = client.batch_execute("ROLLBACK").await;
                     if lock_not_granted(&e) {
                         return Err(Failure::Lock(statement, e));
@@ -550,7 +565,7 @@ impl LiveRunner<'_> {
         // A failed attempt may have left what an interrupted run leaves (an invalid index).
         let run = !(retry || self.interrupted.contains(&step.index)) || self.recover(step, statement).await?;
         if run {
-            if let Err(e) = client.batch_execute(&statement.sql).await {
+            if let Err(e) = logged(client, statement).await {
                 if lock_not_granted(&e) {
                     return Err(Failure::Lock(statement, e));
                 }
@@ -680,4 +695,14 @@ mod tests {
         let ms: Vec<u128> = waits.iter().map(Duration::as_millis).collect();
         assert_eq!(ms, [500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]);
     }
+}
+
+/// Runs one statement of a revision, logged at `-v` with where it comes from and how long it took.
+async fn logged(client: &Client, statement: &Statement) -> std::result::Result<(), tokio_postgres::Error> {
+    let (line, column) = statement.position_of(0);
+    tracing::debug!("{}:{line}:{column}: running\n{}", statement.file.display(), statement.sql.trim_end());
+    let started = Instant::now();
+    let result = client.batch_execute(&statement.sql).await;
+    tracing::debug!("{}:{line}:{column}: {} ms", statement.file.display(), started.elapsed().as_millis());
+    result
 }

@@ -11,9 +11,10 @@ use schemactl_connect::DbUrl;
 use schemactl_lint::AllowedHazards;
 use schemactl_revision::{Revision, Revisions};
 
-use crate::cli::{ApplyArgs, CurrentArgs, DbArgs, DownArgs, HistoryArgs, StampArgs};
+use crate::cli::{ApplyArgs, CurrentArgs, DbArgs, DownArgs, HistoryArgs, ReportFormat, StampArgs};
 use crate::error::CliResult;
 use crate::{hazards, project};
+use schemactl_engine::report;
 
 /// `stamp` has no `--lock-timeout`; it waits as long as `apply` does by default.
 const STAMP_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
@@ -120,6 +121,21 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
         statement_lock_timeout,
         limits,
     };
+    if args.format == ReportFormat::Json {
+        // Stdout holds the document only: what the human output prints there is collected.
+        let mut ran = Vec::new();
+        let mut recognised = Vec::new();
+        let mut collect = |event: Event| match event {
+            Event::Applied { name, elapsed } => ran.push((name, elapsed.as_millis())),
+            Event::Recognised { unknown, as_revision, recorded } => {
+                recognised.push(report::Recognised { unknown, as_revision, recorded })
+            }
+            other => report(other),
+        };
+        let outcome = schemactl_apply::apply(&url, &revisions, &target, options, &mut collect).await?;
+        out!("{}", report::to_text(&report::applied(&ran, &recognised, outcome.at.as_deref())));
+        return Ok(());
+    }
     let outcome = schemactl_apply::apply(&url, &revisions, &target, options, &mut report).await?;
     if outcome.ran.is_empty() {
         outln!("nothing to apply (at {})", outcome.at.as_deref().unwrap_or("base"));
@@ -191,16 +207,20 @@ async fn down_unknown(
 }
 
 pub async fn current(config: Option<&Path>, args: CurrentArgs) -> CliResult<()> {
-    if args.verbose {
+    if args.verbose && args.format == ReportFormat::Human {
         return crate::show::current_verbose(config, args.db).await;
     }
-    let args = args.db;
+    let (format, args) = (args.format, args.db);
     let project = project::load(config)?;
     let url = project::database(&project, &args)?;
     let state = schemactl_apply::read_state(&url, args.wait, &mut report).await?;
+    if format == ReportFormat::Json {
+        out!("{}", report::to_text(&report::current(&state)));
+        return Ok(());
+    }
     outln!("{}", state.current().unwrap_or("base"));
     for id in state.steps.iter().map(|s| &s.revision).collect::<std::collections::BTreeSet<_>>() {
-        errln!("note: revision {id} is part-way (a run stopped between its non-transactional steps)");
+        noteln!("note: revision {id} is part-way (a run stopped between its non-transactional steps)");
     }
     Ok(())
 }
@@ -212,7 +232,7 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
     let list = match schemactl_revision::load_dir(&project.revisions_dir) {
         Ok(revisions) => revisions.list,
         Err(e @ (schemactl_revision::Error::Integrity { .. } | schemactl_revision::Error::Forked { .. })) => {
-            errln!("warning: {e}");
+            noteln!("warning: {e}");
             schemactl_revision::read_files(&project.revisions_dir)?
         }
         Err(e) => return Err(e.into()),
@@ -226,6 +246,10 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
             format!("  [branch: follows {}, as do {}]", f.parent.as_deref().unwrap_or("nothing"), f.children.len() - 1)
         })
     };
+    if args.offline && args.format == ReportFormat::Json {
+        out!("{}", report::to_text(&report::history(&list, None, None)));
+        return Ok(());
+    }
     if args.offline {
         for r in &list {
             outln!("{}  {}{}", r.id, r.message, branch(r));
@@ -234,6 +258,10 @@ pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> 
     }
     let url = project::database(&project, &args.db)?;
     let state = schemactl_apply::read_state(&url, args.db.wait, &mut report).await?;
+    if args.format == ReportFormat::Json {
+        out!("{}", report::to_text(&report::history(&list, Some(&state), Some(&url.to_string()))));
+        return Ok(());
+    }
     for r in &list {
         let current = if state.current() == Some(r.id.as_str()) { "  (current)" } else { "" };
         outln!("{}  {:<width$}  {}{current}{}", r.id, r.message, status(r, &state), branch(r));

@@ -8,6 +8,14 @@ pub struct Cli {
     /// The project file (default: schemactl.toml in the working directory or a parent).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<std::path::PathBuf>,
+    /// Log to stderr what schemactl does: `-v` the SQL statements it runs when applying and
+    /// each step's time; `-vv` also the shadow's lifecycle and catalog reads' times. (`current -v`
+    /// also means `current --verbose`.)
+    #[arg(short = 'v', global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbosity: u8,
+    /// Leave out notes and warnings that are not errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -42,7 +50,7 @@ pub enum Command {
     /// Record a revision as applied without running it (adopt an existing database).
     Stamp(StampArgs),
     /// Replay every revision on a shadow: up, down to the start, up again; the end state must equal schema/.
-    Verify(ShadowArgs),
+    Verify(VerifyArgs),
     /// Find the hazards of SQL files (default: the up and down sections of every revision).
     Lint(LintArgs),
     /// Write desired-state files from an existing database (adoption: dump into schema/, plan a baseline, stamp it).
@@ -185,6 +193,9 @@ pub struct RevisionArgs {
 
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
+    /// `human` (the default) or `json` (a versioned document, see docs/json.md; not with --sql).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human, conflicts_with = "sql")]
+    pub format: ReportFormat,
     /// Where to stop: `head` (default), a revision id (or unique prefix), or `+N` for the next N.
     #[arg(long, value_name = "REV|+N", default_value = "head")]
     pub to: String,
@@ -255,6 +266,9 @@ pub struct DownArgs {
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
+    /// `human` (the default) or `json` (a versioned document, see docs/json.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
     #[command(flatten)]
     pub db: DbArgs,
     /// Skip the drift check (it loads the revisions into a shadow database).
@@ -270,6 +284,9 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
+    /// `human` (the default) or `json` (a versioned document, see docs/json.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
     /// List the revision files only, without asking a database what it applied.
     #[arg(long)]
     pub offline: bool,
@@ -279,8 +296,12 @@ pub struct HistoryArgs {
 
 #[derive(Args, Debug)]
 pub struct CurrentArgs {
-    /// Also the revision's message, when and by whom it was applied, and its file.
-    #[arg(short, long)]
+    /// `human` (the default) or `json` (a versioned document, see docs/json.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Also the revision's message, when and by whom it was applied, and its file (`-v`, the
+    /// global flag, means this here too).
+    #[arg(long)]
     pub verbose: bool,
     #[command(flatten)]
     pub db: DbArgs,
@@ -359,6 +380,22 @@ pub struct DiffArgs {
     pub offline: bool,
     #[command(flatten)]
     pub scope: crate::scope_args::ScopeArgs,
+}
+
+/// How a command's result is printed (`status`, `history`, `current`, `apply`, `verify`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// `human` (the default) or `json` (a versioned document, see docs/json.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub shadow: ShadowArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -20,7 +20,7 @@ pub async fn run(args: DiffArgs) -> CliResult<()> {
     if args.format == Format::Sql {
         // The script stays executable; the warning goes where a reviewer sees it.
         for u in &plan.unmanaged {
-            errln!("warning: unmanaged object, not compared: {u}");
+            noteln!("warning: unmanaged object, not compared: {u}");
         }
     }
     out!("{}", crate::scope_args::render(&engine, &plan, args.format));

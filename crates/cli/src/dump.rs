@@ -36,15 +36,15 @@ pub async fn run(config: Option<&Path>, args: DumpArgs) -> CliResult<()> {
     crate::scope_args::report_dump(&dumped.left_out);
     let dump = dumped.dump;
     for u in &dump.unmanaged {
-        errln!("warning: unmanaged object, not dumped: {u}");
+        noteln!("warning: unmanaged object, not dumped: {u}");
     }
     for u in &dump.undeclarable {
-        errln!("warning: not dumped: a new database has {u}, this one does not (schema files cannot drop it)");
+        noteln!("warning: not dumped: a new database has {u}, this one does not (schema files cannot drop it)");
     }
     let Some(dir) = &args.out else {
         out!("{}", dump.stream());
         if dump.sql_fallbacks > 0 {
-            errln!(
+            noteln!(
                 "warning: {} statement(s) YAML cannot express are printed as YAML comments; with --out they are \
                  written as .sql files next to the YAML",
                 dump.sql_fallbacks

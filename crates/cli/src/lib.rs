@@ -34,6 +34,8 @@ use std::time::Duration;
 /// Runs the command line (`std::env::args`) and returns the exit status.
 pub fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    output::set_quiet(args.quiet);
+    output::init_logging(args.verbosity);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -70,12 +72,13 @@ pub fn main() -> ExitCode {
 /// Runs the command; the exit code is 0 unless the command reports a state (see `status`).
 async fn run(args: cli::Cli) -> error::CliResult<u8> {
     let config = args.config.as_deref();
+    let verbosity = args.verbosity;
     let done = |r: error::CliResult<()>| r.map(|()| 0);
     let allow_major_mismatch = match &args.command {
         cli::Command::Diff(d) => d.allow_major_mismatch,
         cli::Command::Plan(a) => a.shadow.allow_major_mismatch,
         cli::Command::Rebase(a) => a.shadow.allow_major_mismatch,
-        cli::Command::Verify(a) => a.allow_major_mismatch,
+        cli::Command::Verify(a) => a.shadow.allow_major_mismatch,
         cli::Command::Status(a) => a.shadow.allow_major_mismatch,
         _ => false,
     };
@@ -91,7 +94,11 @@ async fn run(args: cli::Cli) -> error::CliResult<u8> {
         cli::Command::Status(a) => status::run(config, a).await,
         cli::Command::Apply(a) => done(apply_cmd::apply(config, a).await),
         cli::Command::Down(a) => done(apply_cmd::down(config, a).await),
-        cli::Command::Current(a) => done(apply_cmd::current(config, a).await),
+        cli::Command::Current(mut a) => {
+            // `current -v` meant `current --verbose` before `-v` became global: it still does.
+            a.verbose |= verbosity > 0;
+            done(apply_cmd::current(config, a).await)
+        }
         cli::Command::Show(a) => done(show::show(config, a).await),
         cli::Command::History(a) => done(apply_cmd::history(config, a).await),
         cli::Command::Stamp(a) => done(apply_cmd::stamp(config, a).await),

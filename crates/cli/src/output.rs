@@ -13,6 +13,7 @@ use std::sync::Mutex;
 static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
 static STDERR_GONE: AtomicBool = AtomicBool::new(false);
 static STDOUT_ERROR: Mutex<Option<io::Error>> = Mutex::new(None);
+static QUIET: AtomicBool = AtomicBool::new(false);
 
 /// `print!` that never panics.
 macro_rules! out {
@@ -28,6 +29,56 @@ macro_rules! outln {
 /// `eprintln!` that never panics.
 macro_rules! errln {
     ($($arg:tt)*) => { $crate::output::write_stderr(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// A note or warning on stderr, left out under `-q` (errors use `errln!`).
+macro_rules! noteln {
+    ($($arg:tt)*) => {
+        if !$crate::output::quiet() {
+            $crate::output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+        }
+    };
+}
+
+/// `-q`: notes and warnings are left out from now on.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Where `-v`'s log lines go: stderr through [`write_stderr`], so a closed stderr silences the
+/// log instead of tracing-subscriber reporting the failed write with a panicking `eprintln!`.
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        write_stderr(format_args!("{}", String::from_utf8_lossy(buf)));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `-v` (debug: statements run and step times) and `-vv` (trace: shadow lifecycle, catalog
+/// reads); without either, no subscriber, so the default output is what it always was.
+pub fn init_logging(verbosity: u8) {
+    let level = match verbosity {
+        0 => return,
+        1 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(|| LogWriter)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .try_init();
 }
 
 pub fn write_stdout(args: std::fmt::Arguments<'_>) {

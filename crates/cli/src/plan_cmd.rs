@@ -34,7 +34,7 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
     let planned = engine.plan_revisions(&request).await?;
 
     for u in &planned.up.unmanaged {
-        errln!("warning: unmanaged object, not compared: {u}");
+        noteln!("warning: unmanaged object, not compared: {u}");
     }
     out!("{}", crate::scope_args::render(&engine, &planned.up, args.format));
     if args.check {
@@ -68,7 +68,7 @@ pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
     let refusal = crate::hazards::refusal("the plan", &found, &allowed);
     if args.dry_run {
         if let Some(refusal) = refusal {
-            errln!("note: `plan -m` would refuse to write this plan: {refusal}");
+            noteln!("note: `plan -m` would refuse to write this plan: {refusal}");
         }
         return Ok(());
     }
@@ -190,7 +190,7 @@ pub async fn rebase(config: Option<&Path>, args: RebaseArgs) -> CliResult<()> {
     };
     let rebased = engine.rebase(&request, &mut crate::post_write::hooks(&project)).await?;
     for (revision, c) in &rebased.settled {
-        errln!(
+        noteln!(
             "note: {}: the kept branch {}, {revision} {}; planned as schema/ declares it",
             c.object,
             c.kept,
@@ -210,7 +210,7 @@ pub async fn rebase(config: Option<&Path>, args: RebaseArgs) -> CliResult<()> {
     }
     outln!("sealed {}", project::shown(&project.revisions_dir.join(schemactl_revision::seal::SUM_FILE)));
     if rebased.schema_ahead {
-        errln!(
+        noteln!(
             "note: {} declares more than the revisions now produce: run `schemactl plan -m \"...\"`",
             project::shown(&project.schema_dir)
         );

@@ -41,7 +41,7 @@ pub fn engine(config: Option<&Path>, env: Option<&str>, args: &ScopeArgs) -> Cli
         roles: Vec::new(),
     };
     let scope = project.scope_config(env).extended(&flags).compile().map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(Engine::new(scope).with_notes(|note| errln!("{note}")))
+    Ok(Engine::new(scope).with_notes(|note| noteln!("{note}")))
 }
 
 /// A plan in `format`, saying what the scope left out (on stderr next to an `sql` script).
@@ -50,7 +50,7 @@ pub fn render(engine: &Engine, plan: &schemactl_plan::Plan, format: Format) -> S
     match format {
         Format::Sql => {
             if let Some(note) = schemactl_plan::left_out_note(&groups) {
-                errln!("note: {note}");
+                noteln!("note: {note}");
             }
             schemactl_plan::render_sql(plan)
         }
@@ -63,6 +63,6 @@ pub fn render(engine: &Engine, plan: &schemactl_plan::Plan, format: Format) -> S
 /// `dump`'s report on stderr: each object left out, and why.
 pub fn report_dump(left_out: &[LeftOut]) {
     for l in left_out {
-        errln!("note: not dumped, out of scope: {l}: {}", l.reason);
+        noteln!("note: not dumped, out of scope: {l}: {}", l.reason);
     }
 }

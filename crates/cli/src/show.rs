@@ -21,7 +21,7 @@ pub async fn show(config: Option<&Path>, args: ShowArgs) -> CliResult<()> {
     let project = project::load(config)?;
     let (list, refusal) = schemactl_engine::revisions_to_look_at(&project.revisions_dir)?;
     if let Some(e) = refusal {
-        errln!("warning: {e}");
+        noteln!("warning: {e}");
     }
     let url = given_database(&project, &args.db)?;
     let database = url.as_ref().map(|u| (u, args.db.wait));
@@ -98,7 +98,7 @@ pub async fn current_verbose(config: Option<&Path>, args: DbArgs) -> CliResult<(
     let project = project::load(config)?;
     let (list, refusal) = schemactl_engine::revisions_to_look_at(&project.revisions_dir)?;
     if let Some(e) = refusal {
-        errln!("warning: {e}");
+        noteln!("warning: {e}");
     }
     let url = project::database(&project, &args)?;
     let current =
@@ -124,7 +124,7 @@ pub async fn current_verbose(config: Option<&Path>, args: DbArgs) -> CliResult<(
         }
     }
     for id in &current.part_way {
-        errln!("note: revision {id} is part-way (a run stopped between its non-transactional steps)");
+        noteln!("note: revision {id} is part-way (a run stopped between its non-transactional steps)");
     }
     Ok(())
 }

@@ -22,11 +22,22 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
     let url = project::database(&project, &args.db)?;
     let state = schemactl_apply::read_state(&url, args.db.wait, &mut |_| {}).await?;
     let list = &revisions.list;
+    let human = args.format == crate::cli::ReportFormat::Human;
+    // With `--format json` the lines are not printed: the same facts go into one document.
+    macro_rules! say {
+        ($($arg:tt)*) => {
+            if human {
+                outln!($($arg)*)
+            }
+        };
+    }
 
-    outln!("database: {url}");
+    say!("database: {url}");
+    let unknown_rows: Vec<schemactl_apply::Applied> =
+        schemactl_apply::unknown(list, &state).into_iter().cloned().collect();
     let (unknown, state) = unknown_lines(list, state);
     for line in &unknown.lines {
-        outln!("{line}");
+        say!("{line}");
     }
     let applied = schemactl_apply::verify(list, &state)?;
     match applied.checked_sub(1).map(|i| &list[i]) {
@@ -36,28 +47,29 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
                 .filter(|a| !a.applied_at.is_empty())
                 .map(|a| format!(" (applied {} by {})", a.applied_at, a.applied_by))
                 .unwrap_or_default();
-            outln!("current:  {}{when}", schemactl_apply::stem(r));
+            say!("current:  {}{when}", schemactl_apply::stem(r));
         }
-        None => outln!("current:  base (no revision applied)"),
+        None => say!("current:  base (no revision applied)"),
     }
     for line in replaced_lines(list, &state) {
-        outln!("{line}");
+        say!("{line}");
     }
     let pending = &list[applied..];
+    let mut work = Vec::new();
+    let limits = project.settings(args.db.env.as_deref()).limits;
     if pending.is_empty() {
-        outln!("pending:  none, the database is at head");
+        say!("pending:  none, the database is at head");
     } else {
-        outln!("pending:  {} revision(s)", pending.len());
+        say!("pending:  {} revision(s)", pending.len());
         // What the pending revisions rewrite, scan or index, priced by this database.
         let plans = pending
             .iter()
             .map(|r| Ok((r, r.up_segments(&revisions.dir)?)))
             .collect::<Result<Vec<_>, schemactl_revision::Error>>()?;
         let client = url.connect().await?;
-        let work = schemactl_apply::sized_work(&client, &plans, schemactl_revision::format::Section::Up).await?;
-        let limits = project.settings(args.db.env.as_deref()).limits;
+        work = schemactl_apply::sized_work(&client, &plans, schemactl_revision::format::Section::Up).await?;
         for r in pending {
-            outln!("  {}  {}", schemactl_apply::stem(r), r.message);
+            say!("  {}  {}", schemactl_apply::stem(r), r.message);
             for w in work.iter().filter(|w| w.file == r.file_name) {
                 let over = match w.limit(limits) {
                     Some((limit, setting)) if w.size.rows > limit => {
@@ -65,7 +77,7 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
                     }
                     _ => String::new(),
                 };
-                outln!(
+                say!(
                     "      {} of {} ({}; expect {}{over}) at {}",
                     w.kind,
                     w.table,
@@ -78,10 +90,28 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
     }
     let mut partial = false;
     for name in state.partial(schemactl_revision::format::Section::Up) {
-        outln!("partial:  {name} stopped part-way; `schemactl apply` resumes it");
+        say!("partial:  {name} stopped part-way; `schemactl apply` resumes it");
         partial = true;
     }
     let behind = !pending.is_empty() || partial || unknown.recognised;
+    let json = |drift: Option<(usize, String)>, exit_code: u8| {
+        if !human {
+            let facts = schemactl_engine::report::StatusFacts {
+                database: url.to_string(),
+                list,
+                state: &state,
+                applied,
+                unknown: unknown_rows.clone(),
+                unknown_recognised: unknown.recognised,
+                work: &work,
+                limits,
+                drift,
+                exit_code,
+            };
+            out!("{}", schemactl_engine::report::to_text(&schemactl_engine::report::status(&facts)));
+        }
+        exit_code
+    };
     let code = |drifted: bool| match (args.exit_zero, drifted, behind) {
         (true, _, _) | (false, false, false) => 0,
         (false, true, _) => DRIFT,
@@ -89,27 +119,28 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
     };
     if unknown.any {
         // The schema holds what the unknown revisions did: any drift reported would be theirs.
-        outln!("drift:    not checked while the database has revisions the files do not have");
-        return Ok(if args.exit_zero || unknown.recognised { code(false) } else { UNKNOWN });
+        say!("drift:    not checked while the database has revisions the files do not have");
+        return Ok(json(None, if args.exit_zero || unknown.recognised { code(false) } else { UNKNOWN }));
     }
     if args.no_drift {
-        return Ok(code(false));
+        return Ok(json(None, code(false)));
     }
     // What schema/ declares out of scope runs first: the revisions may use it.
     let prelude = engine.project_prelude(&project.schema_dir);
     let drift = engine.drift(&revisions, applied, &prelude, &url, args.shadow.dev_url.as_deref()).await?;
     if drift.steps.is_empty() {
-        outln!("drift:    none, the schema is what the applied revisions produce");
+        say!("drift:    none, the schema is what the applied revisions produce");
     } else {
-        outln!(
+        say!(
             "drift:    the schema differs from what the applied revisions produce; this would restore it ({} step(s)):",
             drift.steps.len()
         );
         for line in schemactl_plan::render_sql(&drift).lines() {
-            outln!("  {line}");
+            say!("  {line}");
         }
     }
-    Ok(code(!drift.steps.is_empty()))
+    let sql = (drift.steps.len(), schemactl_plan::render_sql(&drift));
+    Ok(json(Some(sql), code(!drift.steps.is_empty())))
 }
 
 /// The database applied revisions the files do not have, and `apply` cannot recognise them:

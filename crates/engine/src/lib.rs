@@ -23,6 +23,7 @@ mod hooks;
 mod plan;
 mod rebase;
 mod renames;
+pub mod report;
 mod revisions;
 mod roles;
 mod show;
@@ -122,7 +123,9 @@ impl Engine {
 
     /// Reads the catalog behind `client` in the engine's scope and remembers what it left out.
     pub async fn read(&self, client: &Client) -> Result<Catalog> {
+        let started = std::time::Instant::now();
         let catalog = schemactl_introspect::introspect_scoped(client, &self.scope).await?;
+        tracing::trace!("catalog read: {} ms", started.elapsed().as_millis());
         if let Ok(mut left) = self.left_out.lock() {
             left.extend(catalog.left_out.iter().cloned());
         }

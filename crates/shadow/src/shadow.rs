@@ -113,13 +113,21 @@ impl Shadow {
                         return Err(Error::DevMajorMismatch { dev: major, wanted: want, why });
                     }
                 }
+                tracing::trace!("shadow: using the --dev-url server {url} (PostgreSQL {major})");
                 Ok(Shadow { server: url.clone(), major, cluster: None, load_timeout, created: Mutex::default() })
             }
             None => {
                 let prefer_major = wanted.map(|(major, _)| major);
+                let started = std::time::Instant::now();
                 let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(prefer_major))
                     .await
                     .map_err(|e| Error::io("starting the embedded server", std::io::Error::other(e.to_string())))??;
+                tracing::trace!(
+                    "shadow: started an embedded PostgreSQL {} cluster at {} in {} ms",
+                    cluster.major_version(),
+                    cluster.url(),
+                    started.elapsed().as_millis()
+                );
                 Ok(Shadow {
                     server: cluster.url(),
                     major: cluster.major_version(),
@@ -148,6 +156,7 @@ impl Shadow {
             }
             return Err(error);
         }
+        tracing::trace!("shadow: created database {name}");
         self.lock_created().push((name.clone(), signal_id));
         // A database default rather than a `SET` by the loader: it holds for every session
         // that loads into the database, whoever opens it. (A failure leaves the database in
@@ -176,6 +185,7 @@ impl Shadow {
     pub async fn drop_database(&self, url: &DbUrl) -> Result<()> {
         let name = url.dbname().to_string();
         drop_database_on(&self.server, &name).await?;
+        tracing::trace!("shadow: dropped database {name}");
         let mut created = self.lock_created();
         if let Some(index) = created.iter().position(|(n, _)| *n == name) {
             registry::forget_dev_database(created.remove(index).1);
@@ -188,6 +198,7 @@ impl Shadow {
         if let Some(cluster) = self.cluster.take() {
             // The databases go with the cluster.
             self.lock_created().clear();
+            tracing::trace!("shadow: stopping the embedded cluster (its databases go with it)");
             return tokio::task::spawn_blocking(move || cluster.stop())
                 .await
                 .map_err(|e| Error::io("stopping the embedded server", std::io::Error::other(e.to_string())));
@@ -196,7 +207,10 @@ impl Shadow {
         let mut first_error = None;
         for (name, signal_id) in created {
             match drop_database_on(&self.server, &name).await {
-                Ok(()) => registry::forget_dev_database(signal_id),
+                Ok(()) => {
+                    tracing::trace!("shadow: dropped database {name}");
+                    registry::forget_dev_database(signal_id)
+                }
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
