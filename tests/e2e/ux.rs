@@ -138,3 +138,64 @@ async fn very_verbose_logs_the_shadow() {
         assert!(!err.contains(&secret), "{err}");
     }
 }
+
+/// Names a diagram language could choke on: quotes, spaces, backticks, `#`, unicode.
+const HOSTILE: &str = r#"
+CREATE SCHEMA "Sp ace";
+CREATE TABLE public.users (id bigint PRIMARY KEY, email text NOT NULL);
+CREATE TABLE "Sp ace"."odd ""name"" #quot;" (
+    id int PRIMARY KEY,
+    "ünï code" character varying(20),
+    "a`b" text,
+    owner bigint REFERENCES public.users (id),
+    CONSTRAINT "fk ""x""" FOREIGN KEY (id) REFERENCES "Sp ace"."odd ""name"" #quot;" (id)
+);
+CREATE TABLE public.orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES public.users (id));
+"#;
+
+fn schemactl(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(crate::common::schemactl_bin())
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("SCHEMACTL_DEV_URL")
+        .output()
+        .expect("run schemactl")
+}
+
+#[tokio::test]
+async fn dump_draws_the_schema_as_mermaid_and_dot() {
+    let db = TestDb::new().await;
+    db.execute_script(HOSTILE).await;
+    let url = db.url.to_secret_url();
+    let mermaid = ok(&schemactl(&["dump", "--db", &url, "--format", "mermaid"]));
+    insta::assert_snapshot!("dump_mermaid", mermaid);
+    let dot = ok(&schemactl(&["dump", "--db", &url, "--format", "dot"]));
+    insta::assert_snapshot!("dump_dot", dot);
+    // The scope flag narrows the picture as it narrows the dump.
+    let scoped = ok(&schemactl(&["dump", "--db", &url, "--format", "mermaid", "--schema", "public"]));
+    assert!(scoped.contains("\"public.orders\"") && !scoped.contains("Sp ace"), "{scoped}");
+}
+
+#[tokio::test]
+async fn plan_markdown_pictures_the_tables_it_touches() {
+    let db = TestDb::new().await;
+    db.execute_script(HOSTILE).await;
+    db.execute_script("CREATE TABLE public.stale (id int, user_id bigint REFERENCES public.users (id));").await;
+    let dev = schemactl_testkit::server().await.to_secret_url();
+    let dir = tempfile::tempdir().unwrap();
+    // Desired: orders gain a column and lose nothing, stale goes, invoices arrive; users and the
+    // hostile table are untouched (drawn only where a touched table references them).
+    let desired = HOSTILE.replace(
+        "CREATE TABLE public.orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES public.users (id));",
+        "CREATE TABLE public.orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES public.users (id), \
+         note text);\nCREATE TABLE public.invoices (id bigint PRIMARY KEY, order_id bigint REFERENCES public.orders (id));",
+    );
+    std::fs::write(dir.path().join("schema.sql"), desired).unwrap();
+    let to = dir.path().join("schema.sql");
+    let from = db.url.to_secret_url();
+    let args = ["diff", "--from", &from, "--to", to.to_str().unwrap(), "--dev-url", &dev, "--format", "markdown"];
+    let md = ok(&schemactl(&args));
+    let block = md.split("### Tables\n\n```mermaid\n").nth(1).and_then(|r| r.split("```\n").next()).expect("a block");
+    insta::assert_snapshot!("plan_markdown_mermaid", block);
+    assert!(md.find("### Tables").unwrap() < md.find("<details>").unwrap(), "{md}");
+}

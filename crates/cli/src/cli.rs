@@ -61,7 +61,9 @@ pub enum Command {
 pub struct DumpArgs {
     #[command(flatten)]
     pub db: DbArgs,
-    /// `sql`, or `yaml` (with `.sql` files next to the YAML for what YAML cannot express).
+    /// `sql`, or `yaml` (with `.sql` files next to the YAML for what YAML cannot express); or a
+    /// picture of the tables and their foreign keys, printed: `mermaid` (an erDiagram) or `dot`
+    /// (Graphviz).
     #[arg(long, value_enum, default_value_t = DumpFormat::Sql)]
     pub format: DumpFormat,
     /// One file per object (`portal/tables/users.sql`) instead of one per schema (`portal.sql`).
@@ -79,6 +81,8 @@ pub struct DumpArgs {
 pub enum DumpFormat {
     Sql,
     Yaml,
+    Mermaid,
+    Dot,
 }
 
 #[derive(Args, Debug)]

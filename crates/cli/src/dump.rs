@@ -24,6 +24,18 @@ pub async fn run(config: Option<&Path>, args: DumpArgs) -> CliResult<()> {
     let format = match args.format {
         DumpFormat::Sql => Format::Sql,
         DumpFormat::Yaml => Format::Yaml,
+        DumpFormat::Mermaid | DumpFormat::Dot => {
+            if args.out.is_some() {
+                return Err(CliError::Usage("--format mermaid and dot are printed: leave out --out".into()));
+            }
+            let drawn = engine.draw(&url, args.db.wait).await?;
+            crate::scope_args::report_dump(&drawn.left_out);
+            match args.format {
+                DumpFormat::Dot => out!("{}", drawn.diagram.dot()),
+                _ => out!("{}", drawn.diagram.mermaid()),
+            }
+            return Ok(());
+        }
     };
     let layout = match (&args.out, args.split) {
         (None, _) => Layout::Single,

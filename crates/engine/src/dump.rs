@@ -14,7 +14,22 @@ pub struct Dumped {
     pub left_out: Vec<LeftOut>,
 }
 
+/// A picture of a database's tables and foreign keys, with what the scope kept out of it.
+pub struct Drawn {
+    pub diagram: schemactl_plan::Diagram,
+    pub left_out: Vec<LeftOut>,
+}
+
 impl Engine {
+    /// Reads the database at `url` in the engine's scope and draws its tables (`dump --format
+    /// mermaid|dot`).
+    pub async fn draw(&self, url: &DbUrl, wait: Duration) -> Result<Drawn> {
+        let client = url.connect_waiting(wait).await?;
+        let catalog = self.read(&client).await?;
+        let diagram = schemactl_plan::Diagram::of_catalog(&catalog);
+        Ok(Drawn { diagram, left_out: catalog.left_out.into_iter().collect() })
+    }
+
     /// Reads the database at `url` (retrying the connection for `wait`) in the engine's scope,
     /// in one read-only snapshot, and renders it as schema files.
     pub async fn dump(&self, url: &DbUrl, wait: Duration, format: Format, layout: Layout) -> Result<Dumped> {

@@ -34,7 +34,7 @@ mod verify;
 
 pub use diff::DiffRequest;
 pub use drift::expectations;
-pub use dump::Dumped;
+pub use dump::{Drawn, Dumped};
 pub use error::{Error, Result};
 pub use hooks::{post_write, shell_quote, HookRun};
 pub use plan::{PlanRequest, Planned};

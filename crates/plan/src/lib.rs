@@ -2,6 +2,7 @@
 //! second, each carrying its own SQL, hazards and ordering facts, ordered by an explicit
 //! dependency graph (creates after what they need, drops before what they release).
 
+mod diagram;
 mod diff;
 pub mod merge;
 mod options;
@@ -12,6 +13,7 @@ mod render_markdown;
 mod render_scope;
 mod step;
 
+pub use diagram::{Change, Diagram, DiagramColumn, DiagramTable, Edge};
 pub use diff::columns::{type_changes, TypeChange};
 pub use diff::grant_target;
 pub use options::{PlanOptions, Timeouts};
@@ -42,6 +44,9 @@ pub struct Plan {
     /// The timeouts the SQL script sets (from [`PlanOptions::timeouts`]).
     #[serde(skip)]
     pub timeouts: Option<Timeouts>,
+    /// The tables the steps touch and their foreign keys, for the Markdown's picture.
+    #[serde(skip)]
+    pub diagram: Diagram,
 }
 
 impl Plan {
@@ -74,5 +79,6 @@ pub fn plan_with(from: &Catalog, to: &Catalog, options: &PlanOptions) -> Result<
         .map(|u| format!("current: {u}"))
         .chain(to.unmanaged.iter().map(|u| format!("desired: {u}")))
         .collect();
-    Ok(Plan { steps, unmanaged, timeouts: options.timeouts })
+    let diagram = Diagram::of_plan(from, to, &steps);
+    Ok(Plan { steps, unmanaged, timeouts: options.timeouts, diagram })
 }

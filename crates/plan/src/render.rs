@@ -142,7 +142,7 @@ mod tests {
         let sql = format!("DROP TABLE {}", schemactl_sqltext::qualified(&name));
         let step = Step::new(Action::Drop, ObjKey::Table { name: name.clone() }, sql)
             .hazard(HazardKind::DataLoss, format!("drops table {name} and all its rows"));
-        Plan { steps: vec![step], unmanaged: vec!["current: operator public.x\ny".into()], timeouts: None }
+        Plan { steps: vec![step], unmanaged: vec!["current: operator public.x\ny".into()], ..Plan::default() }
     }
 
     #[test]

@@ -70,6 +70,11 @@ pub fn render_markdown(plan: &Plan) -> String {
         }
     }
 
+    if !plan.diagram.tables.is_empty() {
+        // GitHub draws a `mermaid` block as a picture in comments and summaries.
+        let _ = write!(out, "\n### Tables\n\n```mermaid\n{}```\n", plan.diagram.mermaid());
+    }
+
     let sql = crate::render_sql(plan);
     let fence = "`".repeat(longest_backtick_run(&sql).max(2) + 1);
     let _ = write!(
@@ -210,7 +215,7 @@ mod tests {
             .hazard(HazardKind::IndexBuild, "builds the index while blocking writes to the table"),
             Step::new(Action::Alter, table("widgets"), "COMMENT ON TABLE public.widgets IS 'uses ``` fences'"),
         ];
-        Plan { steps, unmanaged: vec!["current: operator public.===(int, int)".into()], timeouts: None }
+        Plan { steps, unmanaged: vec!["current: operator public.===(int, int)".into()], ..Plan::default() }
     }
 
     #[test]
@@ -227,11 +232,8 @@ mod tests {
     fn the_sql_fence_outgrows_backtick_runs_in_the_script() {
         let md = render_markdown(&sample());
         assert!(md.contains("\n````sql\n") && md.contains("\n````\n\n</details>"), "{md}");
-        let plain = Plan {
-            steps: vec![Step::new(Action::Create, table("t"), "CREATE TABLE public.t ()")],
-            unmanaged: vec![],
-            timeouts: None,
-        };
+        let plain =
+            Plan { steps: vec![Step::new(Action::Create, table("t"), "CREATE TABLE public.t ()")], ..Plan::default() };
         let md = render_markdown(&plain);
         assert!(md.contains("\n```sql\nCREATE TABLE public.t ();\n```\n"), "{md}");
         assert!(md.contains("**1 step**: 1 create, 0 alter, 0 drop.\n"), "{md}");

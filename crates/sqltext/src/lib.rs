@@ -219,5 +219,8 @@ pub fn decode_quoted(text: &str) -> Option<(String, &str)> {
     None
 }
 
+mod diagram;
+pub use diagram::{dot_string, dot_text, mermaid_text, mermaid_word};
+
 #[cfg(test)]
 mod tests;
