@@ -667,6 +667,16 @@ fn statement_error(statement: &Statement, e: &tokio_postgres::Error, step: &Step
     Error::Statement { location: format!("{}:{line}:{column}", statement.file.display()), message: describe(e), note }
 }
 
+/// Runs one statement of a revision, logged at `-v` with where it comes from and how long it took.
+async fn logged(client: &Client, statement: &Statement) -> std::result::Result<(), tokio_postgres::Error> {
+    let (line, column) = statement.position_of(0);
+    tracing::debug!("{}:{line}:{column}: running\n{}", statement.file.display(), statement.sql.trim_end());
+    let started = Instant::now();
+    let result = client.batch_execute(&statement.sql).await;
+    tracing::debug!("{}:{line}:{column}: {} ms", statement.file.display(), started.elapsed().as_millis());
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::{backoff, Jitter};
@@ -695,14 +705,4 @@ mod tests {
         let ms: Vec<u128> = waits.iter().map(Duration::as_millis).collect();
         assert_eq!(ms, [500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]);
     }
-}
-
-/// Runs one statement of a revision, logged at `-v` with where it comes from and how long it took.
-async fn logged(client: &Client, statement: &Statement) -> std::result::Result<(), tokio_postgres::Error> {
-    let (line, column) = statement.position_of(0);
-    tracing::debug!("{}:{line}:{column}: running\n{}", statement.file.display(), statement.sql.trim_end());
-    let started = Instant::now();
-    let result = client.batch_execute(&statement.sql).await;
-    tracing::debug!("{}:{line}:{column}: {} ms", statement.file.display(), started.elapsed().as_millis());
-    result
 }
