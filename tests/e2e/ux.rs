@@ -139,16 +139,16 @@ async fn very_verbose_logs_the_shadow() {
     }
 }
 
-/// Names a diagram language could choke on: quotes, spaces, backticks, `#`, unicode.
+/// Names a diagram language could choke on: quotes, spaces, backticks, `#`, `%%`, unicode.
 const HOSTILE: &str = r#"
 CREATE SCHEMA "Sp ace";
 CREATE TABLE public.users (id bigint PRIMARY KEY, email text NOT NULL);
-CREATE TABLE "Sp ace"."odd ""name"" #quot;" (
+CREATE TABLE "Sp ace"."odd ""name"" #quot; %%" (
     id int PRIMARY KEY,
     "ünï code" character varying(20),
     "a`b" text,
     owner bigint REFERENCES public.users (id),
-    CONSTRAINT "fk ""x""" FOREIGN KEY (id) REFERENCES "Sp ace"."odd ""name"" #quot;" (id)
+    CONSTRAINT "fk ""x""" FOREIGN KEY (id) REFERENCES "Sp ace"."odd ""name"" #quot; %%" (id)
 );
 CREATE TABLE public.orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES public.users (id));
 "#;

@@ -7,7 +7,8 @@ use crate::visible;
 /// Text for inside a Mermaid double-quoted string (entity names, comments, labels). Mermaid has
 /// no backslash escape: `"` is written as its entity code `#quot;`, and `#` as `#35;` so that
 /// text which looks like an entity code (`#lt;`) is not decoded into another character. `<` and
-/// `>` get codes too, since GitHub renders labels as HTML.
+/// `>` get codes too, since GitHub renders labels as HTML, and so do `` ` `` (a fence around the
+/// diagram) and `%` (a comment). Checked with Mermaid 11's parser on hostile names.
 pub fn mermaid_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in visible(text).chars() {
@@ -18,6 +19,8 @@ pub fn mermaid_text(text: &str) -> String {
             '>' => out.push_str("#gt;"),
             // A backtick run would end the Markdown fence around the diagram.
             '`' => out.push_str("#96;"),
+            // `%%` starts a Mermaid comment anywhere on a line, even inside quotes.
+            '%' => out.push_str("#37;"),
             c => out.push(c),
         }
     }
@@ -72,6 +75,7 @@ mod tests {
         assert_eq!(mermaid_text("#quot; <b>"), "#35;quot; #lt;b#gt;");
         assert_eq!(mermaid_text("new\nline"), "new\\nline");
         assert_eq!(mermaid_text("ünïcode"), "ünïcode");
+        assert_eq!(mermaid_text("a %% b `c`"), "a #37;#37; b #96;c#96;");
         assert!(!mermaid_text("\"\"\n\"").contains(['"', '\n']));
     }
 
