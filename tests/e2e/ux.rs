@@ -84,11 +84,18 @@ async fn json_documents_and_unchanged_human_output() {
         assert!(!stdout(&out).contains(&url), "the address as given (with any password) stays out");
     }
 
-    let verified = p.run(&["verify", "--dev-url", &dev, "--format", "json"]);
-    let verified: Value = serde_json::from_str(&stdout(&verified)).unwrap_or(Value::Null);
-    // A project without schema/ has nothing to compare the end state with: either way the
-    // stdout is JSON or empty, never human lines.
-    assert!(verified.is_null() || verified["command"] == "verify", "{verified}");
+    let schema = p.generated().parent().unwrap().join("schema");
+    std::fs::create_dir(&schema).unwrap();
+    std::fs::write(
+        schema.join("all.sql"),
+        "CREATE TABLE widgets (id int PRIMARY KEY);\nCREATE TABLE gadgets (id int);\n",
+    )
+    .unwrap();
+    let verified = json(&p.run(&["verify", "--dev-url", &dev, "--format", "json"]));
+    assert_eq!(
+        (&verified["command"], &verified["verified"], &verified["revisions"]),
+        (&"verify".into(), &true.into(), &2.into())
+    );
 }
 
 #[tokio::test]
