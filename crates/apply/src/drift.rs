@@ -92,19 +92,32 @@ pub async fn fingerprints(client: &Client, objects: &[ObjectRef]) -> Result<Vec<
         if crate::live::lock_not_granted(&e) {
             Error::LockNotGranted { context, message: crate::error::describe(&e) }
         } else {
-            Error::Database { context, message: e.to_string() }
+            Error::Database { context, message: crate::error::describe(&e) }
         }
     })?;
     Ok(rows.iter().map(|r| r.get::<_, String>(1)).collect())
 }
 
-/// The objects whose fingerprint on the live database differs from what `revision` expects,
-/// as `name (expected X, found Y)`.
-pub async fn differences(client: &Client, revision: &Revision) -> Result<Vec<String>> {
+/// One object whose fingerprint on the live database differs from what a revision expects.
+pub struct Difference {
+    /// `relation public.t: planned against absent, the database has definition abab7efc`.
+    pub text: String,
+    /// The revision expected it absent and it is there (what an unadopted database looks like).
+    pub already_there: bool,
+}
+
+/// The objects whose fingerprint on the live database differs from what `revision` expects.
+pub async fn differences(client: &Client, revision: &Revision) -> Result<Vec<Difference>> {
     let objects: Vec<ObjectRef> =
         revision.expects.iter().map(|e| (e.kind.clone(), e.schema.clone(), e.name.clone())).collect();
     let found = fingerprints(client, &objects).await?;
-    Ok(revision.expects.iter().zip(found).filter(|(e, f)| e.fingerprint != *f).map(|(e, f)| describe(e, &f)).collect())
+    Ok(revision
+        .expects
+        .iter()
+        .zip(found)
+        .filter(|(e, f)| e.fingerprint != *f)
+        .map(|(e, f)| Difference { text: describe(e, &f), already_there: e.fingerprint == "absent" })
+        .collect())
 }
 
 fn describe(e: &Expectation, found: &str) -> String {

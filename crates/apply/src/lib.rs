@@ -33,7 +33,7 @@ use schemactl_revision::{Revision, RevisionKind, Revisions, Segment};
 use schemactl_source::Statement;
 
 pub use drift::{fingerprints, ObjectRef, FINGERPRINT_QUERY};
-pub use error::{Error, HazardRefusal, Refusal, Result};
+pub use error::{Error, HazardRefusal, Refusal, Result, ADOPT};
 pub use range::{
     check_hazards, check_replaced, check_unknown_revertible, down_range, recognise, unknown, up_range, verify, Applied,
     DownTarget, LogEntry, Recognition, State, StepRecord, ToolVersion, UpTarget,
@@ -182,7 +182,12 @@ pub async fn apply(
             })?;
             if !objects.is_empty() {
                 session.unlock().await;
-                return Err(Error::Drift { file: revision.file_name.clone(), objects });
+                let adopting = applied == 0
+                    && outcome.ran.is_empty()
+                    && state.history.is_empty()
+                    && objects.iter().all(|d| d.already_there);
+                let objects = objects.into_iter().map(|d| d.text).collect();
+                return Err(Error::Drift { file: revision.file_name.clone(), objects, adopting });
             }
         }
         run_live(&session, &state, revision, Section::Up, &segments, &options, on).await?;

@@ -93,7 +93,7 @@ fn allowed(project: &Project, db: &DbArgs, flags: &[String]) -> CliResult<Allowe
 }
 
 pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let revisions = revisions(&project)?;
     let target = UpTarget::parse(&args.to)?;
     let allowed = allowed(&project, &args.db, &args.allow_hazards)?;
@@ -120,6 +120,9 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
         statement_lock_timeout,
         limits,
     };
+    // Which database is about to change, before anything does: the address's Display leaves
+    // the password out.
+    errln!("applying to {url}");
     let outcome = schemactl_apply::apply(&url, &revisions, &target, options, &mut report).await?;
     if outcome.ran.is_empty() {
         outln!("nothing to apply (at {})", outcome.at.as_deref().unwrap_or("base"));
@@ -128,7 +131,7 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
 }
 
 pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let revisions = revisions(&project)?;
     let target = match args.to.as_deref() {
         Some("base") => DownTarget::Base,
@@ -195,7 +198,7 @@ pub async fn current(config: Option<&Path>, args: CurrentArgs) -> CliResult<()> 
         return crate::show::current_verbose(config, args.db).await;
     }
     let args = args.db;
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let url = project::database(&project, &args)?;
     let state = schemactl_apply::read_state(&url, args.wait, &mut report).await?;
     outln!("{}", state.current().unwrap_or("base"));
@@ -206,7 +209,7 @@ pub async fn current(config: Option<&Path>, args: CurrentArgs) -> CliResult<()> 
 }
 
 pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     // History is where one looks when something is wrong: show the files even when they do
     // not match their seal, after saying so.
     let list = match schemactl_revision::load_dir(&project.revisions_dir) {
@@ -280,7 +283,7 @@ fn status(revision: &Revision, state: &State) -> String {
 }
 
 pub async fn stamp(config: Option<&Path>, args: StampArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let revisions = revisions(&project)?;
     let index = match args.revision.as_str() {
         "base" => None,

@@ -16,7 +16,7 @@ pub const PENDING: u8 = 8;
 pub const DRIFT: u8 = 7;
 
 pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let engine = crate::scope_args::engine(config, args.db.env.as_deref(), &args.shadow.scope)?;
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
     let url = project::database(&project, &args.db)?;
@@ -107,6 +107,9 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
         );
         for line in schemactl_plan::render_sql(&drift).lines() {
             outln!("  {line}");
+        }
+        if schemactl_engine::unadopted(&state, &drift) {
+            outln!("hint:     {}", schemactl_apply::ADOPT);
         }
     }
     Ok(code(!drift.steps.is_empty()))
