@@ -57,7 +57,8 @@ pub enum Error {
         "refusing to run {file}: the database drifted from the state it was planned against:\n  {}\n{}",
         objects.join("\n  "),
         if *adopting { ADOPT } else {
-            "(someone changed these objects outside the revisions; check them, then plan again, or pass --force)"
+            "(someone changed these objects outside the revisions: `schemactl status` shows the statements that \
+             would bring them back to what the applied revisions produce; check them, then plan again, or pass --force)"
         }
     )]
     Drift { file: String, objects: Vec<String>, adopting: bool },
