@@ -143,7 +143,7 @@ fn version_names_the_commit() {
     assert!(version.starts_with(&format!("schemactl {} (commit ", env!("CARGO_PKG_VERSION"))), "{version}");
     let git =
         Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(env!("CARGO_MANIFEST_DIR")).output();
-    if let Ok(git) = git.filter(|g| g.status.success()) {
+    if let Some(git) = git.ok().filter(|g| g.status.success()) {
         // Built from this checkout (cargo reruns the build script when HEAD moves).
         let commit = String::from_utf8_lossy(&git.stdout).trim().to_string();
         assert!(version.contains(&format!("(commit {commit})")), "{version} vs {commit}");
