@@ -146,8 +146,7 @@ pub async fn differences(client: &Client, revision: &Revision) -> Result<Vec<Dif
     let found = fingerprints(client, &objects).await?;
     let drifted: Vec<(&Expectation, String)> =
         revision.expects.iter().zip(found).filter(|(e, f)| e.fingerprint != *f).collect();
-    let relations: Vec<&Expectation> =
-        drifted.iter().map(|(e, _)| *e).filter(|e| e.kind == "relation").collect();
+    let relations: Vec<&Expectation> = drifted.iter().map(|(e, _)| *e).filter(|e| e.kind == "relation").collect();
     let parts = relation_parts(client, &relations).await?;
     Ok(drifted
         .iter()

@@ -504,7 +504,7 @@ mod tests {
             let id = std::process::Command::new("id").arg("-un").output().unwrap();
             assert_eq!(os_user(), String::from_utf8_lossy(&id.stdout).trim());
         }
-        let url = DbUrl::parse_with_env("postgresql://bob@h/db", |_| Some("alice".into())).unwrap();
+        let url = DbUrl::parse_with_env("postgresql://bob@h/db", |k| (k == "USER").then(|| "alice".into())).unwrap();
         assert_eq!(url.config().get_user(), Some("bob"));
     }
 
