@@ -171,3 +171,16 @@ fn man_prints_a_manual_page() {
     assert!(page.starts_with(".ie") || page.contains(".TH schemactl"), "{page}");
     assert!(page.contains("apply") && page.contains("completions"), "{page}");
 }
+
+/// tokio-postgres prints a server error as "db error": what schemactl reports is the server's
+/// message with its hint.
+#[tokio::test]
+async fn a_failed_query_reports_the_servers_words() {
+    let db = TestDb::new().await;
+    let client = db.client().await;
+    let e = client.query_one("SELECT schemactl_no_such_function(1)", &[]).await.unwrap_err();
+    assert_eq!(e.to_string(), "db error", "the reason this exists");
+    let text = schemactl_connect::server_message(&e);
+    assert!(text.contains("function schemactl_no_such_function(integer) does not exist"), "{text}");
+    assert!(text.contains("(HINT: "), "{text}");
+}
