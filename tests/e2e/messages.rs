@@ -108,7 +108,7 @@ async fn an_unadopted_database_is_told_how_to_adopt_it() {
     let status = run_in_project(tmp.path(), &dev, &["status", "--db", &url]);
     let text = output_text(&status);
     assert_eq!(status.status.code(), Some(7), "{text}");
-    assert!(text.contains("DROP TABLE public.widgets"), "{text}");
+    assert!(text.contains("this would restore it (1 step):") && text.contains("DROP TABLE public.widgets"), "{text}");
     assert!(text.contains("schemactl has not adopted"), "{text}");
     assert!(text.contains("`schemactl stamp head`") && text.contains("`schemactl dump --out schema`"), "{text}");
 

@@ -102,8 +102,9 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
         outln!("drift:    none, the schema is what the applied revisions produce");
     } else {
         outln!(
-            "drift:    the schema differs from what the applied revisions produce; this would restore it ({} step(s)):",
-            drift.steps.len()
+            "drift:    the schema differs from what the applied revisions produce; this would restore it ({} {}):",
+            drift.steps.len(),
+            if drift.steps.len() == 1 { "step" } else { "steps" }
         );
         for line in schemactl_plan::render_sql(&drift).lines() {
             outln!("  {line}");
