@@ -178,13 +178,15 @@ from it), record them as applied without running them: `schemactl stamp head`. O
 `schemactl dump --out schema` (schema/ from the database), `schemactl plan -m baseline`, then \
 `schemactl stamp head` on each database that already has it (see \"Adopting an existing database\" in the README).";
 
+/// `--wait` is suggested only for failures that time can cure: for a wrong password or a
+/// missing database it would only make the user wait a minute for the same error.
 fn waited_note(source: &schemactl_connect::Error, waited: Duration) -> String {
-    if !source.waiting_helps() {
-        String::new()
-    } else if waited.is_zero() {
+    if !waited.is_zero() {
+        format!(" (gave up after waiting {})", seconds(waited))
+    } else if source.waiting_helps() {
         " (use --wait 60s to wait for a database that is starting)".into()
     } else {
-        format!(" (gave up after waiting {})", seconds(waited))
+        String::new()
     }
 }
 
