@@ -53,6 +53,9 @@ pub enum Event {
     Waiting { address: String, reason: String, wait: Duration },
     /// Connected after waiting.
     Connected { address: String, waited: Duration },
+    /// `apply` holds the lock on `address` (redacted) and is about to look at what to run:
+    /// said once, so that a log shows which database changed.
+    Applying { address: String },
     /// Another session holds the lock; waiting up to `timeout` for it.
     LockWait { holder: String, timeout: Duration },
     /// A revision a previous run left part-way is continued at `step` (1-based) of `of`.
@@ -151,6 +154,7 @@ pub async fn apply(
 ) -> Result<Outcome> {
     let list = &revisions.list;
     let (session, state) = locked_session(url, options, on).await?;
+    on(Event::Applying { address: url.to_string() });
     let state = unknown::recognise_live(&session, list, state, on).await?;
     let applied = verify(list, &state)?;
     check_no_partial(list, &state, Section::Up)?;

@@ -23,6 +23,8 @@ pub(crate) fn report(event: Event) {
         // The reason names the address already.
         Event::Waiting { reason, wait, .. } => errln!("{reason}; retrying for up to {}", seconds(wait)),
         Event::Connected { address, waited } => errln!("connected to {address} after {}", seconds(waited)),
+        // Which database is about to change, before anything does (the address is redacted).
+        Event::Applying { address } => errln!("applying to {address}"),
         Event::LockWait { holder, timeout } => {
             errln!("waiting up to {} for the schemactl lock: {holder}", seconds(timeout))
         }
@@ -120,9 +122,6 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
         statement_lock_timeout,
         limits,
     };
-    // Which database is about to change, before anything does: the address's Display leaves
-    // the password out.
-    errln!("applying to {url}");
     let outcome = schemactl_apply::apply(&url, &revisions, &target, options, &mut report).await?;
     if outcome.ran.is_empty() {
         outln!("nothing to apply (at {})", outcome.at.as_deref().unwrap_or("base"));
