@@ -417,6 +417,8 @@ async fn an_edited_unsealed_revision_is_refused_by_the_seal() {
     std::fs::write(p.generated().join(&r1.file_name), r1.text.replace("name text", "name varchar(10)")).unwrap();
     let err = refused(&p, &url);
     assert!(err.contains(&format!("{}: edited after it was sealed", r1.file_name)), "{err}");
+    assert!(err.contains("never applied to any database, accept the edit with `schemactl reseal`"), "{err}");
+    assert!(err.contains("make the change a new revision"), "{err}");
 }
 
 #[tokio::test]

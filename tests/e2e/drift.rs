@@ -55,6 +55,9 @@ async fn a_hand_made_change_is_refused_until_forced() {
     let message = text(&refused);
     assert!(message.contains("_prices.sql: the database drifted"), "{message}");
     assert!(message.contains("relation app.items"), "names the object: {message}");
+    // Not only hashes: the parts the table has now, by name, and where to see the difference.
+    assert!(message.contains("it has now: columns ") && message.contains("note text"), "{message}");
+    assert!(message.contains("`schemactl status` shows the statements"), "{message}");
     let client = db.client().await;
     let columns: i64 = client
         .query_one(

@@ -18,6 +18,7 @@ mod engine;
 mod habits;
 mod hazards;
 mod majors;
+mod messages;
 mod online;
 mod plan;
 mod renames;

@@ -75,6 +75,38 @@ FROM wanted w LEFT JOIN found f ON f.ord = w.ord
 ORDER BY w.ord
 "#;
 
+/// The parts of relations as the database has them now, one row each: `(ord, part, name,
+/// definition)` for columns, constraints, indexes and triggers. The fingerprint is one hash, so
+/// a drift report can only say what the database has; this names it part by part. One query for
+/// all the drifted objects, as the fingerprints are.
+pub const PARTS_QUERY: &str = r#"
+WITH wanted AS (
+  SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(schema, name, ord)
+), rel AS (
+  SELECT w.ord, c.oid FROM wanted w
+  JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.name
+)
+SELECT r.ord, 1 AS part, a.attname::text,
+       concat_ws(' ', pg_catalog.format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'NOT NULL' END,
+                 'DEFAULT ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid))
+  FROM rel r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+UNION ALL
+SELECT r.ord, 2, x.conname::text, pg_catalog.pg_get_constraintdef(x.oid)
+  FROM rel r JOIN pg_catalog.pg_constraint x ON x.conrelid = r.oid
+UNION ALL
+SELECT r.ord, 3, i.indexrelid::regclass::text, CASE WHEN i.indisvalid THEN '' ELSE 'INVALID' END
+  FROM rel r JOIN pg_catalog.pg_index i ON i.indrelid = r.oid
+UNION ALL
+SELECT r.ord, 4, g.tgname::text, ''
+  FROM rel r JOIN pg_catalog.pg_trigger g ON g.tgrelid = r.oid AND NOT g.tgisinternal
+ORDER BY 1, 2, 3
+"#;
+
+/// At most this many names per kind of part in a drift report: a wide table stays one line.
+const PARTS_SHOWN: usize = 12;
+
 /// What to fingerprint: `(kind, schema, name)`.
 pub type ObjectRef = (String, String, String);
 
@@ -92,19 +124,81 @@ pub async fn fingerprints(client: &Client, objects: &[ObjectRef]) -> Result<Vec<
         if crate::live::lock_not_granted(&e) {
             Error::LockNotGranted { context, message: crate::error::describe(&e) }
         } else {
-            Error::Database { context, message: e.to_string() }
+            Error::Database { context, message: crate::error::describe(&e) }
         }
     })?;
     Ok(rows.iter().map(|r| r.get::<_, String>(1)).collect())
 }
 
+/// One object whose fingerprint on the live database differs from what a revision expects.
+pub struct Difference {
+    /// `relation public.t: planned against absent, the database has definition abab7efc`.
+    pub text: String,
+    /// The revision expected it absent and it is there (what an unadopted database looks like).
+    pub already_there: bool,
+}
+
 /// The objects whose fingerprint on the live database differs from what `revision` expects,
-/// as `name (expected X, found Y)`.
-pub async fn differences(client: &Client, revision: &Revision) -> Result<Vec<String>> {
+/// each relation with its columns, constraints, indexes and triggers as the database has them.
+pub async fn differences(client: &Client, revision: &Revision) -> Result<Vec<Difference>> {
     let objects: Vec<ObjectRef> =
         revision.expects.iter().map(|e| (e.kind.clone(), e.schema.clone(), e.name.clone())).collect();
     let found = fingerprints(client, &objects).await?;
-    Ok(revision.expects.iter().zip(found).filter(|(e, f)| e.fingerprint != *f).map(|(e, f)| describe(e, &f)).collect())
+    let drifted: Vec<(&Expectation, String)> =
+        revision.expects.iter().zip(found).filter(|(e, f)| e.fingerprint != *f).collect();
+    let relations: Vec<&Expectation> = drifted.iter().map(|(e, _)| *e).filter(|e| e.kind == "relation").collect();
+    let parts = relation_parts(client, &relations).await?;
+    Ok(drifted
+        .iter()
+        .map(|(e, f)| {
+            let mut text = describe(e, f);
+            let i = relations.iter().position(|r| std::ptr::eq(*r, *e));
+            if let Some(summary) = i.and_then(|i| parts.get(i)).filter(|s| !s.is_empty()) {
+                text.push_str(&format!("; it has now: {summary}"));
+            }
+            Difference { text, already_there: e.fingerprint == "absent" }
+        })
+        .collect())
+}
+
+/// Per relation (in the order given), its parts on the database as one line:
+/// `columns id integer NOT NULL, name text; constraints t_pkey PRIMARY KEY (id); indexes ...`.
+async fn relation_parts(client: &Client, relations: &[&Expectation]) -> Result<Vec<String>> {
+    if relations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let schemas: Vec<&str> = relations.iter().map(|e| e.schema.as_str()).collect();
+    let names: Vec<&str> = relations.iter().map(|e| e.name.as_str()).collect();
+    let rows = client.query(PARTS_QUERY, &[&schemas, &names]).await.map_err(|e| Error::Database {
+        context: "reading the drifted objects".into(),
+        message: crate::error::describe(&e),
+    })?;
+    let mut parts: Vec<[Vec<String>; 4]> = vec![Default::default(); relations.len()];
+    for row in &rows {
+        let (ord, part, name, def): (i64, i32, String, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
+        let Some(slot) = usize::try_from(ord - 1).ok().and_then(|i| parts.get_mut(i)) else { continue };
+        let Some(list) = usize::try_from(part - 1).ok().and_then(|p| slot.get_mut(p)) else { continue };
+        list.push(if def.is_empty() { name } else { format!("{name} {def}") });
+    }
+    let labels = ["columns", "constraints", "indexes", "triggers"];
+    Ok(parts
+        .into_iter()
+        .map(|lists| {
+            lists
+                .iter()
+                .zip(labels)
+                .filter(|(list, _)| !list.is_empty())
+                .map(|(list, label)| {
+                    let mut shown = list.iter().take(PARTS_SHOWN).cloned().collect::<Vec<_>>().join(", ");
+                    if list.len() > PARTS_SHOWN {
+                        shown.push_str(&format!(" and {} more", list.len() - PARTS_SHOWN));
+                    }
+                    format!("{label} {shown}")
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .collect())
 }
 
 fn describe(e: &Expectation, found: &str) -> String {

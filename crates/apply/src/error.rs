@@ -7,7 +7,7 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The database could not be reached, even after waiting `--wait`.
-    #[error("{source}{}", waited_note(*waited))]
+    #[error("{source}{}", waited_note(source, *waited))]
     Unreachable {
         #[source]
         source: schemactl_connect::Error,
@@ -51,12 +51,17 @@ pub enum Error {
     #[error("{location}: {message}\n{note}")]
     Statement { location: String, message: String, note: String },
     /// Objects a revision changes differ on the database from what it was planned against.
+    /// `adopting`: nothing is applied yet and the objects the revision creates are already
+    /// there, the mark of an existing database that was never adopted.
     #[error(
-        "refusing to run {file}: the database drifted from the state it was planned against:\n  {}\n\
-         (someone changed these objects outside the revisions; check them, then plan again, or pass --force)",
-        objects.join("\n  ")
+        "refusing to run {file}: the database drifted from the state it was planned against:\n  {}\n{}",
+        objects.join("\n  "),
+        if *adopting { ADOPT } else {
+            "(someone changed these objects outside the revisions: `schemactl status` shows the statements that \
+             would bring them back to what the applied revisions produce; check them, then plan again, or pass --force)"
+        }
     )]
-    Drift { file: String, objects: Vec<String> },
+    Drift { file: String, objects: Vec<String>, adopting: bool },
     /// Revisions about to run have hazards that are not allowed; nothing was run.
     #[error(
         "refusing to {action}: hazards that are not allowed:\n  {}\n{}",
@@ -166,11 +171,22 @@ impl fmt::Display for Refusal {
     }
 }
 
-fn waited_note(waited: Duration) -> String {
-    if waited.is_zero() {
+/// How to adopt an existing database (README, "Adopting an existing database").
+pub const ADOPT: &str = "No revision is applied yet, but the database already has the objects the revisions create: \
+it is an existing database that schemactl has not adopted. If the revisions already describe it (a baseline planned \
+from it), record them as applied without running them: `schemactl stamp head`. Otherwise adopt it: \
+`schemactl dump --out schema` (schema/ from the database), `schemactl plan -m baseline`, then \
+`schemactl stamp head` on each database that already has it (see \"Adopting an existing database\" in the README).";
+
+/// `--wait` is suggested only for failures that time can cure: for a wrong password or a
+/// missing database it would only make the user wait a minute for the same error.
+fn waited_note(source: &schemactl_connect::Error, waited: Duration) -> String {
+    if !waited.is_zero() {
+        format!(" (gave up after waiting {})", seconds(waited))
+    } else if source.waiting_helps() {
         " (use --wait 60s to wait for a database that is starting)".into()
     } else {
-        format!(" (gave up after waiting {})", seconds(waited))
+        String::new()
     }
 }
 

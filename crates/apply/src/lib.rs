@@ -33,7 +33,7 @@ use schemactl_revision::{Revision, RevisionKind, Revisions, Segment};
 use schemactl_source::Statement;
 
 pub use drift::{fingerprints, ObjectRef, FINGERPRINT_QUERY};
-pub use error::{Error, HazardRefusal, Refusal, Result};
+pub use error::{Error, HazardRefusal, Refusal, Result, ADOPT};
 pub use range::{
     check_hazards, check_replaced, check_unknown_revertible, down_range, recognise, unknown, up_range, verify, Applied,
     DownTarget, LogEntry, Recognition, State, StepRecord, ToolVersion, UpTarget,
@@ -53,6 +53,9 @@ pub enum Event {
     Waiting { address: String, reason: String, wait: Duration },
     /// Connected after waiting.
     Connected { address: String, waited: Duration },
+    /// `apply` holds the lock on `address` (redacted) and is about to look at what to run:
+    /// said once, so that a log shows which database changed.
+    Applying { address: String },
     /// Another session holds the lock; waiting up to `timeout` for it.
     LockWait { holder: String, timeout: Duration },
     /// A revision a previous run left part-way is continued at `step` (1-based) of `of`.
@@ -151,6 +154,7 @@ pub async fn apply(
 ) -> Result<Outcome> {
     let list = &revisions.list;
     let (session, state) = locked_session(url, options, on).await?;
+    on(Event::Applying { address: url.to_string() });
     let state = unknown::recognise_live(&session, list, state, on).await?;
     let applied = verify(list, &state)?;
     check_no_partial(list, &state, Section::Up)?;
@@ -182,7 +186,12 @@ pub async fn apply(
             })?;
             if !objects.is_empty() {
                 session.unlock().await;
-                return Err(Error::Drift { file: revision.file_name.clone(), objects });
+                let adopting = applied == 0
+                    && outcome.ran.is_empty()
+                    && state.history.is_empty()
+                    && objects.iter().all(|d| d.already_there);
+                let objects = objects.into_iter().map(|d| d.text).collect();
+                return Err(Error::Drift { file: revision.file_name.clone(), objects, adopting });
             }
         }
         run_live(&session, &state, revision, Section::Up, &segments, &options, on).await?;

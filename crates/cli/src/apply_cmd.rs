@@ -24,6 +24,8 @@ pub(crate) fn report(event: Event) {
         // The reason names the address already.
         Event::Waiting { reason, wait, .. } => errln!("{reason}; retrying for up to {}", seconds(wait)),
         Event::Connected { address, waited } => errln!("connected to {address} after {}", seconds(waited)),
+        // Which database is about to change, before anything does (the address is redacted).
+        Event::Applying { address } => errln!("applying to {address}"),
         Event::LockWait { holder, timeout } => {
             errln!("waiting up to {} for the schemactl lock: {holder}", seconds(timeout))
         }
@@ -94,7 +96,7 @@ fn allowed(project: &Project, db: &DbArgs, flags: &[String]) -> CliResult<Allowe
 }
 
 pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let revisions = revisions(&project)?;
     let target = UpTarget::parse(&args.to)?;
     let allowed = allowed(&project, &args.db, &args.allow_hazards)?;
@@ -144,7 +146,7 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
 }
 
 pub async fn down(config: Option<&Path>, args: DownArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let revisions = revisions(&project)?;
     let target = match args.to.as_deref() {
         Some("base") => DownTarget::Base,
@@ -211,7 +213,7 @@ pub async fn current(config: Option<&Path>, args: CurrentArgs) -> CliResult<()> 
         return crate::show::current_verbose(config, args.db).await;
     }
     let (format, args) = (args.format, args.db);
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let url = project::database(&project, &args)?;
     let state = schemactl_apply::read_state(&url, args.wait, &mut report).await?;
     if format == ReportFormat::Json {
@@ -226,7 +228,7 @@ pub async fn current(config: Option<&Path>, args: CurrentArgs) -> CliResult<()> 
 }
 
 pub async fn history(config: Option<&Path>, args: HistoryArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     // History is where one looks when something is wrong: show the files even when they do
     // not match their seal, after saying so.
     let list = match schemactl_revision::load_dir(&project.revisions_dir) {
@@ -308,7 +310,7 @@ fn status(revision: &Revision, state: &State) -> String {
 }
 
 pub async fn stamp(config: Option<&Path>, args: StampArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let revisions = revisions(&project)?;
     let index = match args.revision.as_str() {
         "base" => None,

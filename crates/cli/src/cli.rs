@@ -1,9 +1,13 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `0.1.0 (commit 1a2b3c4)`: which build a bug report is about (build.rs reads the commit;
+/// `unknown` when built without git).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("SCHEMACTL_COMMIT"), ")");
+
 /// Declarative PostgreSQL schemas: keep the schema you want in files, let PostgreSQL work out
 /// the difference, review it, apply it.
 #[derive(Parser, Debug)]
-#[command(name = "schemactl", version, about)]
+#[command(name = "schemactl", version = VERSION, about)]
 pub struct Cli {
     /// The project file (default: schemactl.toml in the working directory or a parent).
     #[arg(long, global = true, value_name = "PATH")]
@@ -55,6 +59,17 @@ pub enum Command {
     Lint(LintArgs),
     /// Write desired-state files from an existing database (adoption: dump into schema/, plan a baseline, stamp it).
     Dump(DumpArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: `schemactl man > ~/.local/share/man/man1/schemactl.1`.
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]

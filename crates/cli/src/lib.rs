@@ -14,6 +14,7 @@ mod output;
 mod apply_cmd;
 mod cli;
 mod diff;
+mod discover;
 mod dump;
 mod error;
 mod hazards;
@@ -104,6 +105,8 @@ async fn run(args: cli::Cli) -> error::CliResult<u8> {
         cli::Command::Stamp(a) => done(apply_cmd::stamp(config, a).await),
         cli::Command::Lint(a) => done(lint_cmd::run(config, a)),
         cli::Command::Dump(a) => done(dump::run(config, a).await),
+        cli::Command::Completions(a) => done(discover::completions(a.shell)),
+        cli::Command::Man => done(discover::man()),
     }
 }
 

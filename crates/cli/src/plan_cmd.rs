@@ -9,7 +9,7 @@ use schemactl_revision::Revisions;
 use std::path::Path;
 
 pub async fn plan(config: Option<&Path>, args: PlanArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let engine = crate::scope_args::engine(config, None, &args.shadow.scope)?;
     let message = match (&args.message, args.dry_run || args.check) {
         (Some(m), _) if !m.trim().is_empty() => Some(m.clone()),
@@ -156,7 +156,7 @@ fn unix_now() -> u64 {
 }
 
 pub fn revision(config: Option<&Path>, args: RevisionArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
     let revision = schemactl_engine::manual_revision(&revisions, &args.message, unix_now());
     let path = schemactl_engine::write_revision(&revisions, revision, None, &mut crate::post_write::hooks(&project))?;
@@ -166,7 +166,7 @@ pub fn revision(config: Option<&Path>, args: RevisionArgs) -> CliResult<()> {
 
 /// Re-seals after deliberate edits (see [`schemactl_engine::reseal`]).
 pub fn reseal(config: Option<&Path>) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let resealed = schemactl_engine::reseal(&project.revisions_dir)?;
     for (path, kinds) in &resealed.hazards {
         let shown = if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") };
@@ -177,7 +177,7 @@ pub fn reseal(config: Option<&Path>) -> CliResult<()> {
 }
 
 pub async fn rebase(config: Option<&Path>, args: RebaseArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let engine = crate::scope_args::engine(config, None, &args.shadow.scope)?;
     let request = schemactl_engine::RebaseRequest {
         dir: &project.revisions_dir,

@@ -24,6 +24,13 @@ pub fn load(config: Option<&Path>) -> CliResult<Project> {
     Ok(project)
 }
 
+/// The project for commands that read schema/ or the revisions: refused outside one.
+pub fn required(config: Option<&Path>) -> CliResult<Project> {
+    let project = load(config)?;
+    project.require()?;
+    Ok(project)
+}
+
 /// `--db`, else `--env`, else `$DATABASE_URL`, else libpq's `PG*` variables.
 pub fn database(project: &Project, args: &DbArgs) -> CliResult<DbUrl> {
     let address = project.database_address(args.db.as_deref(), args.env.as_deref(), |v| std::env::var(v).ok())?;

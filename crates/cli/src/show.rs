@@ -18,7 +18,7 @@ fn given_database(project: &Project, args: &DbArgs) -> CliResult<Option<DbUrl>> 
 }
 
 pub async fn show(config: Option<&Path>, args: ShowArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let (list, refusal) = schemactl_engine::revisions_to_look_at(&project.revisions_dir)?;
     if let Some(e) = refusal {
         noteln!("warning: {e}");
@@ -95,7 +95,7 @@ fn describe(record: &Record) -> String {
 }
 
 pub async fn current_verbose(config: Option<&Path>, args: DbArgs) -> CliResult<()> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let (list, refusal) = schemactl_engine::revisions_to_look_at(&project.revisions_dir)?;
     if let Some(e) = refusal {
         noteln!("warning: {e}");

@@ -16,7 +16,7 @@ pub const PENDING: u8 = 8;
 pub const DRIFT: u8 = 7;
 
 pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let engine = crate::scope_args::engine(config, args.db.env.as_deref(), &args.shadow.scope)?;
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
     let url = project::database(&project, &args.db)?;
@@ -132,11 +132,15 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
         say!("drift:    none, the schema is what the applied revisions produce");
     } else {
         say!(
-            "drift:    the schema differs from what the applied revisions produce; this would restore it ({} step(s)):",
-            drift.steps.len()
+            "drift:    the schema differs from what the applied revisions produce; this would restore it ({} {}):",
+            drift.steps.len(),
+            if drift.steps.len() == 1 { "step" } else { "steps" }
         );
         for line in schemactl_plan::render_sql(&drift).lines() {
             say!("  {line}");
+        }
+        if schemactl_engine::unadopted(&state, &drift) {
+            outln!("hint:     {}", schemactl_apply::ADOPT);
         }
     }
     let sql = (drift.steps.len(), schemactl_plan::render_sql(&drift));

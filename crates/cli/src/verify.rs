@@ -8,7 +8,7 @@ use std::path::Path;
 
 pub async fn run(config: Option<&Path>, args: VerifyArgs) -> CliResult<()> {
     let (format, args) = (args.format, args.shadow);
-    let project = project::load(config)?;
+    let project = project::required(config)?;
     let engine = crate::scope_args::engine(config, None, &args.scope)?;
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
     engine.verify(&revisions, &project.schema_dir, args.dev_url.as_deref()).await?;

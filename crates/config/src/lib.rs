@@ -66,6 +66,10 @@ pub enum Error {
     /// An environment gives both `direct_url` and `direct_url_env`.
     #[error("{}: environment `{name}` gives both `direct_url` and `direct_url_env`; keep one", path.display())]
     AmbiguousDirect { name: String, path: PathBuf },
+    /// A command that works on a project ran where there is none: no project file in the
+    /// directory or above it, and neither `schema/` nor `generated/` here.
+    #[error("no schemactl.toml found in {} or its parents: run `schemactl init` to start a project there (or cd into one, or pass --config)", dir.display())]
+    NoProject { dir: PathBuf },
     /// An environment's `direct_url_env` variable is not set.
     #[error("environment `{name}` reads its direct database address (direct_url_env) from ${var}, which is not set")]
     MissingDirectVariable { name: String, var: String },
@@ -328,6 +332,17 @@ impl Project {
         Ok(project)
     }
 
+    /// Refuses to go on outside a project, for the commands that read schema/ or the
+    /// revisions: with neither a project file nor those directories, "schema: No such file or
+    /// directory" (or every applied revision called missing) would send the user the wrong way.
+    /// A directory laid out like a project without the file still works, as it always did.
+    pub fn require(&self) -> Result<()> {
+        if self.file.is_none() && !self.schema_dir.exists() && !self.revisions_dir.exists() {
+            return Err(Error::NoProject { dir: self.root.clone() });
+        }
+        Ok(())
+    }
+
     fn defaults(root: &Path, file: Option<PathBuf>, parsed: File, timeouts: Timeouts) -> Project {
         Project {
             file,
@@ -473,6 +488,16 @@ mod tests {
         assert_eq!(p.database_address(None, None, |_| None).unwrap(), None);
         let url = p.database_address(None, None, |v| (v == "DATABASE_URL").then(|| "postgres://x/y".into())).unwrap();
         assert_eq!(url.as_deref(), Some("postgres://x/y"));
+    }
+
+    #[test]
+    fn outside_a_project_commands_are_told_to_init() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = Project::load(None, tmp.path()).unwrap();
+        let e = p.require().unwrap_err().to_string();
+        assert!(e.contains("no schemactl.toml found in") && e.contains("run `schemactl init`"), "{e}");
+        std::fs::create_dir(tmp.path().join("schema")).unwrap();
+        Project::load(None, tmp.path()).unwrap().require().unwrap();
     }
 
     #[test]

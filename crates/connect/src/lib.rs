@@ -25,9 +25,18 @@ pub enum Error {
     /// The text is not a database URL or conninfo string we can use.
     #[error("invalid database address `{address}`: {reason}")]
     Invalid { address: String, reason: String },
-    /// The server could not be reached or refused us.
-    #[error("cannot connect to {address}: {reason}")]
-    Connect { address: String, reason: String },
+    /// The server could not be reached or refused us. `waiting_helps`: the failure is one that
+    /// goes away with time (refused, timed out, starting up, too many connections); `advice`
+    /// is what to do otherwise (`; check ...`), already part of the message.
+    #[error("cannot connect to {address}: {reason}{advice}")]
+    Connect { address: String, reason: String, advice: String, waiting_helps: bool },
+}
+
+impl Error {
+    /// True when retrying later may succeed, so suggesting `--wait` makes sense.
+    pub fn waiting_helps(&self) -> bool {
+        matches!(self, Error::Connect { waiting_helps: true, .. })
+    }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -189,8 +198,9 @@ impl DbUrl {
             });
             return Ok(client);
         }
-        let tls = tls::connector(mode, self.ssl_root_cert())
-            .map_err(|reason| (Error::Connect { address: self.to_string(), reason }, true))?;
+        let tls = tls::connector(mode, self.ssl_root_cert()).map_err(|reason| {
+            (Error::Connect { address: self.to_string(), reason, advice: String::new(), waiting_helps: false }, true)
+        })?;
         let (client, connection) = self.config.connect(tls).await.map_err(|e| self.connect_error(&e))?;
         tokio::spawn(async move {
             let _ = connection.await;
@@ -224,13 +234,60 @@ impl DbUrl {
     fn connect_error(&self, e: &tokio_postgres::Error) -> (Error, bool) {
         let tls_failure = tls::describe_failure(e, self.ssl_mode(), self.ssl_root_cert());
         let permanent = tls_failure.is_some();
-        let reason = match (e.as_db_error(), tls_failure) {
-            (Some(db), _) => db.message().to_string(),
-            (None, Some(tls)) => tls,
-            (None, None) => with_causes(e),
+        let (reason, advice, waiting_helps) = match (e.as_db_error(), tls_failure) {
+            (Some(db), _) => {
+                let (advice, waiting_helps) = self.advice(db.code());
+                (db.message().to_string(), advice, waiting_helps)
+            }
+            (None, Some(tls)) => (tls, String::new(), false),
+            // Refused, timed out, no socket yet, a name not resolving yet: a server that is
+            // still starting looks like this.
+            (None, None) => (with_causes(e), String::new(), true),
         };
-        (Error::Connect { address: self.to_string(), reason: redact(&reason) }, permanent)
+        let address = self.to_string();
+        (Error::Connect { address, reason: redact(&reason), advice: redact(&advice), waiting_helps }, permanent)
     }
+
+    /// What to do about a server's refusal, and whether waiting may cure it.
+    fn advice(&self, code: &tokio_postgres::error::SqlState) -> (String, bool) {
+        use tokio_postgres::error::SqlState;
+        if *code == SqlState::CANNOT_CONNECT_NOW
+            || *code == SqlState::TOO_MANY_CONNECTIONS
+            || *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CRASH_SHUTDOWN
+        {
+            (String::new(), true)
+        } else if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+            let advice =
+                format!("; check the user name (`{}`) and the password (the address's, else PGPASSWORD)", self.user());
+            (advice, false)
+        } else if *code == SqlState::INVALID_CATALOG_NAME {
+            let db = self.dbname();
+            (
+                format!(
+                    "; the server has no database `{db}`: create it (`createdb {db}`) or fix the name in the address"
+                ),
+                false,
+            )
+        } else {
+            (String::new(), false)
+        }
+    }
+}
+
+/// What a failed query or statement means to a user: the server's message with its detail and
+/// hint, else the client's error with its causes. `tokio_postgres::Error`'s own `Display` is
+/// only "db error". Addresses in it are redacted.
+pub fn server_message(e: &tokio_postgres::Error) -> String {
+    let Some(db) = e.as_db_error() else { return redact(&with_causes(e)) };
+    let mut text = db.message().to_string();
+    if let Some(detail) = db.detail() {
+        text.push_str(&format!(" (DETAIL: {detail})"));
+    }
+    if let Some(hint) = db.hint() {
+        text.push_str(&format!(" (HINT: {hint})"));
+    }
+    redact(&text)
 }
 
 /// The error and its causes ("invalid connection string: invalid value for option `port`").
@@ -307,7 +364,7 @@ fn apply_defaults(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) {
         }
     }
     if config.get_user().is_none() {
-        let user = env("PGUSER").or_else(|| env("USER")).unwrap_or_else(|| "postgres".into());
+        let user = env("PGUSER").or_else(|| env("USER")).or_else(|| env("LOGNAME")).unwrap_or_else(os_user);
         config.user(&user);
     }
     if config.get_password().is_none() {
@@ -319,6 +376,30 @@ fn apply_defaults(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) {
         let db = env("PGDATABASE").unwrap_or_else(|| config.get_user().unwrap_or("postgres").to_string());
         config.dbname(&db);
     }
+}
+
+/// The name of the user this process runs as, which libpq takes when neither the address nor
+/// `PGUSER` names one: with `$USER` unset (cron, containers, systemd units) a default of
+/// `postgres` would connect as someone else than `psql` does with the same address.
+fn os_user() -> String {
+    #[cfg(unix)]
+    {
+        // SAFETY: getpwuid_r writes into the buffers we own and hand it, and the name it
+        // points to lives in `buf`, read before `buf` is dropped.
+        unsafe {
+            let mut pwd: libc::passwd = std::mem::zeroed();
+            let mut buf = vec![0 as libc::c_char; 4096];
+            let mut result: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(libc::geteuid(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
+            if rc == 0 && !result.is_null() && !pwd.pw_name.is_null() {
+                let name = std::ffi::CStr::from_ptr(pwd.pw_name).to_string_lossy().into_owned();
+                if !name.is_empty() {
+                    return name;
+                }
+            }
+        }
+    }
+    "postgres".into()
 }
 
 /// Percent-encodes all but URL-safe characters and those in `keep`.
@@ -407,6 +488,24 @@ mod tests {
         let url = DbUrl::parse("postgresql://root@/cv_from_7?host=/var/run/postgresql&port=5432").unwrap();
         assert_eq!(url.dbname(), "cv_from_7");
         assert!(matches!(url.config().get_hosts().first(), Some(Host::Unix(_))));
+    }
+
+    /// libpq's default user: `PGUSER`, else the OS user (never a fixed `postgres`).
+    #[test]
+    fn default_user_is_the_os_user_like_libpq() {
+        let url = DbUrl::parse_with_env("postgresql://h/db", |k| (k == "PGUSER").then(|| "pg_env".into())).unwrap();
+        assert_eq!(url.config().get_user(), Some("pg_env"));
+        let url = DbUrl::parse_with_env("postgresql://h/db", |k| (k == "USER").then(|| "alice".into())).unwrap();
+        assert_eq!(url.config().get_user(), Some("alice"));
+        let url = DbUrl::parse_with_env("postgresql://h/db", |_| None).unwrap();
+        assert_eq!(url.config().get_user(), Some(os_user().as_str()));
+        #[cfg(unix)]
+        {
+            let id = std::process::Command::new("id").arg("-un").output().unwrap();
+            assert_eq!(os_user(), String::from_utf8_lossy(&id.stdout).trim());
+        }
+        let url = DbUrl::parse_with_env("postgresql://bob@h/db", |k| (k == "USER").then(|| "alice".into())).unwrap();
+        assert_eq!(url.config().get_user(), Some("bob"));
     }
 
     #[test]

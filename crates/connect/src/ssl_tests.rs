@@ -115,7 +115,7 @@ fn home_root_crt_is_used_when_present() {
     let expected = format!("{home_str}/.postgresql/root.crt");
     assert_eq!(url.ssl_root_cert(), Some(expected.as_str()));
     // libpq finds the file itself; printing it would only leak a local path into addresses.
-    assert_eq!(url.to_string(), "postgresql://postgres@h:5432/db");
+    assert_eq!(url.to_string(), format!("postgresql://{}@h:5432/db", crate::os_user()));
     std::fs::remove_dir_all(&home).unwrap();
 }
 

@@ -90,6 +90,7 @@ impl Engine {
         let mut wanted = desired.catalog.clone();
         schemactl_introspect::reconcile_checks(current_catalog, &mut wanted, &desired.client).await;
         self.note_conversions(current_catalog, &wanted);
+        self.note_rename_candidates(current_catalog, &wanted);
         // Online unless told otherwise: a script with CONCURRENTLY runs statement by statement
         // (psql without -1), as every psql-based runner does.
         let options = schemactl_plan::PlanOptions { online: !offline, timeouts: None };

@@ -41,6 +41,15 @@ fn target(key: &ObjKey) -> Option<(String, String, String)> {
 }
 
 /// Fingerprints, on `client` (the state the plan starts from), of every object the plan changes.
+/// True when `status`'s drift is an existing database that was never adopted: no revision in
+/// its history, and all the drift would do is drop what the database has. Such a database is
+/// adopted (dump, baseline, stamp), not restored.
+pub fn unadopted(state: &schemactl_apply::State, drift: &Plan) -> bool {
+    state.history.is_empty()
+        && !drift.steps.is_empty()
+        && drift.steps.iter().all(|s| s.action == schemactl_plan::Action::Drop)
+}
+
 pub async fn expectations(client: &Client, plan: &Plan) -> Result<Vec<Expectation>> {
     let objects: Vec<(String, String, String)> =
         plan.steps.iter().filter_map(|s| target(&s.object)).collect::<BTreeSet<_>>().into_iter().collect();

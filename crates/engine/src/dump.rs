@@ -41,7 +41,7 @@ impl Engine {
             .map(|row| row.get(0))
             .map_err(|e| Error::Database {
                 context: format!("reading the server version of {url}"),
-                message: e.to_string(),
+                message: schemactl_connect::server_message(&e),
             })?;
         let dump = schemactl_dump::dump(&catalog, version, format, layout)?;
         Ok(Dumped { dump, left_out: catalog.left_out.into_iter().collect() })

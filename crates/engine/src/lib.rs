@@ -33,7 +33,7 @@ pub mod states;
 mod verify;
 
 pub use diff::DiffRequest;
-pub use drift::expectations;
+pub use drift::{expectations, unadopted};
 pub use dump::{Drawn, Dumped};
 pub use error::{Error, Result};
 pub use hooks::{post_write, shell_quote, HookRun};

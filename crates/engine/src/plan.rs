@@ -112,6 +112,7 @@ impl Engine {
         // included.
         let renamed = self.rename(&current.client, renames, &desired.catalog).await?;
         self.note_conversions(renamed.catalog.as_ref().unwrap_or(&current.catalog), &desired.catalog);
+        self.note_rename_candidates(renamed.catalog.as_ref().unwrap_or(&current.catalog), &desired.catalog);
         let (up, down) = match &renamed.catalog {
             None => (
                 states::plan_from_with(&current.catalog, desired, options).await?,

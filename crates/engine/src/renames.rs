@@ -491,7 +491,10 @@ async fn schema_exists(client: &Client, name: &str) -> Result<bool> {
     let row = client
         .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1)", &[&name])
         .await
-        .map_err(|e| Error::Database { context: format!("looking for schema {name}"), message: e.to_string() })?;
+        .map_err(|e| Error::Database {
+            context: format!("looking for schema {name}"),
+            message: schemactl_connect::server_message(&e),
+        })?;
     Ok(row.get(0))
 }
 
@@ -499,10 +502,10 @@ async fn schema_exists(client: &Client, name: &str) -> Result<bool> {
 /// relations and types share one namespace (a table is also a type), routines another.
 async fn name_taken(client: &Client, kind: RenameKind, schema: &str, name: &str) -> Result<bool> {
     let query = if kind == RenameKind::Routine { ROUTINE } else { RELATION_OR_TYPE };
-    let row = client
-        .query_one(query, &[&schema, &name])
-        .await
-        .map_err(|e| Error::Database { context: format!("looking for {schema}.{name}"), message: e.to_string() })?;
+    let row = client.query_one(query, &[&schema, &name]).await.map_err(|e| Error::Database {
+        context: format!("looking for {schema}.{name}"),
+        message: schemactl_connect::server_message(&e),
+    })?;
     Ok(row.get(0))
 }
 
@@ -621,7 +624,7 @@ async fn exists(client: &Client, op: &RenameOp, name: &str) -> Result<bool> {
     };
     let row = row.map_err(|e| Error::Database {
         context: format!("looking for {}", op.describe(name)),
-        message: e.to_string(),
+        message: schemactl_connect::server_message(&e),
     })?;
     Ok(row.get(0))
 }
@@ -633,7 +636,7 @@ async fn relation_taken(client: &Client, op: &RenameOp) -> Result<bool> {
     let all = ["r", "p", "v", "m", "S", "i", "I", "c", "f"].map(String::from).to_vec();
     let row = client.query_one(RELATION, &[&op.schema, &op.new, &all]).await.map_err(|e| Error::Database {
         context: format!("looking for relation {}.{}", op.schema, op.new),
-        message: e.to_string(),
+        message: schemactl_connect::server_message(&e),
     })?;
     Ok(row.get(0))
 }

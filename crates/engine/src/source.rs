@@ -79,7 +79,10 @@ pub fn is_database(arg: &str) -> bool {
 pub async fn server_major(url: &DbUrl) -> Result<u32> {
     let client = url.connect().await?;
     let row = client.query_one("SELECT current_setting('server_version_num')::int", &[]).await.map_err(|e| {
-        Error::Database { context: format!("reading the server version of {url}"), message: e.to_string() }
+        Error::Database {
+            context: format!("reading the server version of {url}"),
+            message: schemactl_connect::server_message(&e),
+        }
     })?;
     let num: i32 = row.get(0);
     Ok((num / 10000) as u32)
@@ -140,6 +143,32 @@ impl Engine {
     /// cannot convert on assignment and no `-- schemactl:using` says how (the plan's explicit
     /// cast fails on rows that do not read as the new type), and annotations with nothing to
     /// convert any more (applied, or on a column that is new).
+    /// A column dropped and another of the same type added to the same table, in one plan, is
+    /// most often a rename written as a new column: the plan would lose the values. Says how to
+    /// keep them, as a note: it may well be meant.
+    pub(crate) fn note_rename_candidates(&self, current: &Catalog, desired: &Catalog) {
+        for (name, new_table) in &desired.tables {
+            let Some(old_table) = current.tables.get(name) else { continue };
+            let own = |c: &&schemactl_model::Column| !c.inherited || c.local;
+            let mut added: Vec<&schemactl_model::Column> =
+                new_table.columns.iter().filter(own).filter(|c| old_table.column(&c.name).is_none()).collect();
+            for old in old_table.columns.iter().filter(own).filter(|c| new_table.column(&c.name).is_none()) {
+                let Some(i) = added.iter().position(|c| c.data_type == old.data_type) else { continue };
+                let new = added.remove(i);
+                self.note(
+                    Level::Note,
+                    None,
+                    format!(
+                        "{name}: the plan drops column {} and adds column {} of the same type ({}), which loses \
+                         the values of {}. If it is a rename, write `-- schemactl:renamed-from {}` on the line \
+                         before column {} in schema/ (YAML: `renamed_from: {}`) and plan again",
+                        old.name, new.name, old.data_type, old.name, old.name, new.name, old.name
+                    ),
+                );
+            }
+        }
+    }
+
     pub(crate) fn note_conversions(&self, current: &Catalog, desired: &Catalog) {
         let changes = schemactl_plan::type_changes(current, desired);
         for change in &changes {
@@ -260,7 +289,7 @@ impl Engine {
             client
                 .batch_execute("ANALYZE pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_depend, pg_catalog.pg_constraint, pg_catalog.pg_index, pg_catalog.pg_sequence, pg_catalog.pg_type, pg_catalog.pg_attrdef")
                 .await
-                .map_err(|e| Error::Database { context: "analyzing the shadow catalog".into(), message: e.to_string() })?;
+                .map_err(|e| Error::Database { context: "analyzing the shadow catalog".into(), message: schemactl_connect::server_message(&e) })?;
         }
         let mut catalog = self.read(&client).await?;
         self.read_declared_roles(&mut catalog, &client, &declared, create_roles).await?;

@@ -190,7 +190,16 @@ pub enum Error {
 
 /// The server's message with its detail and hint, else the client's description.
 fn describe(error: &tokio_postgres::Error) -> String {
-    let Some(db) = error.as_db_error() else { return error.to_string() };
+    let Some(db) = error.as_db_error() else {
+        // "connection closed" and the like: the causes say why.
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(s) = source {
+            text = format!("{text}: {s}");
+            source = s.source();
+        }
+        return text;
+    };
     let mut text = format!("{}: {}", db.severity(), db.message());
     if let Some(detail) = db.detail() {
         text.push_str(&format!(" (DETAIL: {detail})"));

@@ -65,8 +65,9 @@ pub fn render_human(plan: &Plan) -> String {
         *hazard_counts.entry(h.kind).or_default() += 1;
     }
     let mut out = format!(
-        "Plan: {} steps ({} create, {} alter, {} drop)\n",
+        "Plan: {} {} ({} create, {} alter, {} drop)\n",
         plan.steps.len(),
+        if plan.steps.len() == 1 { "step" } else { "steps" },
         count(Action::Create),
         count(Action::Alter),
         count(Action::Drop)

@@ -20,7 +20,7 @@ pub enum Error {
     #[error("{message}")]
     Statement { message: String },
     /// The revision files do not match `schemactl.sum`.
-    #[error("the revisions do not match schemactl.sum:\n  {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
+    #[error("the revisions do not match schemactl.sum:\n  {}{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "), edited_advice(problems))]
     Integrity { problems: Vec<Problem> },
     /// Two or more revisions follow the same parent: branches were merged. `schemactl rebase`
     /// re-plans one branch onto the other.
@@ -29,6 +29,18 @@ pub enum Error {
     /// A revision named on the command line matches no revision, or several.
     #[error("revision `{spec}`: {reason}")]
     UnknownRevision { spec: String, reason: String },
+}
+
+/// What to do about an edited revision: which way is safe depends on where it already ran,
+/// which only the user knows.
+fn edited_advice(problems: &[Problem]) -> &'static str {
+    if !problems.iter().any(|p| matches!(p, Problem::Edited { .. })) {
+        return "";
+    }
+    "\nIf the edited revision was never applied to any database, accept the edit with `schemactl reseal`. \
+     If it was applied anywhere, put the file back as it was (`git checkout -- <file>`) and make the change \
+     a new revision (`schemactl plan -m ...` or `schemactl revision -m ...`): databases that ran the old text \
+     would never run the edit."
 }
 
 /// Revisions that share a parent (files, in id order).
