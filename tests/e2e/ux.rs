@@ -109,7 +109,10 @@ async fn verbose_logs_the_statements_and_quiet_drops_warnings() {
     assert_eq!(stdout(&quiet).lines().count(), 1, "{}", stdout(&quiet));
     // The default says only which database it applies to (never its password).
     let said: Vec<String> = stderr(&quiet).lines().map(str::to_string).collect();
-    assert!(said.len() == 1 && said[0].starts_with("applying to postgresql://"), "the default prints nothing extra: {said:?}");
+    assert!(
+        said.len() == 1 && said[0].starts_with("applying to postgresql://"),
+        "the default prints nothing extra: {said:?}"
+    );
 
     let verbose = p.run(&["-v", "apply", "--db", &url]);
     let (out, err) = (ok(&verbose), stderr(&verbose));
