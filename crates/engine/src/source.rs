@@ -258,7 +258,18 @@ impl Engine {
     /// Opens every source in its own shadow database, concurrently. On any failure the others
     /// are dropped again and the first error returned.
     pub async fn open_all(&self, shadow: &Shadow, sources: &[&Source]) -> Result<Vec<Opened>> {
-        let results = futures_util::future::join_all(sources.iter().map(|s| self.open(s, Some(shadow)))).await;
+        // With managed roles, a state's rolled-back roles transaction renames the cluster's
+        // roles aside while it runs; another state loading at the same time could then miss
+        // one (or create it in the way). One state at a time, then.
+        let results = if self.scope().manages_roles() {
+            let mut results = Vec::new();
+            for s in sources {
+                results.push(self.open(s, Some(shadow)).await);
+            }
+            results
+        } else {
+            futures_util::future::join_all(sources.iter().map(|s| self.open(s, Some(shadow)))).await
+        };
         let mut opened = Vec::new();
         let mut first_error = None;
         for r in results {
