@@ -56,6 +56,9 @@ pub enum Event {
     /// `apply` holds the lock on `address` (redacted) and is about to look at what to run:
     /// said once, so that a log shows which database changed.
     Applying { address: String },
+    /// `apply` read the history: the database is at `at` (`None`: base) and will run
+    /// `pending` (file names without `.sql`), in order. A fleet report's "before".
+    Starting { at: Option<String>, pending: Vec<String> },
     /// Another session holds the lock; waiting up to `timeout` for it.
     LockWait { holder: String, timeout: Duration },
     /// A revision a previous run left part-way is continued at `step` (1-based) of `of`.
@@ -162,6 +165,7 @@ pub async fn apply(
     // A baseline that replaces Alembic's history runs only where Alembic is at that revision,
     // or absent (a new database).
     check_replaced(&list[range.clone()], &state)?;
+    on(Event::Starting { at: at(list, applied), pending: list[range.clone()].iter().map(stem).collect() });
     // Every file splits before anything runs: a syntax error never stops a run halfway.
     let plans =
         list[range.clone()].iter().map(|r| Ok((r, r.up_segments(&revisions.dir)?))).collect::<Result<Vec<_>>>()?;

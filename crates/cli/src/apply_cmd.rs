@@ -26,6 +26,8 @@ pub(crate) fn report(event: Event) {
         Event::Connected { address, waited } => errln!("connected to {address} after {}", seconds(waited)),
         // Which database is about to change, before anything does (the address is redacted).
         Event::Applying { address } => errln!("applying to {address}"),
+        // What is about to run is said by each revision's own line as it ends.
+        Event::Starting { .. } => {}
         Event::LockWait { holder, timeout } => {
             errln!("waiting up to {} for the schemactl lock: {holder}", seconds(timeout))
         }
@@ -90,12 +92,27 @@ fn locking_database(project: &Project, db: &DbArgs, direct: Option<&str>) -> Cli
 }
 
 /// What the revisions about to run may do: the environment's `allow_hazards` plus `--allow-hazard`.
-fn allowed(project: &Project, db: &DbArgs, flags: &[String]) -> CliResult<AllowedHazards> {
+pub(crate) fn allowed(project: &Project, db: &DbArgs, flags: &[String]) -> CliResult<AllowedHazards> {
     let kinds = hazards::allowed(&project.settings(db.env.as_deref()), flags)?;
     Ok(AllowedHazards::from_kinds(kinds))
 }
 
 pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<()> {
+    let fleet_only = [
+        ("--stage", args.fleet.stage.is_some()),
+        ("--report", args.fleet.report.is_some()),
+        ("--target-timeout", args.fleet.target_timeout.is_some()),
+        ("--retries", args.fleet.retries.is_some()),
+        ("--on-error", args.fleet.on_error.is_some()),
+        ("--parallel", args.targets.parallel.is_some()),
+        ("--shard", args.targets.shard.is_some()),
+        ("--control-url", args.targets.control_url.is_some()),
+    ];
+    if let Some((flag, _)) = fleet_only.iter().find(|(_, given)| *given) {
+        return Err(crate::error::CliError::Usage(format!(
+            "{flag} is for many databases: give them with --targets, --targets-query, --targets-cmd or --fleet"
+        )));
+    }
     let project = project::required(config)?;
     let revisions = revisions(&project)?;
     let target = UpTarget::parse(&args.to)?;

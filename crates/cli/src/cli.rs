@@ -63,6 +63,61 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout: `schemactl man > ~/.local/share/man/man1/schemactl.1`.
     Man,
+    /// Many databases: list a fleet's targets and stages, or render it for Kubernetes / Argo.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FleetCommand {
+    /// The targets (names, addresses without passwords, labels) by stage, as `apply` would run them.
+    Targets(FleetTargetsArgs),
+    /// Write a Kubernetes Indexed Job (--k8s) and/or an Argo Workflows template (--argo) that run
+    /// the fleet's apply in pods, one shard each.
+    Render(FleetRenderArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FleetTargetsArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Only this stage.
+    #[arg(long, value_name = "NAME")]
+    pub stage: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct FleetRenderArgs {
+    /// A Kubernetes Indexed Job: N pods, each `apply --shard $(JOB_COMPLETION_INDEX)/N`.
+    #[arg(long)]
+    pub k8s: bool,
+    /// An Argo Workflows WorkflowTemplate: the canary stage in one pod, then each later stage in
+    /// N parallel pods, a stage starting when the previous one succeeded.
+    #[arg(long)]
+    pub argo: bool,
+    /// The fleet of schemactl.toml the pods run (`apply --fleet NAME`). Without it the pods read
+    /// a targets file from the Secret NAME-targets (key `targets`).
+    #[arg(long = "fleet", value_name = "NAME")]
+    pub fleet: Option<String>,
+    /// The image with schemactl and the project (schemactl.toml, generated/).
+    #[arg(long, value_name = "IMAGE")]
+    pub image: String,
+    /// The manifests' name, and the prefix of the Secrets they read (NAME-env, NAME-targets).
+    #[arg(long, value_name = "NAME", default_value = "schemactl-fleet")]
+    pub name: String,
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Pods: the Job's completions, and the pods of each Argo stage after the canary.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub shards: usize,
+    /// Targets at once in each pod (default: the fleet's `parallel`, else 8).
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+    /// Write `job.yaml` / `argo-workflow-template.yaml` into this directory instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -242,6 +297,77 @@ pub struct ApplyArgs {
     pub direct_url: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    #[command(flatten)]
+    pub fleet: FleetRunArgs,
+}
+
+/// Many databases instead of one (README, "Many databases"): where the targets come from.
+#[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Many databases (fleets)")]
+pub struct TargetArgs {
+    /// A targets file: one database per line, a postgresql:// URL or env:NAME, then key=value
+    /// labels (`name=` names it).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["targets_query", "targets_cmd", "fleet_name"])]
+    pub targets: Option<std::path::PathBuf>,
+    /// A query on the control database whose rows are targets: column `url` (else the first)
+    /// and labels (every other column).
+    #[arg(long, value_name = "SQL", conflicts_with_all = ["targets_cmd", "fleet_name"])]
+    pub targets_query: Option<String>,
+    /// The control database of --targets-query. Default: the fleet's `control_url_env`, else the
+    /// environment's database (--env, $DATABASE_URL).
+    #[arg(long, value_name = "URL")]
+    pub control_url: Option<String>,
+    /// A command (run by `sh -c`) that prints a targets file.
+    #[arg(long, value_name = "CMD", conflicts_with = "fleet_name")]
+    pub targets_cmd: Option<String>,
+    /// A fleet of schemactl.toml (`[fleets.NAME]`): its targets, stages, parallelism, timeout.
+    #[arg(long = "fleet", id = "fleet_name", value_name = "NAME")]
+    pub fleet: Option<String>,
+    /// How many targets at once (default: the fleet's `parallel`, else 8).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub parallel: Option<u32>,
+    /// Only this part of the targets: I of N (0-based), as a Kubernetes Indexed Job's
+    /// $(JOB_COMPLETION_INDEX)/N. Shards partition every stage exactly.
+    #[arg(long, value_name = "I/N", value_parser = schemactl_fleet::Shard::parse)]
+    pub shard: Option<schemactl_fleet::Shard>,
+}
+
+impl TargetArgs {
+    /// Some source of targets was given: the command runs on a fleet.
+    pub fn any(&self) -> bool {
+        self.targets.is_some() || self.targets_query.is_some() || self.targets_cmd.is_some() || self.fleet.is_some()
+    }
+}
+
+/// How `apply --targets` runs (besides the fleet's settings).
+#[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Many databases (fleets)")]
+pub struct FleetRunArgs {
+    /// Run only this stage of the fleet (Argo runs one stage per step).
+    #[arg(long, value_name = "NAME")]
+    pub stage: Option<String>,
+    /// Write the run's JSON report (each target's revision before and after, outcome, error).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
+    /// How long one target may take, retries included (default: the fleet's `timeout`, else none).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub target_timeout: Option<std::time::Duration>,
+    /// Further tries for a target that was unreachable or did not get a lock (default: the
+    /// fleet's `retries`, else 2).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// What a failed target does, for every stage: `halt` (start nothing more) or `continue`.
+    /// Default: each stage's `on_error`, else halt.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub on_error: Option<OnErrorArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnErrorArg {
+    Halt,
+    Continue,
 }
 
 #[derive(Args, Debug)]
@@ -293,6 +419,8 @@ pub struct StatusArgs {
     /// Skip the drift check (it loads the revisions into a shadow database).
     #[arg(long)]
     pub no_drift: bool,
+    #[command(flatten)]
+    pub targets: TargetArgs,
     /// Report only: exit 0 even when revisions are pending (else 8) or the schema drifted
     /// (else 7).
     #[arg(long)]

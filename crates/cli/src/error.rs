@@ -35,6 +35,9 @@ pub enum CliError {
     /// The command was used in a way that cannot work, with what to do instead.
     #[error("{0}")]
     Usage(String),
+    /// A fleet's targets could not be read, or a stage or shard does not exist.
+    #[error("{0}")]
+    Fleet(#[from] schemactl_fleet::Error),
     /// A query that schemactl itself issues failed.
     #[error("{context}: {message}")]
     Database { context: String, message: String },

@@ -17,6 +17,7 @@ mod diff;
 mod discover;
 mod dump;
 mod error;
+mod fleet_cmd;
 mod hazards;
 mod init;
 mod lint_cmd;
@@ -92,7 +93,9 @@ async fn run(args: cli::Cli) -> error::CliResult<u8> {
         cli::Command::Reseal => done(plan_cmd::reseal(config)),
         cli::Command::Rebase(a) => done(plan_cmd::rebase(config, a).await),
         cli::Command::Verify(a) => done(verify::run(config, a).await),
+        cli::Command::Status(a) if a.targets.any() => fleet_cmd::status(config, a).await,
         cli::Command::Status(a) => status::run(config, a).await,
+        cli::Command::Apply(a) if a.targets.any() => fleet_cmd::apply(config, a).await,
         cli::Command::Apply(a) => done(apply_cmd::apply(config, a).await),
         cli::Command::Down(a) => done(apply_cmd::down(config, a).await),
         cli::Command::Current(mut a) => {
@@ -107,6 +110,8 @@ async fn run(args: cli::Cli) -> error::CliResult<u8> {
         cli::Command::Dump(a) => done(dump::run(config, a).await),
         cli::Command::Completions(a) => done(discover::completions(a.shell)),
         cli::Command::Man => done(discover::man()),
+        cli::Command::Fleet(cli::FleetCommand::Targets(a)) => done(fleet_cmd::list(config, a).await),
+        cli::Command::Fleet(cli::FleetCommand::Render(a)) => done(fleet_cmd::render(config, a)),
     }
 }
 

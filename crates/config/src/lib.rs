@@ -101,6 +101,109 @@ struct File {
     roles: RolesFile,
     #[serde(default)]
     hooks: Hooks,
+    /// `[fleets.NAME]`: sets of databases that `apply --fleet NAME` runs the revisions on.
+    #[serde(default)]
+    fleets: BTreeMap<String, Fleet>,
+}
+
+/// `[fleets.NAME]`: where a fleet's targets come from (exactly one of `targets`,
+/// `targets_query`, `targets_cmd`), how many run at once, and its stages.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Fleet {
+    /// A targets file: one target per line (relative paths: to the project file's directory).
+    pub targets: Option<PathBuf>,
+    /// A query run on the control database: each row a target (column `url`, or the first
+    /// column; `name` and every other column are labels).
+    pub targets_query: Option<String>,
+    /// The environment variable that holds the control database's address (default
+    /// `DATABASE_URL`'s environment: `--control-url` overrides).
+    pub control_url_env: Option<String>,
+    /// A command run through `sh -c` that prints a targets file on stdout.
+    pub targets_cmd: Option<String>,
+    /// How many targets run at once (default 8).
+    pub parallel: Option<usize>,
+    /// How long one target may take, retries included (`"10m"`; default: no limit).
+    pub timeout: Option<String>,
+    /// How many more times a target whose failure a retry can cure (unreachable, lock not
+    /// obtained) is tried (default 2).
+    pub retries: Option<u32>,
+    /// The environment whose policy (allowed hazards, size limits, lock settings) applies.
+    pub env: Option<String>,
+    /// In order; the targets no stage took run last, in a stage named `rest`. Without any: a
+    /// canary of one target, then the rest.
+    #[serde(default)]
+    pub stages: Vec<Stage>,
+}
+
+/// One stage of a fleet: which targets it takes from those earlier stages left.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub name: String,
+    /// At most this many targets.
+    pub count: Option<usize>,
+    /// At most this percentage of the whole fleet (rounded up).
+    pub percent: Option<u32>,
+    /// Only targets with all these labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// What a failed target does to the run (default `halt`).
+    pub on_error: Option<OnError>,
+}
+
+/// What a failed target does to a fleet run.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    /// Start no further target (those running finish); later stages do not run.
+    #[default]
+    Halt,
+    /// Go on with the stage and the stages after it.
+    Continue,
+}
+
+impl OnError {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnError::Halt => "halt",
+            OnError::Continue => "continue",
+        }
+    }
+}
+
+/// The checks of `[fleets.NAME]` that serde cannot make.
+fn check_fleet(name: &str, fleet: &Fleet) -> std::result::Result<(), String> {
+    let sources = [fleet.targets.is_some(), fleet.targets_query.is_some(), fleet.targets_cmd.is_some()];
+    if sources.iter().filter(|s| **s).count() != 1 {
+        return Err(format!("fleets.{name}: needs exactly one of `targets`, `targets_query` and `targets_cmd`"));
+    }
+    if fleet.parallel == Some(0) {
+        return Err(format!("fleets.{name}.parallel: must be at least 1"));
+    }
+    if let Some(text) = &fleet.timeout {
+        parse_duration(text).map_err(|reason| format!("fleets.{name}.timeout: {reason}"))?;
+    }
+    let mut seen = BTreeSet::new();
+    for stage in &fleet.stages {
+        let at = format!("fleets.{name}.stages `{}`", stage.name);
+        if stage.name.trim().is_empty() || stage.name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("fleets.{name}.stages: a stage needs a name without spaces"));
+        }
+        if !seen.insert(stage.name.as_str()) {
+            return Err(format!("{at}: two stages have this name"));
+        }
+        if stage.count.is_some() && stage.percent.is_some() {
+            return Err(format!("{at}: give `count` or `percent`, not both"));
+        }
+        if stage.count == Some(0) {
+            return Err(format!("{at}: count must be at least 1"));
+        }
+        if stage.percent.is_some_and(|p| p == 0 || p > 100) {
+            return Err(format!("{at}: percent must be 1 to 100"));
+        }
+    }
+    Ok(())
 }
 
 /// `[roles]`: which roles the project manages.
@@ -250,6 +353,8 @@ pub struct Project {
     pub scope: schemactl_model::ScopeConfig,
     /// `[hooks]`.
     pub hooks: Hooks,
+    /// `[fleets.NAME]`, target files resolved against the project file's directory.
+    pub fleets: BTreeMap<String, Fleet>,
 }
 
 impl Project {
@@ -287,6 +392,17 @@ impl Project {
             }
             if env.direct_url.is_some() && env.direct_url_env.is_some() {
                 return Err(Error::AmbiguousDirect { name: name.clone(), path });
+            }
+        }
+        for (name, fleet) in &parsed.fleets {
+            check_fleet(name, fleet).map_err(|message| Error::Parse { path: path.clone(), message })?;
+            if let Some(env) = &fleet.env {
+                if !parsed.environments.contains_key(env) {
+                    return Err(Error::Parse {
+                        path: path.clone(),
+                        message: format!("fleets.{name}.env: no environment `{env}` is defined"),
+                    });
+                }
             }
         }
         if let Some(i) = parsed.hooks.post_write.iter().position(|c| c.trim().is_empty()) {
@@ -365,6 +481,14 @@ impl Project {
                 ..parsed.scope.as_ref().map(ScopeFile::config).unwrap_or_default()
             },
             hooks: parsed.hooks,
+            fleets: parsed
+                .fleets
+                .into_iter()
+                .map(|(name, mut fleet)| {
+                    fleet.targets = fleet.targets.map(|t| root.join(t));
+                    (name, fleet)
+                })
+                .collect(),
         }
     }
 

@@ -70,8 +70,9 @@ pub fn post_write(project: &Project, file: &Path, on_run: &mut dyn FnMut(&HookRu
     Ok(())
 }
 
-/// The secret-carrying variables plus those the project's environments read addresses from.
-fn hidden_variables(project: &Project) -> Vec<String> {
+/// The secret-carrying variables plus those the project's environments read addresses from:
+/// what a child process schemactl starts (a hook, a fleet's targets command) does not inherit.
+pub fn hidden_variables(project: &Project) -> Vec<String> {
     let mut vars: Vec<String> = SECRET_VARIABLES.iter().map(|v| v.to_string()).collect();
     for env in project.environments.values() {
         vars.extend(env.url_env.iter().chain(&env.direct_url_env).cloned());

@@ -36,7 +36,7 @@ pub use diff::DiffRequest;
 pub use drift::{expectations, unadopted};
 pub use dump::{Drawn, Dumped};
 pub use error::{Error, Result};
-pub use hooks::{post_write, shell_quote, HookRun};
+pub use hooks::{hidden_variables, post_write, shell_quote, HookRun};
 pub use plan::{PlanRequest, Planned};
 pub use rebase::{RebaseConflicts, RebaseRequest, Rebased};
 pub use renames::Renamed;
