@@ -15,6 +15,7 @@ mod cli;
 mod drift;
 mod dump;
 mod engine;
+mod fleet;
 mod habits;
 mod hazards;
 mod majors;

@@ -11,7 +11,9 @@ use schemactl_apply::{Options, ScriptFrom, UpTarget};
 use schemactl_config::{Fleet, OnError, Project};
 use schemactl_fleet::{render, stages, survey, targets, FleetEvent, Outcome, RunOptions, Stage, TargetSource};
 
-use crate::cli::{ApplyArgs, DbArgs, FleetRenderArgs, FleetTargetsArgs, OnErrorArg, ReportFormat, StatusArgs, TargetArgs};
+use crate::cli::{
+    ApplyArgs, DbArgs, FleetRenderArgs, FleetTargetsArgs, OnErrorArg, ReportFormat, StatusArgs, TargetArgs,
+};
 use crate::error::{CliError, CliResult};
 use crate::project;
 
@@ -64,7 +66,9 @@ fn source(project: &Project, args: &TargetArgs, db: &DbArgs, fleet: Option<&Flee
     if let Some(command) = command {
         return Ok(TargetSource::Command { command, dir: project.root.clone(), hidden });
     }
-    Err(CliError::Usage("no targets: give --targets FILE, --targets-query SQL, --targets-cmd CMD or --fleet NAME".into()))
+    Err(CliError::Usage(
+        "no targets: give --targets FILE, --targets-query SQL, --targets-cmd CMD or --fleet NAME".into(),
+    ))
 }
 
 /// The fleet's stages with their targets, as every command on it sees them.
@@ -96,7 +100,9 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<u8> {
     let revisions = schemactl_revision::load_dir(&project.revisions_dir)?;
     let target = UpTarget::parse(&args.to)?;
     if args.direct_url.is_some() {
-        return Err(CliError::Usage("--direct-url names one database; a fleet's targets give their own addresses".into()));
+        return Err(CliError::Usage(
+            "--direct-url names one database; a fleet's targets give their own addresses".into(),
+        ));
     }
     let (stages, fleet) = load_stages(&project, &args.targets, &args.db, args.fleet.stage.as_deref()).await?;
     let env = args.db.env.clone().or_else(|| fleet.as_ref().and_then(|f| f.env.clone()));
@@ -219,7 +225,8 @@ fn print_event(event: &FleetEvent) {
                 Outcome::Applied | Outcome::UpToDate => {}
                 Outcome::Skipped => {}
                 Outcome::Failed | Outcome::TimedOut => {
-                    let ran = if t.ran.is_empty() { String::new() } else { format!(" after applying {}", t.ran.join(", ")) };
+                    let ran =
+                        if t.ran.is_empty() { String::new() } else { format!(" after applying {}", t.ran.join(", ")) };
                     let error = t.error.as_deref().unwrap_or_default().replace('\n', "\n    ");
                     outln!(
                         "{}: {} ({}, attempt {}, {took}){ran}\n    {error}",
@@ -310,8 +317,7 @@ async fn scripts(
         ));
     }
     let all: Vec<schemactl_fleet::Target> = stages.iter().flat_map(|s| s.targets.iter().cloned()).collect();
-    let positions =
-        survey::positions(&all, revisions, None, parallel(&args.targets, fleet), args.db.wait).await;
+    let positions = survey::positions(&all, revisions, None, parallel(&args.targets, fleet), args.db.wait).await;
     let (starts, errors) = survey::by_start(&positions);
     if !errors.is_empty() {
         let lines: Vec<String> = errors.iter().map(|(t, e)| format!("{}: {}", t.name, e.replace('\n', " "))).collect();
@@ -328,9 +334,14 @@ async fn scripts(
             Some(i) => revisions.list[i].id.clone(),
             None => "base".to_string(),
         };
-        let script =
-            schemactl_apply::apply_script(revisions, ScriptFrom::Given(&from), target, allowed, &mut crate::apply_cmd::report)
-                .await?;
+        let script = schemactl_apply::apply_script(
+            revisions,
+            ScriptFrom::Given(&from),
+            target,
+            allowed,
+            &mut crate::apply_cmd::report,
+        )
+        .await?;
         if !first {
             out!("\n");
         }
@@ -446,7 +457,13 @@ pub async fn list(config: Option<&Path>, args: FleetTargetsArgs) -> CliResult<()
     let project = project::required(config)?;
     let (stages, _) = load_stages(&project, &args.targets, &args.db, args.stage.as_deref()).await?;
     for stage in &stages {
-        outln!("stage {} (on_error = {}): {} target{}", stage.name, stage.on_error.as_str(), stage.targets.len(), plural(stage.targets.len()));
+        outln!(
+            "stage {} (on_error = {}): {} target{}",
+            stage.name,
+            stage.on_error.as_str(),
+            stage.targets.len(),
+            plural(stage.targets.len())
+        );
         for t in &stage.targets {
             let labels: Vec<String> =
                 t.labels.iter().filter(|(k, _)| *k != "name").map(|(k, v)| format!("{k}={v}")).collect();
@@ -464,7 +481,8 @@ pub fn render(config: Option<&Path>, args: FleetRenderArgs) -> CliResult<()> {
     let project = project::load(config)?;
     let fleet = fleet_config(&project, args.fleet.as_deref())?;
     let stages: Vec<String> = {
-        let configured = fleet.map(|f| f.stages.clone()).filter(|s| !s.is_empty()).unwrap_or_else(stages::default_stages);
+        let configured =
+            fleet.map(|f| f.stages.clone()).filter(|s| !s.is_empty()).unwrap_or_else(stages::default_stages);
         let mut names: Vec<String> = configured.into_iter().map(|s| s.name).collect();
         if !names.iter().any(|n| n == "rest") {
             names.push("rest".into());

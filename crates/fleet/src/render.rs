@@ -56,7 +56,9 @@ impl RenderOptions {
             )));
         }
         if self.image.trim().is_empty() || self.image.chars().any(char::is_whitespace) {
-            return Err(Error::Usage("--image: the image with schemactl and the project (`registry/app-migrations:1.4`)".into()));
+            return Err(Error::Usage(
+                "--image: the image with schemactl and the project (`registry/app-migrations:1.4`)".into(),
+            ));
         }
         if self.shards == 0 || self.parallel == 0 {
             return Err(Error::Usage("--shards and --parallel must be at least 1".into()));

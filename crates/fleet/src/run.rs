@@ -49,8 +49,13 @@ pub enum FleetEvent {
 
 /// The failures worth trying again: the database was not reachable (a failover, a restart), or
 /// the schemactl lock or a table lock was not obtained in time (another applier, a long query).
+/// A wrong password or a missing database is not retried: only time-curable connection failures.
 pub fn retryable(error: &ApplyError) -> bool {
-    matches!(error, ApplyError::Unreachable { .. } | ApplyError::Locked { .. } | ApplyError::LockNotGranted { .. })
+    match error {
+        ApplyError::Unreachable { source, .. } => source.waiting_helps(),
+        ApplyError::Locked { .. } | ApplyError::LockNotGranted { .. } => true,
+        _ => false,
+    }
 }
 
 /// A short, stable word for the kind of failure (the report's `error_kind`).
@@ -147,9 +152,10 @@ async fn run_target(
             let mut events = Vec::new();
             let result = schemactl_apply::apply(&t.url, revisions, target, apply_options, &mut |e| {
                 match &e {
-                    Event::Resuming { .. } | Event::Recovered { .. } | Event::LockRetry { .. } | Event::LockWait { .. } => {
-                        emit(FleetEvent::Note { name: t.name.clone(), text: note(&e) })
-                    }
+                    Event::Resuming { .. }
+                    | Event::Recovered { .. }
+                    | Event::LockRetry { .. }
+                    | Event::LockWait { .. } => emit(FleetEvent::Note { name: t.name.clone(), text: note(&e) }),
                     _ => {}
                 }
                 events.push(e);

@@ -121,7 +121,11 @@ mod tests {
                 on_error: Some(OnError::Continue),
                 ..Default::default()
             },
-            StageConfig { name: "tier0".into(), labels: BTreeMap::from([("tier".into(), "0".into())]), ..Default::default() },
+            StageConfig {
+                name: "tier0".into(),
+                labels: BTreeMap::from([("tier".into(), "0".into())]),
+                ..Default::default()
+            },
         ];
         let stages = assign(fleet(10), &config);
         let got: Vec<(&str, Vec<&str>)> = stages.iter().map(|s| (s.name.as_str(), names(s))).collect();

@@ -65,7 +65,7 @@ pub struct Group {
     /// (checked on one of its targets); `null` when not checked.
     pub drift_steps: Option<usize>,
     pub error: Option<String>,
-    /// Every target's name, in list order.
+    /// Every target's name, sorted.
     pub targets: Vec<String>,
 }
 
@@ -95,6 +95,9 @@ pub fn group(positions: &[Position], revisions: &Revisions) -> Vec<(Group, Targe
         entry.0.targets.push(p.target.name.clone());
     }
     let mut list: Vec<(Group, Target)> = groups.into_values().collect();
+    for (group, _) in &mut list {
+        group.targets.sort();
+    }
     list.sort_by(|a, b| {
         (a.0.error.is_some(), std::cmp::Reverse(a.0.targets.len()), a.0.applied, &a.0.fingerprint).cmp(&(
             b.0.error.is_some(),

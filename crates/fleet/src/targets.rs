@@ -89,7 +89,8 @@ pub fn parse(text: &str, origin: &str, env: &dyn Fn(&str) -> Option<String>) -> 
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let syntax = |column: usize, message: String| Error::Syntax { origin: origin.into(), line: i + 1, column, message };
+        let syntax =
+            |column: usize, message: String| Error::Syntax { origin: origin.into(), line: i + 1, column, message };
         let mut words = words(line);
         let (column, address) = words.next().expect("a line that is not blank has a word");
         let mut labels = BTreeMap::new();
@@ -236,8 +237,10 @@ async fn run_command(command: &str, dir: &Path, hidden: &[String]) -> Result<Str
         cmd.env_remove(var);
     }
     let shown = schemactl_sqltext::visible(command);
-    let output =
-        cmd.output().await.map_err(|e| Error::Targets(format!("the targets command `{shown}` could not start: {e}")))?;
+    let output = cmd
+        .output()
+        .await
+        .map_err(|e| Error::Targets(format!("the targets command `{shown}` could not start: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(Error::Targets(format!(

@@ -93,10 +93,8 @@ fn the_argo_template_runs_the_stages_in_order_and_shards_all_but_the_canary() {
         let spec = &template["spec"];
         assert_eq!(spec["entrypoint"], "rollout");
         let steps = spec["templates"][0]["steps"].as_array().unwrap();
-        let stages: Vec<&str> = steps
-            .iter()
-            .map(|group| group[0]["arguments"]["parameters"][0]["value"].as_str().unwrap())
-            .collect();
+        let stages: Vec<&str> =
+            steps.iter().map(|group| group[0]["arguments"]["parameters"][0]["value"].as_str().unwrap()).collect();
         assert_eq!(stages, ["canary", "eu", "rest"]);
         assert_eq!(steps[0][0]["arguments"]["parameters"][1]["value"], "0/1");
         assert!(steps[0][0].get("withSequence").is_none());
