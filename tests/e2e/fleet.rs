@@ -243,3 +243,41 @@ async fn bad_target_lists_are_refused_with_their_position() {
     let out = p.run(&["apply", "--fleet", "nope"]);
     assert!(stderr(&out).contains("--fleet nope: schemactl.toml defines no fleet"), "{}", stderr(&out));
 }
+
+/// A target that waits (here for the schemactl lock another session holds) takes one of the
+/// `parallel` slots, not the stage: the others all finish before it gives up.
+#[tokio::test]
+async fn a_slow_target_holds_one_slot_not_the_stage() {
+    let dbs = [TestDb::new().await, TestDb::new().await, TestDb::new().await, TestDb::new().await, TestDb::new().await];
+    let mut p = Project::new();
+    p.add("items", "CREATE TABLE items (id int);", "DROP TABLE items;");
+    let lines: String =
+        dbs.iter().enumerate().map(|(i, db)| format!("{} name=s{i}\n", db.url.to_secret_url())).collect();
+    let file = dir(&p).join("targets.txt");
+    std::fs::write(&file, lines).unwrap();
+    let holder = dbs[1].client().await;
+    holder.execute("SELECT pg_advisory_lock($1)", &[&schemactl_apply::LOCK_KEY]).await.unwrap();
+    let out = p.run(&[
+        "apply",
+        "--targets",
+        file.to_str().unwrap(),
+        "--parallel",
+        "2",
+        "--lock-timeout",
+        "3s",
+        "--retries",
+        "0",
+        "--on-error",
+        "continue",
+    ]);
+    assert_eq!(code(&out), 10, "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    let finished: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(name, _)| name))
+        .filter(|name| name.len() == 2 && name.starts_with('s'))
+        .collect();
+    assert_eq!(finished.last(), Some(&"s1"), "the waiting target held back the others:\n{}", stdout(&out));
+    assert_eq!(finished.len(), 5, "{}", stdout(&out));
+    assert!(stdout(&out).contains("s1: FAILED (locked"), "{}", stdout(&out));
+}

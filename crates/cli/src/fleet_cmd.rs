@@ -395,6 +395,7 @@ pub async fn status(config: Option<&Path>, args: StatusArgs) -> CliResult<u8> {
     };
     if args.format == ReportFormat::Json {
         let doc = serde_json::json!({
+            "command": "status-fleet",
             "format_version": 1,
             "targets": all.len(),
             "head": revisions.list.last().map(|r| r.id.clone()),

@@ -19,6 +19,13 @@
 //! manage = ["app_*"]         # opt in: these roles, their memberships and the objects they own
 //!                            # are desired state (CREATE ROLE in schema/; never passwords)
 //!
+//! [fleets.tenants]          # many databases: `apply --fleet tenants` (README, "Many databases")
+//! targets = "fleet/tenants.txt"
+//! parallel = 16
+//! [[fleets.tenants.stages]]
+//! name = "canary"
+//! count = 1
+//!
 //! [shadow]
 //! load_timeout = "60s"       # per schema statement loaded into the shadow (default; "0": none)
 //! bindir = "/usr/lib/postgresql/17/bin"   # server binaries for the shadow (relative: to this file)

@@ -153,6 +153,8 @@ impl Summary {
 /// The whole run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    /// `apply-fleet`: which document this is (as the other documents' `command`).
+    pub command: &'static str,
     pub format_version: u32,
     pub summary: Summary,
     pub halted: Option<Halt>,
@@ -179,6 +181,7 @@ impl Report {
             }
         }
         Report {
+            command: "apply-fleet",
             format_version: FORMAT_VERSION,
             summary,
             halted,

@@ -124,10 +124,19 @@ pub async fn apply<'a>(
                 report
             }
         };
-        // `buffered` keeps list order in the results; at most `parallel` run at once.
-        let reports: Vec<TargetReport> =
-            stream::iter(stage.targets.iter()).map(run_one).buffered(options.parallel.max(1)).collect().await;
-        targets.extend(reports);
+        // Unordered, so that one slow target holds one slot and not the whole stage (`buffered`
+        // counts finished-but-not-yet-yielded targets against the limit); list order is
+        // restored after.
+        let mut reports: Vec<(usize, TargetReport)> = stream::iter(stage.targets.iter().enumerate())
+            .map(|(i, t)| {
+                let report = run_one(t);
+                async move { (i, report.await) }
+            })
+            .buffer_unordered(options.parallel.max(1))
+            .collect()
+            .await;
+        reports.sort_by_key(|(i, _)| *i);
+        targets.extend(reports.into_iter().map(|(_, r)| r));
     }
     let halted = halted.into_inner().map(|(stage, target)| crate::report::Halt { stage, target });
     Report::new(stage_reports, targets, halted, started.elapsed())

@@ -42,7 +42,17 @@ pub async fn positions<'a>(
         };
         Position { target: t.clone(), applied, fingerprint }
     };
-    stream::iter(targets).map(read).buffered(parallel.max(1)).collect().await
+    // Unordered so that one slow target does not hold back the others; list order restored.
+    let mut read: Vec<(usize, Position)> = stream::iter(targets.iter().enumerate())
+        .map(|(i, t)| {
+            let position = read(t);
+            async move { (i, position.await) }
+        })
+        .buffer_unordered(parallel.max(1))
+        .collect()
+        .await;
+    read.sort_by_key(|(i, _)| *i);
+    read.into_iter().map(|(_, p)| p).collect()
 }
 
 async fn fingerprint(engine: &schemactl_engine::Engine, t: &Target) -> schemactl_engine::Result<String> {
