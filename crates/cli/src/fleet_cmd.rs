@@ -61,7 +61,7 @@ fn source(project: &Project, args: &TargetArgs, db: &DbArgs, fleet: Option<&Flee
             }
             (None, None) => project::database(project, db)?,
         };
-        return Ok(TargetSource::Query { control, sql });
+        return Ok(TargetSource::Query { control: Box::new(control), sql });
     }
     if let Some(command) = command {
         return Ok(TargetSource::Command { command, dir: project.root.clone(), hidden });
@@ -318,7 +318,7 @@ async fn scripts(
     }
     let all: Vec<schemactl_fleet::Target> = stages.iter().flat_map(|s| s.targets.iter().cloned()).collect();
     let positions = survey::positions(&all, revisions, None, parallel(&args.targets, fleet), args.db.wait).await;
-    let (starts, errors) = survey::by_start(&positions);
+    let survey::Starts { starts, errors } = survey::by_start(&positions);
     if !errors.is_empty() {
         let lines: Vec<String> = errors.iter().map(|(t, e)| format!("{}: {}", t.name, e.replace('\n', " "))).collect();
         return Err(CliError::Usage(format!(

@@ -82,7 +82,10 @@ pub struct Group {
 /// Groups positions: by revision then fingerprint, errors by their first line; most targets
 /// first, then by revision and fingerprint, so that the output is stable.
 pub fn group(positions: &[Position], revisions: &Revisions) -> Vec<(Group, Target)> {
-    let mut groups: BTreeMap<(Option<usize>, Option<String>, Option<String>), (Group, Target)> = BTreeMap::new();
+    // Keyed by (revisions applied, fingerprint, error); each group keeps its first target as
+    // the one drift is checked on.
+    type Key = (Option<usize>, Option<String>, Option<String>);
+    let mut groups: BTreeMap<Key, (Group, Target)> = BTreeMap::new();
     for p in positions {
         let (applied, error) = match &p.applied {
             Ok(n) => (Some(*n), None),
@@ -119,8 +122,14 @@ pub fn group(positions: &[Position], revisions: &Revisions) -> Vec<(Group, Targe
     list
 }
 
+/// Targets by how many revisions they applied, and those whose history could not be read.
+pub struct Starts<'a> {
+    pub starts: BTreeMap<usize, Vec<&'a Target>>,
+    pub errors: Vec<(&'a Target, &'a str)>,
+}
+
 /// Targets by how many revisions they applied (errors apart), for one script per group.
-pub fn by_start(positions: &[Position]) -> (BTreeMap<usize, Vec<&Target>>, Vec<(&Target, &str)>) {
+pub fn by_start(positions: &[Position]) -> Starts<'_> {
     let mut starts: BTreeMap<usize, Vec<&Target>> = BTreeMap::new();
     let mut errors = Vec::new();
     for p in positions {
@@ -129,5 +138,5 @@ pub fn by_start(positions: &[Position]) -> (BTreeMap<usize, Vec<&Target>>, Vec<(
             Err(e) => errors.push((&p.target, e.as_str())),
         }
     }
-    (starts, errors)
+    Starts { starts, errors }
 }

@@ -43,7 +43,7 @@ pub enum TargetSource {
     File(PathBuf),
     /// Rows of a query on a control database: column `url` (else the first column) is the
     /// address, every other column a label (`NULL`s left out).
-    Query { control: DbUrl, sql: String },
+    Query { control: Box<DbUrl>, sql: String },
     /// A command run through `sh -c` in `dir`, printing a targets file on stdout; the variables
     /// in `hidden` (addresses and passwords) are not passed to it.
     Command { command: String, dir: PathBuf, hidden: Vec<String> },
