@@ -6,6 +6,7 @@
 //! `apply` because whoever was reading its log went away. Any other error writing stdout (a
 //! full disk) is remembered and fails the command at the end, since the output is its product.
 
+use anstyle::{AnsiColor, Effects, Style};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -14,6 +15,119 @@ static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
 static STDERR_GONE: AtomicBool = AtomicBool::new(false);
 static STDOUT_ERROR: Mutex<Option<io::Error>> = Mutex::new(None);
 static QUIET: AtomicBool = AtomicBool::new(false);
+static STDOUT_COLOR: AtomicBool = AtomicBool::new(false);
+static STDERR_COLOR: AtomicBool = AtomicBool::new(false);
+
+/// `--color`. Explicit beats the environment, as with clap and anstream: `always` colors even
+/// with NO_COLOR set (someone asked for it on this command line), `auto` leaves color off under
+/// NO_COLOR and turns it on under CLICOLOR_FORCE, and otherwise only on a terminal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Decides, once per stream, whether what is printed there gets color. Without color every
+/// byte printed is what the commands produced: styles are only ever added, never stripped.
+pub fn set_color(when: ColorWhen) {
+    let choice = match when {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let on = |c: anstream::ColorChoice| c != anstream::ColorChoice::Never;
+    STDOUT_COLOR.store(on(anstream::AutoStream::choice(&io::stdout())), Ordering::Relaxed);
+    STDERR_COLOR.store(on(anstream::AutoStream::choice(&io::stderr())), Ordering::Relaxed);
+}
+
+pub fn stderr_color() -> bool {
+    STDERR_COLOR.load(Ordering::Relaxed)
+}
+
+const ERROR: Style = AnsiColor::Red.on_default().effects(Effects::BOLD);
+const WARNING: Style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+const HINT: Style = AnsiColor::Cyan.on_default().effects(Effects::BOLD);
+const CREATE: Style = AnsiColor::Green.on_default().effects(Effects::BOLD);
+const ALTER: Style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+const DROP: Style = AnsiColor::Red.on_default().effects(Effects::BOLD);
+const HAZARD: Style = AnsiColor::Yellow.on_default();
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// `text` with its first `prefix` painted, when it starts with it.
+fn paint_prefix(text: &str, prefix: &str, style: Style) -> Option<String> {
+    text.strip_prefix(prefix).map(|rest| format!("{}{rest}", paint(style, prefix)))
+}
+
+/// The human plan (`render_human`'s text) for stdout: with color, the signs of the steps
+/// (`+` create, `~` alter, `-` drop) and the hazard lines painted. The text is matched line by
+/// line, so the plan crate stays free of terminal concerns.
+pub fn paint_plan(text: String) -> String {
+    if !STDOUT_COLOR.load(Ordering::Relaxed) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 256);
+    for line in text.split_inclusive('\n') {
+        let painted = if let Some(rest) = line.strip_prefix("Hazards:") {
+            Some(format!("{}{rest}", paint(WARNING, "Hazards:")))
+        } else if let Some(rest) = line.strip_prefix("         ! ") {
+            let (kind, message) = rest.split_once(": ").unwrap_or((rest, ""));
+            Some(format!("         {} {}: {message}", paint(WARNING, "!"), paint(HAZARD, kind)))
+        } else {
+            let sign = line.strip_prefix("  ").and_then(|l| l.chars().next());
+            let numbered = line.get(3..).is_some_and(|l| {
+                l.starts_with(' ')
+                    && l.trim_start()
+                        .split_once(". ")
+                        .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            });
+            match sign {
+                Some('+') if numbered => Some(format!("  {}{}", paint(CREATE, "+"), &line[3..])),
+                Some('~') if numbered => Some(format!("  {}{}", paint(ALTER, "~"), &line[3..])),
+                Some('-') if numbered => Some(format!("  {}{}", paint(DROP, "-"), &line[3..])),
+                _ => None,
+            }
+        };
+        out.push_str(painted.as_deref().unwrap_or(line));
+    }
+    out
+}
+
+/// A note or warning (`noteln!`): its `warning:` or `note:` painted on a terminal.
+pub fn write_note(text: &str) {
+    let painted = stderr_color()
+        .then(|| paint_prefix(text, "warning:", WARNING).or_else(|| paint_prefix(text, "note:", HINT)))
+        .flatten();
+    write_stderr(format_args!("{}", painted.as_deref().unwrap_or(text)));
+}
+
+/// The error that stops the command: `error: ` and its message. With color, `error:` and the
+/// `hint:` lines are painted, and when the message starts at a place in a file that exists
+/// (`file:line:column: ...`, a schema file that does not parse or load), the source line is
+/// shown under the first line with a caret at the column.
+pub fn write_error(message: &str) {
+    if !stderr_color() {
+        write_stderr(format_args!("error: {message}\n"));
+        return;
+    }
+    let (first, rest) = message.split_once('\n').map_or((message, None), |(f, r)| (f, Some(r)));
+    let mut text = format!("{} {first}\n", paint(ERROR, "error:"));
+    if let Some(snippet) = crate::snippet::for_message(first, true) {
+        text.push_str(&snippet);
+    }
+    for line in rest.into_iter().flat_map(|r| r.split('\n')) {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let painted = paint_prefix(line.trim_start(), "hint:", HINT).map(|p| format!("{indent}{p}"));
+        text.push_str(painted.as_deref().unwrap_or(line));
+        text.push('\n');
+    }
+    write_stderr(format_args!("{text}"));
+}
 
 /// `print!` that never panics.
 macro_rules! out {
@@ -35,7 +149,7 @@ macro_rules! errln {
 macro_rules! noteln {
     ($($arg:tt)*) => {
         if !$crate::output::quiet() {
-            $crate::output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+            $crate::output::write_note(&format!("{}\n", format_args!($($arg)*)))
         }
     };
 }
@@ -85,9 +199,13 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) {
     if STDOUT_GONE.load(Ordering::Relaxed) {
         return;
     }
-    let mut out = io::stdout().lock();
-    // Flushed at once: an error must surface here, not in a flush at exit that nobody checks.
-    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+    // A progress line on the terminal is taken down while a line is printed, then redrawn.
+    let written = crate::progress::suspend(|| {
+        let mut out = io::stdout().lock();
+        // Flushed at once: an error must surface here, not in a flush at exit that nobody checks.
+        out.write_fmt(args).and_then(|()| out.flush())
+    });
+    if let Err(e) = written {
         STDOUT_GONE.store(true, Ordering::Relaxed);
         if e.kind() != io::ErrorKind::BrokenPipe {
             let mut first = STDOUT_ERROR.lock().unwrap_or_else(|p| p.into_inner());
@@ -101,7 +219,7 @@ pub fn write_stderr(args: std::fmt::Arguments<'_>) {
         return;
     }
     // Nowhere is left to report a failure to write stderr: stop trying.
-    if io::stderr().lock().write_fmt(args).is_err() {
+    if crate::progress::suspend(|| io::stderr().lock().write_fmt(args)).is_err() {
         STDERR_GONE.store(true, Ordering::Relaxed);
     }
 }

@@ -54,7 +54,9 @@ pub fn render(engine: &Engine, plan: &schemactl_plan::Plan, format: Format) -> S
             }
             schemactl_plan::render_sql(plan)
         }
-        Format::Human => schemactl_plan::render_human(plan) + &schemactl_plan::left_out_human(&groups),
+        Format::Human => {
+            crate::output::paint_plan(schemactl_plan::render_human(plan) + &schemactl_plan::left_out_human(&groups))
+        }
         Format::Json => schemactl_plan::render_json_scoped(plan, &groups),
         Format::Markdown => schemactl_plan::render_markdown(plan) + &schemactl_plan::left_out_markdown(&groups),
     }
