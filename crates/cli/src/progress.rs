@@ -26,21 +26,27 @@ pub fn statement(name: &str, index: usize, of: usize, sql: &str) {
         return;
     }
     let mut slot = bar();
+    let new = slot.is_none();
+    // Drawn only once set up: a first frame without its statement would flash by.
     let bar = slot.get_or_insert_with(|| {
-        let bar = ProgressBar::with_draw_target(Some(of as u64), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{spinner} {prefix} statement {pos}/{len} ({elapsed}) {wide_msg}")
+        let bar = ProgressBar::with_draw_target(Some(of as u64), ProgressDrawTarget::hidden());
+        let style = ProgressStyle::with_template("{spinner} {prefix}: statement {pos}/{len}, {elapsed}: {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
-        bar.enable_steady_tick(Duration::from_millis(120));
         bar
     });
-    bar.set_prefix(name.to_string());
+    // The revision's id: the name in full is on the `applied` line that follows.
+    bar.set_prefix(name.split('_').next().unwrap_or(name).to_string());
     bar.set_length(of as u64);
     bar.set_position(index as u64);
     bar.reset_elapsed();
     // The first line of the statement, control characters escaped: a name must not move the cursor.
     let first = sql.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
     bar.set_message(schemactl_sqltext::visible(first).to_string());
+    if new {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(Duration::from_millis(120));
+    }
 }
 
 /// What `pg_stat_progress_create_index` says of the index build that is running.
