@@ -406,3 +406,30 @@ async fn apply_reports_statements_and_index_builds_as_events() {
     );
     assert_eq!(stderr(&out), format!("applying to {}\n", db.url));
 }
+
+#[tokio::test]
+async fn shadow_loads_of_large_schemas_report_their_progress() {
+    use std::sync::{Arc, Mutex};
+    let dev = schemactl_testkit::server().await.to_secret_url();
+    let dir = tempfile::tempdir().unwrap();
+    // 1200 statements in two files: three batches of at most 500.
+    for f in 0..2 {
+        let tables: String = (0..600).map(|i| format!("CREATE TABLE t{f}_{i} (id int);\n")).collect();
+        std::fs::write(dir.path().join(format!("f{f}.sql")), tables).unwrap();
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let engine = schemactl_engine::Engine::new(schemactl_model::Scope::default())
+        .with_progress(move |p| sink.lock().unwrap().push((p.done, p.of, p.file.is_some())));
+    let to = dir.path().to_str().unwrap();
+    let request = schemactl_engine::DiffRequest { from: None, to, dev_url: Some(&dev), offline: false };
+    let plan = engine.diff(&request).await.expect("diff");
+    assert_eq!(plan.steps.len(), 1200);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen, [(0, 1200, true), (500, 1200, true), (1000, 1200, true), (1200, 1200, false)]);
+
+    // Through the binary, with stderr a pipe: no progress line, nothing on stderr at all.
+    let out = crate::common::run_in_project(dir.path(), &dev, &["diff", "--to", "."]);
+    assert!(out.status.success(), "{}", crate::common::output_text(&out));
+    assert_eq!(stderr(&out), "");
+}

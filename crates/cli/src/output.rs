@@ -71,6 +71,10 @@ pub fn paint_plan(text: String) -> String {
     if !STDOUT_COLOR.load(Ordering::Relaxed) {
         return text;
     }
+    painted_plan(&text)
+}
+
+fn painted_plan(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 256);
     for line in text.split_inclusive('\n') {
         let painted = if let Some(rest) = line.strip_prefix("Hazards:") {
@@ -79,23 +83,26 @@ pub fn paint_plan(text: String) -> String {
             let (kind, message) = rest.split_once(": ").unwrap_or((rest, ""));
             Some(format!("         {} {}: {message}", paint(WARNING, "!"), paint(HAZARD, kind)))
         } else {
-            let sign = line.strip_prefix("  ").and_then(|l| l.chars().next());
-            let numbered = line.get(3..).is_some_and(|l| {
-                l.starts_with(' ')
-                    && l.trim_start()
-                        .split_once(". ")
-                        .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            });
-            match sign {
-                Some('+') if numbered => Some(format!("  {}{}", paint(CREATE, "+"), &line[3..])),
-                Some('~') if numbered => Some(format!("  {}{}", paint(ALTER, "~"), &line[3..])),
-                Some('-') if numbered => Some(format!("  {}{}", paint(DROP, "-"), &line[3..])),
-                _ => None,
-            }
+            step_sign(line).map(|(style, sign, rest)| format!("  {}{rest}", paint(style, sign)))
         };
         out.push_str(painted.as_deref().unwrap_or(line));
     }
     out
+}
+
+/// A step's line, `  + NNN. SQL`: the style of its sign, the sign, and the rest of the line.
+/// Lines of a statement that continue it are indented further and never match.
+fn step_sign(line: &str) -> Option<(Style, &str, &str)> {
+    let rest = line.strip_prefix("  ")?;
+    let (sign, after) = (rest.get(..1)?, rest.get(1..)?);
+    let style = match sign {
+        "+" => CREATE,
+        "~" => ALTER,
+        "-" => DROP,
+        _ => return None,
+    };
+    let (number, _) = after.strip_prefix(' ')?.trim_start().split_once(". ")?;
+    (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some((style, sign, after))
 }
 
 /// A note or warning (`noteln!`): its `warning:` or `note:` painted on a terminal.
@@ -227,4 +234,37 @@ pub fn write_stderr(args: std::fmt::Arguments<'_>) {
 /// The first error writing stdout other than a closed pipe, if any.
 pub fn stdout_error() -> Option<io::Error> {
     STDOUT_ERROR.lock().unwrap_or_else(|p| p.into_inner()).take()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_painted_plan_is_the_plain_one_with_styles_around_signs_and_hazards() {
+        let plain = "Plan: 2 steps (1 create, 0 alter, 1 drop)\nHazards: 1 data-loss\n  data-loss: rows go\n\n\
+                     table t\n  -   1. ALTER TABLE t DROP COLUMN c\n         ! data-loss: drops column c\n\
+                     \x20 +  12. CREATE VIEW v AS\n         SELECT 1\n           - 2. AS x\n";
+        let painted = painted_plan(plain);
+        let unstyled: String = {
+            let mut out = String::new();
+            let mut chars = painted.chars();
+            while let Some(c) = chars.next() {
+                if c == '\u{1b}' {
+                    chars.by_ref().find(|&c| c == 'm');
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        assert_eq!(unstyled, plain);
+        let lines: Vec<&str> = painted.lines().collect();
+        assert!(lines[1].starts_with(&paint(WARNING, "Hazards:")), "{painted}");
+        assert_eq!(lines[5], format!("  {}   1. ALTER TABLE t DROP COLUMN c", paint(DROP, "-")));
+        assert!(lines[6].contains(&paint(HAZARD, "data-loss")), "{painted}");
+        assert!(lines[7].starts_with(&format!("  {}", paint(CREATE, "+"))), "{painted}");
+        // Continuation lines of a statement stay as they are, whatever they start with.
+        assert_eq!(&lines[8..], ["         SELECT 1", "           - 2. AS x"]);
+    }
 }

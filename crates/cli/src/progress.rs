@@ -1,5 +1,5 @@
 //! Progress of long work on stderr, drawn with indicatif: which revision and statement `apply`
-//! is at, and how far an index build has come. Only on a terminal and never under `-q`, so
+//! is at, how far an index build has come, how far a large schema has loaded into a shadow. Only on a terminal and never under `-q`, so
 //! logs, pipes and tests see exactly the lines they always did; never on stdout.
 
 use std::io::IsTerminal;
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use schemactl_apply::IndexProgress;
+use schemactl_engine::LoadProgress;
 
 static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
@@ -43,6 +44,41 @@ pub fn statement(name: &str, index: usize, of: usize, sql: &str) {
     // The first line of the statement, control characters escaped: a name must not move the cursor.
     let first = sql.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
     bar.set_message(schemactl_sqltext::visible(first).to_string());
+    if new {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(Duration::from_millis(120));
+    }
+}
+
+/// Schema files loading into a shadow: drawn from the second batch on (a schema that loads in
+/// one batch is done before a line would be worth drawing), gone when all is loaded. Loads
+/// of two sources at once (`diff`) share the line.
+pub fn loading(progress: &LoadProgress) {
+    if !shown() {
+        return;
+    }
+    if progress.done >= progress.of {
+        finish();
+        return;
+    }
+    if progress.done == 0 {
+        return;
+    }
+    let mut slot = bar();
+    let new = slot.is_none();
+    let bar = slot.get_or_insert_with(|| {
+        let bar = ProgressBar::with_draw_target(Some(progress.of as u64), ProgressDrawTarget::hidden());
+        let style = ProgressStyle::with_template(
+            "{spinner} loading the schema into the shadow: statement {pos}/{len}, {elapsed}: {wide_msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar
+    });
+    bar.set_length(progress.of as u64);
+    bar.set_position(progress.done as u64);
+    let file = progress.file.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
+    bar.set_message(schemactl_sqltext::visible(&file));
     if new {
         bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.enable_steady_tick(Duration::from_millis(120));

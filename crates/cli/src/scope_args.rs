@@ -41,7 +41,7 @@ pub fn engine(config: Option<&Path>, env: Option<&str>, args: &ScopeArgs) -> Cli
         roles: Vec::new(),
     };
     let scope = project.scope_config(env).extended(&flags).compile().map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(Engine::new(scope).with_notes(|note| noteln!("{note}")))
+    Ok(Engine::new(scope).with_notes(|note| noteln!("{note}")).with_progress(crate::progress::loading))
 }
 
 /// A plan in `format`, saying what the scope left out (on stderr next to an `sql` script).
