@@ -122,5 +122,7 @@ fn say_interrupted(signal: i32) {
         1 => "SIGHUP".to_string(),
         n => format!("signal {n}"),
     };
+    // The process exits from the signal handler: a progress line would stay on the terminal.
+    progress::finish();
     errln!("interrupted ({name})");
 }

@@ -105,12 +105,21 @@ fn step_sign(line: &str) -> Option<(Style, &str, &str)> {
     (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some((style, sign, after))
 }
 
-/// A note or warning (`noteln!`): its `warning:` or `note:` painted on a terminal.
+/// A note or warning (`noteln!`): its `warning:` or `note:` painted on a terminal, at the
+/// start of the line or after the `file:line:column: ` it is about.
 pub fn write_note(text: &str) {
-    let painted = stderr_color()
-        .then(|| paint_prefix(text, "warning:", WARNING).or_else(|| paint_prefix(text, "note:", HINT)))
-        .flatten();
+    let painted = stderr_color().then(|| painted_note(text)).flatten();
     write_stderr(format_args!("{}", painted.as_deref().unwrap_or(text)));
+}
+
+fn painted_note(text: &str) -> Option<String> {
+    let found = [("warning:", WARNING), ("note:", HINT)].into_iter().filter_map(|(word, style)| {
+        let at = if text.starts_with(word) { Some(0) } else { text.find(&format!(": {word}")).map(|i| i + 2) };
+        at.map(|at| (at, word, style))
+    });
+    // The first one: the level of the note, not a word inside its message.
+    let (at, word, style) = found.min_by_key(|(at, _, _)| *at)?;
+    Some(format!("{}{}{}", &text[..at], paint(style, word), &text[at + word.len()..]))
 }
 
 /// The error that stops the command: `error: ` and its message. With color, `error:` and the
@@ -264,6 +273,10 @@ mod tests {
         assert_eq!(lines[5], format!("  {}   1. ALTER TABLE t DROP COLUMN c", paint(DROP, "-")));
         assert!(lines[6].contains(&paint(HAZARD, "data-loss")), "{painted}");
         assert!(lines[7].starts_with(&format!("  {}", paint(CREATE, "+"))), "{painted}");
+        assert_eq!(painted_note("warning: x\n"), Some(format!("{} x\n", paint(WARNING, "warning:"))));
+        assert_eq!(painted_note("a.sql:1:2: warning: y"), Some(format!("a.sql:1:2: {} y", paint(WARNING, "warning:"))));
+        assert_eq!(painted_note("note: z"), Some(format!("{} z", paint(HINT, "note:"))));
+        assert_eq!(painted_note("resuming x"), None);
         // Continuation lines of a statement stay as they are, whatever they start with.
         assert_eq!(&lines[8..], ["         SELECT 1", "           - 2. AS x"]);
     }
