@@ -348,11 +348,14 @@ async fn apply_reports_statements_and_index_builds_as_events() {
         "DROP INDEX items_note;\nDROP TABLE more, extra;",
     );
     // A writer that has not committed: the build waits for it ("waiting for writers before
-    // build") until it commits, long enough to be watched.
+    // build"), and the writer commits once the build's progress has been reported (or after
+    // 30 seconds, and the assertions below fail): no race with the 500 ms polls.
     let writer = db.client().await;
     writer.batch_execute("BEGIN; INSERT INTO items VALUES (0, 'x')").await.unwrap();
+    let (watched, seen) = tokio::sync::oneshot::channel::<()>();
+    let mut watched = Some(watched);
     let commit = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1800)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(30), seen).await;
         writer.batch_execute("COMMIT").await.unwrap();
     });
     let revisions = schemactl_revision::load_dir(&p.generated()).unwrap();
@@ -366,7 +369,13 @@ async fn apply_reports_statements_and_index_builds_as_events() {
         limits: Default::default(),
     };
     let mut events = Vec::new();
-    schemactl_apply::apply(&db.url, &revisions, &UpTarget::Head, options, &mut |e| events.push(e)).await.unwrap();
+    let mut collect = |e: Event| {
+        if matches!(e, Event::IndexBuild { .. }) {
+            watched.take().map(|w| w.send(()));
+        }
+        events.push(e);
+    };
+    schemactl_apply::apply(&db.url, &revisions, &UpTarget::Head, options, &mut collect).await.unwrap();
     commit.await.unwrap();
 
     let name = stem(&r1).to_string();
