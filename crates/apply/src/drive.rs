@@ -21,6 +21,10 @@ pub(crate) struct Step<'a> {
     pub index: usize,
     pub count: usize,
     pub statements: &'a [Statement],
+    /// How many statements of the section come before this step's, and how many it has in all:
+    /// progress is reported as statement i of n.
+    pub statements_before: usize,
+    pub statements_total: usize,
     /// True: the statements and `after` commit together. False: one statement that runs
     /// outside a transaction, then `after` in a transaction of its own.
     pub transactional: bool,
@@ -128,7 +132,11 @@ pub(crate) async fn run_revision_finishing<R: Runner>(
     let segments = if split.is_empty() { &empty[..] } else { &split[..] };
     let tracked = segments.len() > 1 || segments.iter().any(|s| !s.transactional);
     let last = segments.len() - 1;
+    let statements_total = segments.iter().map(|s| s.statements.len()).sum();
+    let mut statements_before = 0;
     for (index, segment) in segments.iter().enumerate() {
+        let before_this = statements_before;
+        statements_before += segment.statements.len();
         if done.contains(&index) && index != last {
             let settings: Vec<&Statement> = segment.statements.iter().filter(|s| sets_session(&s.sql)).collect();
             if !settings.is_empty() {
@@ -143,6 +151,8 @@ pub(crate) async fn run_revision_finishing<R: Runner>(
             index,
             count: segments.len(),
             statements: &segment.statements,
+            statements_before: before_this,
+            statements_total,
             transactional: segment.transactional,
             before: (tracked && !segment.transactional).then(|| sql::step_started(revision, section, index)),
             after,

@@ -52,6 +52,17 @@ pub(crate) fn concurrent_index(sql: &str) -> Option<Concurrent> {
     }
 }
 
+/// `CREATE INDEX`, concurrent or not: the statements whose progress the server reports.
+pub(crate) fn builds_index(sql: &str) -> bool {
+    // Most statements are not: the parser only sees the ones that mention an index.
+    if !sql.to_ascii_lowercase().contains("index") {
+        return false;
+    }
+    let Ok(parsed) = pg_query::parse(sql, 0) else { return false };
+    let first = parsed.protobuf.stmts.into_iter().next().and_then(|s| s.stmt).and_then(|s| s.node);
+    matches!(first, Some(NodeEnum::IndexStmt(_)))
+}
+
 fn qualified(schema: &str, name: &str) -> String {
     if schema.is_empty() {
         ident(name)
@@ -81,5 +92,9 @@ mod tests {
         assert_eq!(concurrent_index("CREATE INDEX CONCURRENTLY ON items (note)"), None);
         assert_eq!(concurrent_index("CREATE INDEX items_note ON items (note)"), None);
         assert_eq!(concurrent_index("VACUUM items"), None);
+        assert!(builds_index("CREATE INDEX CONCURRENTLY ON items (note)"));
+        assert!(builds_index("create unique index i on t (a)"));
+        assert!(!builds_index("DROP INDEX CONCURRENTLY i"));
+        assert!(!builds_index("ALTER TABLE t ADD COLUMN index_no int"));
     }
 }

@@ -78,6 +78,24 @@ pub enum Event {
     Recognised { unknown: Vec<String>, as_revision: String, recorded: Vec<String> },
     /// A revision the files do not have (`id (message)`) was undone from its stored down SQL.
     RevertedUnknown { name: String, elapsed: Duration },
+    /// Statement `index` (1-based) of the `of` statements of revision `name`'s section is about
+    /// to run (again, when its step is retried), against the database: progress for a display.
+    Statement { name: String, index: usize, of: usize, sql: String },
+    /// An index build of revision `name` is still running, about every 500 ms (builds that end
+    /// sooner report nothing): what the server says of it.
+    IndexBuild { name: String, progress: IndexProgress },
+}
+
+/// A row of `pg_stat_progress_create_index` for the build that is running: `phase` as the
+/// server words it ("building index: scanning table", "waiting for old snapshots", ...), and
+/// its counters (0 where the phase does not count).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IndexProgress {
+    pub phase: String,
+    pub blocks_done: i64,
+    pub blocks_total: i64,
+    pub tuples_done: i64,
+    pub tuples_total: i64,
 }
 
 /// How patient to be.

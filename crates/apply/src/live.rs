@@ -12,10 +12,10 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::drive::{Runner, Step};
 use crate::error::{describe, Error, Result};
-use crate::index::{concurrent_index, Concurrent};
+use crate::index::{builds_index, concurrent_index, Concurrent};
 use crate::range::{Applied, LogEntry, State, StepRecord, ToolVersion};
 use crate::sql::{BOOKKEEPING_DDL, LOCK_KEY, SCHEMA};
-use crate::{stem, Event};
+use crate::{stem, Event, IndexProgress};
 
 /// One connection to the target database.
 pub(crate) struct Session {
@@ -530,12 +530,13 @@ impl LiveRunner<'_> {
     }
 
     async fn attempt_untimed<'s>(&mut self, step: &Step<'s>, retry: bool) -> std::result::Result<(), Failure<'s>> {
-        let client = &self.session.client;
+        let session = self.session;
+        let client = &session.client;
         let file = &step.revision.file_name;
         if step.transactional {
             self.bookkeeping(step, "BEGIN").await?;
-            for statement in step.statements {
-                if let Err(e) = logged(client, statement).await {
+            for (i, statement) in step.statements.iter().enumerate() {
+                if let Err(e) = self.run(step, i, statement).await {
                     let _ = client.batch_execute("ROLLBACK").await;
                     if lock_not_granted(&e) {
                         return Err(Failure::Lock(statement, e));
@@ -565,7 +566,7 @@ impl LiveRunner<'_> {
         // A failed attempt may have left what an interrupted run leaves (an invalid index).
         let run = !(retry || self.interrupted.contains(&step.index)) || self.recover(step, statement).await?;
         if run {
-            if let Err(e) = logged(client, statement).await {
+            if let Err(e) = self.run(step, 0, statement).await {
                 if lock_not_granted(&e) {
                     return Err(Failure::Lock(statement, e));
                 }
@@ -573,6 +574,55 @@ impl LiveRunner<'_> {
             }
         }
         Ok(self.bookkeeping(step, &format!("BEGIN;\n{}\nCOMMIT", step.after)).await?)
+    }
+
+    /// Runs statement `i` of the step, reported first; an index build that takes longer than
+    /// [`INDEX_POLL`] also reports its progress, read on a second connection (this one is busy
+    /// with the build). A failure to watch is no failure of the statement: it goes unreported.
+    async fn run(
+        &mut self,
+        step: &Step<'_>,
+        i: usize,
+        statement: &Statement,
+    ) -> std::result::Result<(), tokio_postgres::Error> {
+        let name = stem(step.revision);
+        (self.on)(Event::Statement {
+            name: name.clone(),
+            index: step.statements_before + i + 1,
+            of: step.statements_total,
+            sql: statement.sql.clone(),
+        });
+        let session = self.session;
+        if !builds_index(&statement.sql) {
+            return logged(&session.client, statement).await;
+        }
+        // Read before the build: while it runs, this connection answers nothing else.
+        let pid = match session.client.query_one("SELECT pg_backend_pid()", &[]).await {
+            Ok(row) => row.try_get::<_, i32>(0).ok(),
+            Err(_) => None,
+        };
+        let Some(pid) = pid else { return logged(&session.client, statement).await };
+        let build = logged(&session.client, statement);
+        tokio::pin!(build);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + INDEX_POLL, INDEX_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Connected at the first tick only: most builds end before it, and open no connection.
+        let mut watcher: Option<Option<Client>> = None;
+        loop {
+            tokio::select! {
+                result = &mut build => return result,
+                _ = tick.tick() => {
+                    if watcher.is_none() {
+                        let connect = tokio::time::timeout(INDEX_POLL * 4, session.url.connect()).await;
+                        watcher = Some(connect.ok().and_then(|c| c.ok()));
+                    }
+                    let Some(Some(client)) = &watcher else { continue };
+                    if let Some(progress) = index_progress(client, pid).await {
+                        (self.on)(Event::IndexBuild { name: name.clone(), progress });
+                    }
+                }
+            }
+        }
     }
 
     async fn bookkeeping(&self, step: &Step<'_>, sql: &str) -> Result<()> {
@@ -624,6 +674,23 @@ impl LiveRunner<'_> {
             None => Ok(true),
         }
     }
+}
+
+/// How often a running index build's progress is read.
+const INDEX_POLL: Duration = Duration::from_millis(500);
+
+/// The progress row of the index build session `pid` runs, if it still runs one.
+async fn index_progress(client: &Client, pid: i32) -> Option<IndexProgress> {
+    let sql = "SELECT phase, blocks_done, blocks_total, tuples_done, tuples_total \
+               FROM pg_stat_progress_create_index WHERE pid = $1";
+    let row = client.query_opt(sql, &[&pid]).await.ok()??;
+    Some(IndexProgress {
+        phase: row.try_get(0).ok()?,
+        blocks_done: row.try_get(1).ok()?,
+        blocks_total: row.try_get(2).ok()?,
+        tuples_done: row.try_get(3).ok()?,
+        tuples_total: row.try_get(4).ok()?,
+    })
 }
 
 /// `file:line:column: server error`, for a statement outside the steps (a replayed setting).

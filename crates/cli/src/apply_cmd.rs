@@ -13,7 +13,7 @@ use schemactl_revision::{Revision, Revisions};
 
 use crate::cli::{ApplyArgs, CurrentArgs, DbArgs, DownArgs, HistoryArgs, ReportFormat, StampArgs};
 use crate::error::CliResult;
-use crate::{hazards, project};
+use crate::{hazards, progress, project};
 use schemactl_engine::report;
 
 /// `stamp` has no `--lock-timeout`; it waits as long as `apply` does by default.
@@ -33,8 +33,14 @@ pub(crate) fn report(event: Event) {
         }
         Event::Resuming { name, step, of } => errln!("resuming {name} at step {step} of {of}"),
         Event::Recovered { name, note } => errln!("{name}: {note}"),
-        Event::Applied { name, elapsed } => outln!("applied {name} ({} ms)", elapsed.as_millis()),
-        Event::Reverted { name, elapsed } => outln!("reverted {name} ({} ms)", elapsed.as_millis()),
+        Event::Applied { name, elapsed } => {
+            progress::finish();
+            outln!("applied {name} ({} ms)", elapsed.as_millis())
+        }
+        Event::Reverted { name, elapsed } => {
+            progress::finish();
+            outln!("reverted {name} ({} ms)", elapsed.as_millis())
+        }
         Event::LockRetry { name, attempt, of, reason } => {
             errln!("{name}: lock not granted ({reason}); rolled back, retrying (attempt {attempt} of {of})")
         }
@@ -50,8 +56,12 @@ pub(crate) fn report(event: Event) {
             }
         }
         Event::RevertedUnknown { name, elapsed } => {
+            progress::finish();
             outln!("reverted {name} from its stored down SQL ({} ms)", elapsed.as_millis())
         }
+        // Drawn on a terminal only (see `progress`): never a line in a log.
+        Event::Statement { name, index, of, sql } => progress::statement(&name, index, of, &sql),
+        Event::IndexBuild { progress: build, .. } => progress::index(&build),
     }
 }
 

@@ -20,6 +20,11 @@ pub struct Cli {
     /// Leave out notes and warnings that are not errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Color hazards, plan signs and errors, and show source lines under errors in schema
+    /// files: `auto` on a terminal unless NO_COLOR is set (CLICOLOR_FORCE forces it); `always`
+    /// even then; `never`.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = crate::output::ColorWhen::Auto)]
+    pub color: crate::output::ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -23,9 +23,11 @@ mod init;
 mod lint_cmd;
 mod plan_cmd;
 mod post_write;
+mod progress;
 mod project;
 mod scope_args;
 mod show;
+mod snippet;
 mod status;
 mod verify;
 
@@ -37,6 +39,7 @@ use std::time::Duration;
 pub fn main() -> ExitCode {
     let args = cli::Cli::parse();
     output::set_quiet(args.quiet);
+    output::set_color(args.color);
     output::init_logging(args.verbosity);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -62,10 +65,11 @@ pub fn main() -> ExitCode {
         Some(source) => Err(error::CliError::Io { path: "standard output".into(), source }),
         None => Ok(code),
     });
+    progress::finish();
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            errln!("error: {e}");
+            output::write_error(&e.to_string());
             ExitCode::from(e.exit_code())
         }
     }
@@ -123,5 +127,7 @@ fn say_interrupted(signal: i32) {
         1 => "SIGHUP".to_string(),
         n => format!("signal {n}"),
     };
+    // The process exits from the signal handler: a progress line would stay on the terminal.
+    progress::finish();
     errln!("interrupted ({name})");
 }

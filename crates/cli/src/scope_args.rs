@@ -41,7 +41,7 @@ pub fn engine(config: Option<&Path>, env: Option<&str>, args: &ScopeArgs) -> Cli
         roles: Vec::new(),
     };
     let scope = project.scope_config(env).extended(&flags).compile().map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(Engine::new(scope).with_notes(|note| noteln!("{note}")))
+    Ok(Engine::new(scope).with_notes(|note| noteln!("{note}")).with_progress(crate::progress::loading))
 }
 
 /// A plan in `format`, saying what the scope left out (on stderr next to an `sql` script).
@@ -54,7 +54,9 @@ pub fn render(engine: &Engine, plan: &schemactl_plan::Plan, format: Format) -> S
             }
             schemactl_plan::render_sql(plan)
         }
-        Format::Human => schemactl_plan::render_human(plan) + &schemactl_plan::left_out_human(&groups),
+        Format::Human => {
+            crate::output::paint_plan(schemactl_plan::render_human(plan) + &schemactl_plan::left_out_human(&groups))
+        }
         Format::Json => schemactl_plan::render_json_scoped(plan, &groups),
         Format::Markdown => schemactl_plan::render_markdown(plan) + &schemactl_plan::left_out_markdown(&groups),
     }

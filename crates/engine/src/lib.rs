@@ -41,6 +41,8 @@ pub use plan::{PlanRequest, Planned};
 pub use rebase::{RebaseConflicts, RebaseRequest, Rebased};
 pub use renames::Renamed;
 pub use revisions::{manual_revision, planned_revision, reseal, reseal_state, write_revision, Resealed};
+/// How far a load of schema files into a shadow has come ([`Engine::with_progress`]).
+pub use schemactl_shadow::LoadProgress;
 /// Process-wide: the shadow's load timeout and its cleanup when a signal stops the command.
 pub use schemactl_shadow::{
     install_signal_cleanup, interrupted, on_interrupt, set_allow_major_mismatch, set_bindir, set_load_timeout,
@@ -87,6 +89,7 @@ impl fmt::Display for Note {
 }
 
 type Sink = Box<dyn Fn(&Note) + Send + Sync>;
+type ProgressSink = Box<dyn Fn(&LoadProgress) + Send + Sync>;
 
 /// One command's worth of work: its scope, what that scope has left out so far, and where
 /// its notes go.
@@ -95,6 +98,8 @@ pub struct Engine {
     left_out: Mutex<BTreeSet<LeftOut>>,
     notes: Mutex<Vec<Note>>,
     sink: Option<Sink>,
+    /// Where the progress of loading schema files into a shadow goes (nowhere by default).
+    progress: Option<ProgressSink>,
 }
 
 /// What `schemactl lint` says about the desired-state files of `schema_dir` (`.sql` and YAML,
@@ -108,7 +113,19 @@ pub fn schema_advice(schema_dir: &std::path::Path) -> Result<Vec<schemactl_lint:
 impl Engine {
     /// An engine reading every catalog in `scope`; notes are kept for [`Engine::take_notes`].
     pub fn new(scope: Scope) -> Engine {
-        Engine { scope, left_out: Mutex::new(BTreeSet::new()), notes: Mutex::new(Vec::new()), sink: None }
+        Engine {
+            scope,
+            left_out: Mutex::new(BTreeSet::new()),
+            notes: Mutex::new(Vec::new()),
+            sink: None,
+            progress: None,
+        }
+    }
+
+    /// Hands `sink` the progress of every load of schema files into a shadow, batch by batch.
+    pub fn with_progress(mut self, sink: impl Fn(&LoadProgress) + Send + Sync + 'static) -> Engine {
+        self.progress = Some(Box::new(sink));
+        self
     }
 
     /// Hands every note to `sink` as it happens instead of keeping it.

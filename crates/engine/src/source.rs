@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::{Engine, Level};
 use schemactl_connect::DbUrl;
 use schemactl_model::{Catalog, QualName};
-use schemactl_shadow::Shadow;
+use schemactl_shadow::{LoadProgress, Shadow};
 use schemactl_source::{Rename, Statement};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -218,11 +218,21 @@ pub struct Opened {
 /// retried one by one in dependency order), scripts strictly in order. `create_roles` only in
 /// a throwaway cluster of our own: roles are cluster-wide.
 pub async fn load(client: &Client, source: &Source, create_roles: bool) -> Result<()> {
+    load_reporting(client, source, create_roles, &|_| {}).await
+}
+
+/// [`load`], with schema files' progress reported to `on` (see `schemactl_shadow::load_reporting`).
+async fn load_reporting(
+    client: &Client,
+    source: &Source,
+    create_roles: bool,
+    on: &(dyn Fn(&LoadProgress) + Send + Sync),
+) -> Result<()> {
     let (statements, in_order) = source.statements();
     if in_order {
         schemactl_shadow::run_script(client, statements, create_roles).await?;
     } else {
-        schemactl_shadow::load_with(client, statements, create_roles).await?;
+        schemactl_shadow::load_reporting(client, statements, create_roles, on).await?;
     }
     Ok(())
 }
@@ -293,7 +303,8 @@ impl Engine {
     ) -> Result<(Catalog, Client, Vec<Statement>)> {
         let client = url.connect().await?;
         let (declared, rest) = self.split_roles(source)?;
-        load(&client, rest.as_ref().unwrap_or(source), create_roles).await?;
+        let report = |p: &LoadProgress| self.progress.iter().for_each(|on| on(p));
+        load_reporting(&client, rest.as_ref().unwrap_or(source), create_roles, &report).await?;
         // A fresh shadow has no planner statistics on its catalogs (autovacuum is off there):
         // without them the catalog queries can pick quadratic plans on large schemas.
         if source.statements().0.len() > 1000 {

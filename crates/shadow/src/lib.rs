@@ -20,7 +20,7 @@ mod template;
 pub use binaries::{cache_dir, find_server_binaries, set_bindir, BINDIR_ENV, CACHE_ENV};
 pub use cluster::{EmbeddedCluster, ServerTls};
 pub use error::{Error, Result};
-pub use load::{load, load_with, run_script};
+pub use load::{load, load_reporting, load_with, run_script, LoadProgress};
 pub use process::unique_name;
 pub use registry::{install_signal_cleanup, interrupted, on_interrupt, stop_all_clusters};
 pub use shadow::{

@@ -43,18 +43,49 @@ pub async fn load(client: &Client, statements: &[Statement]) -> Result<()> {
 /// that does not exist is created `NOLOGIN` and the statement retried. Roles are cluster-wide,
 /// so only do this in a throwaway cluster of our own, never on a server the user lent us.
 pub async fn load_with(client: &Client, statements: &[Statement], create_roles: bool) -> Result<()> {
+    load_reporting(client, statements, create_roles, &|_| {}).await
+}
+
+/// How far a load has come, for a display: `done` of the `of` statements have run, and the
+/// next ones start in `file` (statements run in dependency order, not file by file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadProgress {
+    pub done: usize,
+    pub of: usize,
+    pub file: Option<std::path::PathBuf>,
+}
+
+/// [`load_with`], reporting to `on` before each batch and once when all is loaded (`done` is
+/// `of`): a large schema takes seconds to load.
+pub async fn load_reporting(
+    client: &Client,
+    statements: &[Statement],
+    create_roles: bool,
+    on: &(dyn Fn(&LoadProgress) + Send + Sync),
+) -> Result<()> {
     let statements: Vec<&Statement> = statements.iter().filter(|s| !s.sql.trim().is_empty()).collect();
+    let of = statements.len();
+    let report =
+        |done: usize, next: Option<&&Statement>| on(&LoadProgress { done, of, file: next.map(|s| s.file.clone()) });
     let (transactional, others): (Vec<&Statement>, Vec<&Statement>) =
         statements.iter().copied().partition(|s| s.transactional);
     for (index, chunk) in transactional.chunks(BATCH).enumerate() {
+        report(index * BATCH, chunk.first());
         // A newline before the `;` ends any trailing `--` comment.
         let batch = chunk.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join("\n;\n");
         if client.batch_execute(&batch).await.is_err() {
             let rest: Vec<&Statement> = transactional[index * BATCH..].iter().chain(others.iter()).copied().collect();
-            return one_by_one(client, &rest, create_roles).await;
+            one_by_one(client, &rest, create_roles).await?;
+            report(of, None);
+            return Ok(());
         }
     }
-    one_by_one(client, &others, create_roles).await
+    if !others.is_empty() {
+        report(transactional.len(), others.first());
+    }
+    one_by_one(client, &others, create_roles).await?;
+    report(of, None);
+    Ok(())
 }
 
 async fn one_by_one(client: &Client, statements: &[&Statement], create_roles: bool) -> Result<()> {
