@@ -1,11 +1,11 @@
 //! The fleet commands: `apply --targets ...`, `status --targets ...`, `fleet targets`,
 //! `fleet render`. The fleet crate does the work; this wires flags and the project file to it
 //! and prints. One line per target on stdout as each finishes (a log), notes and retries on
-//! stderr, and on a terminal a live line (done, running, failed, pending, ETA) on stderr.
+//! stderr, and on a terminal a live line (done, running, failed, pending, ETA) on stderr,
+//! drawn by `progress.rs` like the other progress lines.
 
-use std::io::IsTerminal;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use schemactl_apply::{Options, ScriptFrom, UpTarget};
 use schemactl_config::{Fleet, OnError, Project};
@@ -150,17 +150,19 @@ pub async fn apply(config: Option<&Path>, args: ApplyArgs) -> CliResult<u8> {
             args.targets.shard.map(|s| format!(", shard {s}")).unwrap_or_default()
         );
     }
-    let mut live = Live::new(total, !json && std::io::stderr().is_terminal() && !crate::output::quiet());
+    let mut live = Live::new(total);
     let report = schemactl_fleet::run::apply(&stages, &revisions, &target, apply_options, &options, &mut |event| {
-        live.clear();
         if !json {
+            // The output layer takes the live line down around each line it writes.
             print_event(&event);
         }
         live.observe(&event);
-        live.draw();
+        if !json {
+            live.draw();
+        }
     })
     .await;
-    live.clear();
+    crate::progress::finish();
     if let Some(path) = &args.fleet.report {
         std::fs::write(path, report.to_json()).map_err(|source| CliError::Io { path: path.clone(), source })?;
     }
@@ -241,20 +243,17 @@ fn print_event(event: &FleetEvent) {
     }
 }
 
-/// The live line: drawn on stderr only when it is a terminal, erased before any other line.
+/// What the live line counts (drawn by `progress::fleet`, on a terminal only).
 struct Live {
-    enabled: bool,
     total: usize,
     done: usize,
     running: usize,
     failed: usize,
-    started: Instant,
-    drawn: bool,
 }
 
 impl Live {
-    fn new(total: usize, enabled: bool) -> Live {
-        Live { enabled, total, done: 0, running: 0, failed: 0, started: Instant::now(), drawn: false }
+    fn new(total: usize) -> Live {
+        Live { total, done: 0, running: 0, failed: 0 }
     }
 
     fn observe(&mut self, event: &FleetEvent) {
@@ -273,31 +272,8 @@ impl Live {
         }
     }
 
-    fn clear(&mut self) {
-        if self.drawn {
-            crate::output::write_stderr(format_args!("\r\x1b[2K"));
-            self.drawn = false;
-        }
-    }
-
-    fn draw(&mut self) {
-        if !self.enabled {
-            return;
-        }
-        let pending = self.total.saturating_sub(self.done + self.running);
-        let eta = if self.done == 0 || pending + self.running == 0 {
-            String::new()
-        } else {
-            let per = self.started.elapsed().as_secs_f64() / self.done as f64;
-            format!(", ETA {}s", (per * (pending + self.running) as f64).ceil())
-        };
-        crate::output::write_stderr(format_args!(
-            "{} done, {} running, {} failed, {pending} pending{eta}",
-            self.done - self.failed,
-            self.running,
-            self.failed
-        ));
-        self.drawn = true;
+    fn draw(&self) {
+        crate::progress::fleet(self.done, self.total, self.running, self.failed);
     }
 }
 

@@ -115,3 +115,27 @@ pub fn suspend<R>(write: impl FnOnce() -> R) -> R {
         None => write(),
     }
 }
+
+/// A fleet run: targets done of all, with running, failed and pending in the message and
+/// indicatif's ETA. Lines printed meanwhile go through [`suspend`].
+pub fn fleet(done: usize, total: usize, running: usize, failed: usize) {
+    if !shown() {
+        return;
+    }
+    let mut slot = bar();
+    let new = slot.is_none();
+    let bar = slot.get_or_insert_with(|| {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
+        let style = ProgressStyle::with_template("{spinner} fleet: {pos}/{len} done, {msg}, ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar
+    });
+    bar.set_position(done as u64);
+    let pending = total.saturating_sub(done + running);
+    bar.set_message(format!("{running} running, {failed} failed, {pending} pending"));
+    if new {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(Duration::from_millis(200));
+    }
+}
