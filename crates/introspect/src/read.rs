@@ -30,7 +30,7 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         crate::scope::scope_settings(scope)
     );
     client.batch_execute(&begin).await.map_err(q("snapshot"))?;
-    let queries: [(&str, &'static str); 37] = [
+    let queries: [(&str, &'static str); 38] = [
         (queries::SCHEMAS, "schemas"),
         (queries::EXTENSIONS, "extensions"),
         (queries::ENUMS, "enum types"),
@@ -38,6 +38,7 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         (queries::TABLES, "tables"),
         (queries::COLUMNS, "columns"),
         (queries::COLUMN_TYPES, "column types"),
+        (queries::COLUMN_COMMENTS, "column comments"),
         (queries::CONSTRAINTS, "constraints"),
         (queries::INDEXES, "indexes"),
         (queries::EXTENSION_TYPES, "extension types"),
@@ -90,8 +91,9 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     end?;
     let mut rows = rows.into_iter();
     let mut next = || rows.next().unwrap_or_default();
-    let (schemas, extensions, enums, sequences, tables, columns, column_types, constraints, indexes) =
-        (next(), next(), next(), next(), next(), next(), next(), next(), next());
+    let (schemas, extensions, enums, sequences, tables, columns, column_types, column_comments) =
+        (next(), next(), next(), next(), next(), next(), next(), next());
+    let (constraints, indexes) = (next(), next());
     let (ext_types, casts, views, view_indexes, routines, triggers, policies, composites, domains) =
         (next(), next(), next(), next(), next(), next(), next(), next(), next());
     let (aggregates, collations, ranges, statistics, rules, event_triggers, publications) =
@@ -164,10 +166,13 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     let type_names: BTreeMap<(u32, i32), (String, String)> =
         column_types.iter().map(|r| ((r.get(0), r.get(1)), (r.get(2), r.get(3)))).collect();
     let mut numbered: BTreeMap<QualName, Vec<(i16, Column)>> = BTreeMap::new();
+    let mut comments: BTreeMap<(u32, i16), String> =
+        column_comments.iter().map(|r| ((r.get(0), r.get(1)), r.get(2))).collect();
     for r in &columns {
         let Some((data_type, base_type)) = type_names.get(&(r.get(3), r.get(4))) else { continue };
         let table = qual(r, 0, 1);
-        let column = read_column(r, &table, data_type, base_type);
+        let mut column = read_column(r, &table, data_type, base_type);
+        column.comment = comments.remove(&(r.get(30), r.get(26)));
         numbered.entry(table).or_default().push((r.get(26), column));
     }
     for (name, mut cols) in numbered {
@@ -307,7 +312,7 @@ fn read_column(r: &Row, table: &QualName, data_type: &str, base_type: &str) -> C
         default_sequences: seq_schemas.into_iter().zip(seq_names).map(|(s, n)| QualName::new(s, n)).collect(),
         identity,
         generated,
-        comment: r.get(12),
+        comment: None, // from COLUMN_COMMENTS, by the caller
         local: r.get(24),
         inherited: r.get(25),
         generated_virtual: virtual_generated,
