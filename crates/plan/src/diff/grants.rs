@@ -32,6 +32,9 @@ pub fn diff_grants(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
             targets.entry(key.clone()).or_insert(t);
         }
     }
+    // Each object's grants, looked up instead of filtered out of every grant per object: the
+    // scan made this quadratic (a fifth of a 5000-table diff's time).
+    let (from_grants, to_grants) = (grants_by_object(&from.grants), grants_by_object(&to.grants));
     let mut new_steps = Vec::new();
     for (key, target) in &targets {
         if !exists(to, key) {
@@ -42,7 +45,7 @@ pub fn diff_grants(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
         let mut old = if created.contains(key) {
             initial_privileges(from, target)
         } else {
-            held(from.grants.iter().filter(|g| &g.target.key == key), |column| {
+            held(from_grants.get(key).into_iter().flatten().copied(), |column| {
                 column_of(key, column).is_none_or(|c| !created.contains(&c))
             })
         };
@@ -50,7 +53,7 @@ pub fn diff_grants(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
             // The new owner's own privileges become the owner's: no row of theirs is left.
             old.retain(|(_, grantee, _), _| grantee != new_owner);
         }
-        let new = held(to.grants.iter().filter(|g| &g.target.key == key), |_| true);
+        let new = held(to_grants.get(key).into_iter().flatten().copied(), |_| true);
         let mut statements = grant_statements(target, &old, &new);
         if statements.is_empty() && owner.is_none() {
             continue;
@@ -105,6 +108,14 @@ fn column_of(key: &ObjKey, column: &str) -> Option<ObjKey> {
         ObjKey::Table { name } => Some(super::column_key(name, column)),
         _ => None,
     }
+}
+
+fn grants_by_object(grants: &BTreeSet<Grant>) -> BTreeMap<&ObjKey, Vec<&Grant>> {
+    let mut by_object: BTreeMap<&ObjKey, Vec<&Grant>> = BTreeMap::new();
+    for g in grants {
+        by_object.entry(&g.target.key).or_default().push(g);
+    }
+    by_object
 }
 
 fn held<'a>(grants: impl Iterator<Item = &'a Grant>, keep_column: impl Fn(&str) -> bool) -> Held {
