@@ -16,6 +16,7 @@ every command alike), wall clock and peak RSS of:
   e      psql -q -f base_N.sql into a fresh database of a throwaway cluster on /dev/shm tuned
          like schemactl's shadow                                        (the shadow's floor)
   dump   schemactl dump --db URL(rb_real_N) > /dev/null
+  b0, c0 with --baseline BINARY: b and c with another build (before/after in one run)
 
 Ratios of medians: b/a, c/a, dump/a (targets <= 1.0), f/(e+a) (target <= 1.1). Peak RSS
 target for b and c: <= 150 MB at N = 5000. One extra, untimed run of a, b and c with
@@ -156,6 +157,7 @@ def main():
     ap.add_argument("--generator", default=os.path.join(os.path.dirname(REPO), "shared", "bench", "gen_schema.py"))
     ap.add_argument("--out", default=os.path.join(REPO, "bench", "out", "realistic"))
     ap.add_argument("--schemactl", default=os.path.join(REPO, "target", "release", "schemactl"))
+    ap.add_argument("--baseline", help="another schemactl binary (e.g. an older build) timed beside b and c as b0, c0")
     ap.add_argument("--bindir", default=DEFAULT_BINDIR)
     ap.add_argument("--host", default=os.environ.get("PGHOST", "/var/run/postgresql"))
     ap.add_argument("--port", default=os.environ.get("PGPORT", "5432"))
@@ -174,6 +176,11 @@ def main():
     binary = os.path.join(args.out, ".schemactl-under-test")
     shutil.copy2(args.schemactl, binary)
     sha = file_hash(binary)
+    baseline = None
+    if args.baseline:
+        baseline = os.path.join(args.out, ".schemactl-baseline")
+        shutil.copy2(args.baseline, baseline)
+        only |= {"b0", "c0"}
     throwaway = None
 
     def on_signal(signum, _frame):
@@ -204,7 +211,10 @@ def main():
                 "dump": ([binary, "dump", "--db", url], None),
                 "f": ([binary, "diff", "--from", url, "--to", base], None),
             }
-            order = [k for k in ("a", "b", "c", "dump", "f", "e") if k in only]
+            if baseline:
+                cmds["b0"] = ([baseline, "diff", "--from", url, "--to", url], "empty")
+                cmds["c0"] = ([baseline, "diff", "--from", url, "--to", url_mut], "nonempty")
+            order = [k for k in ("a", "b", "c", "b0", "c0", "dump", "f", "e") if k in only]
             times = {k: [] for k in order}
             rss = {k: [] for k in order}
             outputs = {}
@@ -245,7 +255,7 @@ def main():
                         statements[k] = count_statements(cmd, None, logfile, k)
             med = {k: statistics.median(v) for k, v in times.items()}
             ratios = {}
-            for k in ("b", "c", "dump"):
+            for k in ("b", "c", "b0", "c0", "dump"):
                 if k in med:
                     ratios["%s/a" % k] = med[k] / med["a"]
             if "f" in med and "e" in med:
