@@ -3,6 +3,8 @@ use crate::{Error, Result};
 use futures_util::TryStreamExt;
 use schemactl_model::*;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Row};
 
@@ -396,19 +398,23 @@ struct ColumnRow {
 }
 
 /// Runs `sql` and turns each row into a value with `f` as it arrives, never holding the rows.
-async fn stream<T>(
-    client: &Client,
+/// Boxed: the 38 query futures joined inline made one future too large for a 2 MiB thread
+/// stack in unoptimized builds.
+fn stream<'a, T: Send + 'a>(
+    client: &'a Client,
     sql: String,
-    mut f: impl FnMut(Row) -> T,
-) -> std::result::Result<Vec<T>, tokio_postgres::Error> {
-    let no_params: [&(dyn tokio_postgres::types::ToSql + Sync); 0] = [];
-    let rows = client.query_raw(sql.as_str(), no_params).await?;
-    futures_util::pin_mut!(rows);
-    let mut values = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        values.push(f(row));
-    }
-    Ok(values)
+    mut f: impl FnMut(Row) -> T + Send + 'a,
+) -> Pin<Box<dyn Future<Output = std::result::Result<Vec<T>, tokio_postgres::Error>> + Send + 'a>> {
+    Box::pin(async move {
+        let no_params: [&(dyn tokio_postgres::types::ToSql + Sync); 0] = [];
+        let rows = client.query_raw(sql.as_str(), no_params).await?;
+        futures_util::pin_mut!(rows);
+        let mut values = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            values.push(f(row));
+        }
+        Ok(values)
+    })
 }
 
 fn read_index(r: &Row) -> Index {
