@@ -1,8 +1,10 @@
 use crate::{depend, foreign, grants, objects, objects_more, queries, roles, unmanaged, version};
 use crate::{Error, Result};
-use futures_util::future::join_all;
+use futures_util::TryStreamExt;
 use schemactl_model::*;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Row};
 
@@ -30,76 +32,125 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         crate::scope::scope_settings(scope)
     );
     client.batch_execute(&begin).await.map_err(q("snapshot"))?;
-    let queries: [(&str, &'static str); 37] = [
-        (queries::SCHEMAS, "schemas"),
-        (queries::EXTENSIONS, "extensions"),
-        (queries::ENUMS, "enum types"),
-        (queries::SEQUENCES, "sequences"),
-        (queries::TABLES, "tables"),
-        (queries::COLUMNS, "columns"),
-        (queries::COLUMN_TYPES, "column types"),
-        (queries::CONSTRAINTS, "constraints"),
-        (queries::INDEXES, "indexes"),
-        (queries::EXTENSION_TYPES, "extension types"),
-        (queries::ASSIGNMENT_CASTS, "casts"),
-        (objects::VIEWS, "views"),
-        (objects::VIEW_INDEXES, "materialized view indexes"),
-        (objects::ROUTINES, "functions"),
-        (objects::TRIGGERS, "triggers"),
-        (objects::POLICIES, "policies"),
-        (objects::COMPOSITE_TYPES, "composite types"),
-        (objects::DOMAINS, "domains"),
-        (objects_more::AGGREGATES, "aggregates"),
-        (objects_more::COLLATIONS, "collations"),
-        (objects_more::RANGE_TYPES, "range types"),
-        (objects_more::STATISTICS, "extended statistics"),
-        (objects_more::RULES, "rules"),
-        (objects_more::EVENT_TRIGGERS, "event triggers"),
-        (objects_more::PUBLICATIONS, "publications"),
-        (foreign::WRAPPERS, "foreign-data wrappers"),
-        (foreign::SERVERS, "foreign servers"),
-        (foreign::FOREIGN_TABLES, "foreign tables"),
-        (depend::DEPENDENCIES, "dependencies"),
-        (unmanaged::UNMANAGED, "unmanaged objects"),
-        (grants::GRANTS, "privileges"),
-        (grants::DEFAULT_PRIVILEGES, "default privileges"),
-        (grants::SESSION_ROLE, "session role"),
-        (crate::scope::LEFT_OUT, "objects out of scope"),
-        (grants::OWNERS, "owners"),
-        (roles::ROLES, "roles"),
-        (roles::MEMBERSHIPS, "role memberships"),
-    ];
-    let texts: Vec<String> = queries.iter().map(|(sql, _)| version::resolve(sql, version.num)).collect();
     // The queries are independent: issuing them together lets tokio-postgres pipeline them.
-    // All are awaited, not the first failure: after one query fails, the later ones only say
-    // "current transaction is aborted", and whichever is polled first must not hide the cause.
-    let results = join_all(texts.iter().map(|sql| client.query(sql.as_str(), &[]))).await;
+    // Each one's rows are turned into model values as they arrive (`stream`), so that no
+    // query's result is ever held as rows: at 5000 tables the rows of both sides of a diff,
+    // buffered, were most of the peak memory (a row keeps its wire bytes and a range per
+    // field). All are awaited, not the first failure: after one query fails, the later ones
+    // only say "current transaction is aborted", and whichever is polled first must not hide
+    // the cause.
+    let v = version.num;
+    let sql = |text: &str| version::resolve(text, v);
+    let raw = |r: Row| r;
+    let (
+        (schemas, extensions, enums, sequences, tables, columns, column_types, column_comments),
+        (constraints, indexes, ext_types, casts, views, view_indexes, routines, triggers, policies),
+        (composites, domains, aggregates, collations, ranges, statistics, rules, event_triggers),
+        (publications, wrappers, servers, foreign_tables, dependencies, unmanaged_rows, grant_rows),
+        (default_privilege_rows, session_role, left_out_rows, owner_rows, role_rows, membership_rows),
+    ) = futures_util::join!(
+        async {
+            futures_util::join!(
+                stream(client, sql(queries::SCHEMAS), raw),
+                stream(client, sql(queries::EXTENSIONS), raw),
+                stream(client, sql(queries::ENUMS), raw),
+                stream(client, sql(queries::SEQUENCES), raw),
+                stream(client, sql(queries::TABLES), raw),
+                stream(client, sql(queries::COLUMNS), |r| {
+                    let table = qual(&r, 0, 1);
+                    let column = read_column(&r, &table);
+                    ColumnRow { table, column, attnum: r.get(26), type_id: r.get(3), typmod: r.get(4), rel: r.get(30) }
+                }),
+                stream(client, sql(queries::COLUMN_TYPES), |r| {
+                    ((r.get::<_, u32>(0), r.get::<_, i32>(1)), (r.get::<_, String>(2), r.get::<_, String>(3)))
+                }),
+                stream(client, sql(queries::COLUMN_COMMENTS), |r| {
+                    ((r.get::<_, u32>(0), r.get::<_, i16>(1)), r.get::<_, String>(2))
+                }),
+            )
+        },
+        async {
+            futures_util::join!(
+                stream(client, sql(queries::CONSTRAINTS), |r| (qual(&r, 0, 1), read_constraint(&r))),
+                stream(client, sql(queries::INDEXES), |r| (qual(&r, 0, 1), read_index(&r))),
+                stream(client, sql(queries::EXTENSION_TYPES), raw),
+                stream(client, sql(queries::ASSIGNMENT_CASTS), raw),
+                stream(client, sql(objects::VIEWS), |r| objects::view(&r)),
+                stream(client, sql(objects::VIEW_INDEXES), |r| objects::view_index(&r)),
+                stream(client, sql(objects::ROUTINES), |r| objects::routine(&r)),
+                stream(client, sql(objects::TRIGGERS), |r| objects::trigger(&r)),
+                stream(client, sql(objects::POLICIES), |r| objects::policy(&r)),
+            )
+        },
+        async {
+            futures_util::join!(
+                stream(client, sql(objects::COMPOSITE_TYPES), raw),
+                stream(client, sql(objects::DOMAINS), raw),
+                stream(client, sql(objects_more::AGGREGATES), raw),
+                stream(client, sql(objects_more::COLLATIONS), raw),
+                stream(client, sql(objects_more::RANGE_TYPES), raw),
+                stream(client, sql(objects_more::STATISTICS), raw),
+                stream(client, sql(objects_more::RULES), raw),
+                stream(client, sql(objects_more::EVENT_TRIGGERS), raw),
+            )
+        },
+        async {
+            futures_util::join!(
+                stream(client, sql(objects_more::PUBLICATIONS), raw),
+                stream(client, sql(foreign::WRAPPERS), raw),
+                stream(client, sql(foreign::SERVERS), raw),
+                stream(client, sql(foreign::FOREIGN_TABLES), raw),
+                stream(client, sql(depend::DEPENDENCIES), |r| depend::edge(&r)),
+                stream(client, sql(unmanaged::UNMANAGED), |r| {
+                    format!("{} {}", r.get::<_, String>(0), r.get::<_, String>(1))
+                }),
+                stream(client, sql(grants::GRANTS), |r| grants::grant(&r)),
+            )
+        },
+        async {
+            futures_util::join!(
+                stream(client, sql(grants::DEFAULT_PRIVILEGES), |r| grants::default_privilege(&r)),
+                stream(client, sql(grants::SESSION_ROLE), |r| r.get::<_, String>(0)),
+                stream(client, sql(crate::scope::LEFT_OUT), raw),
+                stream(client, sql(grants::OWNERS), |r| grants::owner(&r)),
+                stream(client, sql(roles::ROLES), |r| roles::role(&r)),
+                stream(client, sql(roles::MEMBERSHIPS), |r| roles::membership(&r)),
+            )
+        },
+    );
     let end = client.batch_execute("COMMIT").await.map_err(q("snapshot"));
     let aborted = |e: &tokio_postgres::Error| e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION);
-    if let Some(first) = results.iter().position(|r| r.as_ref().is_err_and(|e| !aborted(e))) {
-        let (_, what) = queries[first];
-        if let Some(Err(e)) = results.into_iter().nth(first) {
-            return Err(q(what)(e));
-        }
-        unreachable!("the result at {first} is an error");
+    // In the order the queries were sent: the first failure that is not a consequence of an
+    // earlier one, else the first failure.
+    macro_rules! first_failure {
+        ($($var:ident: $what:literal),* $(,)?) => {
+            $(
+                if matches!(&$var, Err(e) if !aborted(e)) {
+                    if let Err(e) = $var {
+                        return Err(q($what)(e));
+                    }
+                }
+            )*
+            $(let $var = $var.map_err(q($what))?;)*
+        };
     }
-    let mut rows = Vec::with_capacity(results.len());
-    for (result, (_, what)) in results.into_iter().zip(queries) {
-        rows.push(result.map_err(q(what))?);
-    }
+    first_failure!(
+        schemas: "schemas", extensions: "extensions", enums: "enum types", sequences: "sequences",
+        tables: "tables", columns: "columns", column_types: "column types",
+        column_comments: "column comments", constraints: "constraints", indexes: "indexes",
+        ext_types: "extension types", casts: "casts", views: "views",
+        view_indexes: "materialized view indexes", routines: "functions", triggers: "triggers",
+        policies: "policies", composites: "composite types", domains: "domains",
+        aggregates: "aggregates", collations: "collations", ranges: "range types",
+        statistics: "extended statistics", rules: "rules", event_triggers: "event triggers",
+        publications: "publications", wrappers: "foreign-data wrappers", servers: "foreign servers",
+        foreign_tables: "foreign tables", dependencies: "dependencies",
+        unmanaged_rows: "unmanaged objects", grant_rows: "privileges",
+        default_privilege_rows: "default privileges", session_role: "session role",
+        left_out_rows: "objects out of scope", owner_rows: "owners", role_rows: "roles",
+        membership_rows: "role memberships",
+    );
     end?;
-    let mut rows = rows.into_iter();
-    let mut next = || rows.next().unwrap_or_default();
-    let (schemas, extensions, enums, sequences, tables, columns, column_types, constraints, indexes) =
-        (next(), next(), next(), next(), next(), next(), next(), next(), next());
-    let (ext_types, casts, views, view_indexes, routines, triggers, policies, composites, domains) =
-        (next(), next(), next(), next(), next(), next(), next(), next(), next());
-    let (aggregates, collations, ranges, statistics, rules, event_triggers, publications) =
-        (next(), next(), next(), next(), next(), next(), next());
-    let (wrappers, servers, foreign_tables, dependencies, unmanaged_rows, grant_rows) =
-        (next(), next(), next(), next(), next(), next());
-    let (default_privilege_rows, session_role, left_out_rows) = (next(), next(), next());
-    let (owner_rows, role_rows, membership_rows) = (next(), next(), next());
 
     let mut catalog = Catalog::default();
     for r in &schemas {
@@ -161,43 +212,33 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         }
         catalog.tables.insert(name, table);
     }
-    let type_names: BTreeMap<(u32, i32), (String, String)> =
-        column_types.iter().map(|r| ((r.get(0), r.get(1)), (r.get(2), r.get(3)))).collect();
+    let type_names: BTreeMap<(u32, i32), (String, String)> = column_types.into_iter().collect();
+    let mut comments: BTreeMap<(u32, i16), String> = column_comments.into_iter().collect();
     let mut numbered: BTreeMap<QualName, Vec<(i16, Column)>> = BTreeMap::new();
-    for r in &columns {
-        let Some((data_type, base_type)) = type_names.get(&(r.get(3), r.get(4))) else { continue };
-        let table = qual(r, 0, 1);
-        let column = read_column(r, &table, data_type, base_type);
-        numbered.entry(table).or_default().push((r.get(26), column));
+    for ColumnRow { table, mut column, attnum, type_id, typmod, rel } in columns {
+        let Some((data_type, base_type)) = type_names.get(&(type_id, typmod)) else { continue };
+        column.data_type.clone_from(data_type);
+        column.base_type.clone_from(base_type);
+        column.comment = comments.remove(&(rel, attnum));
+        numbered.entry(table).or_default().push((attnum, column));
     }
     for (name, mut cols) in numbered {
         if let Some(table) = catalog.tables.get_mut(&name) {
             cols.sort_by_key(|(attnum, _)| *attnum);
-            table.columns = cols.into_iter().map(|(_, c)| c).collect();
+            // Exactly as long as the table: collected in place, the vector would keep the
+            // capacity it grew to row by row (up to twice the columns, at hundreds of bytes each).
+            table.columns = Vec::with_capacity(cols.len());
+            table.columns.extend(cols.into_iter().map(|(_, c)| c));
         }
     }
-    for r in &constraints {
-        if let Some(table) = catalog.tables.get_mut(&qual(r, 0, 1)) {
-            let c = read_constraint(r);
-            table.constraints.insert(c.name.clone(), c);
+    for (table, constraint) in constraints {
+        if let Some(table) = catalog.tables.get_mut(&table) {
+            table.constraints.insert(constraint.name.clone(), constraint);
         }
     }
-    for r in &indexes {
-        if let Some(table) = catalog.tables.get_mut(&qual(r, 0, 1)) {
-            let name: String = r.get(2);
-            let definition: String = r.get(3);
-            // A partitioned table's index reads `ON ONLY`, which would create it without the
-            // partitions' indexes: planned, it is created on the whole tree.
-            let definition = definition.replacen(" ON ONLY ", " ON ", 1);
-            let index = Index {
-                name: name.clone(),
-                definition,
-                unique: r.get(4),
-                comment: r.get(5),
-                inherited: r.get(6),
-                valid: r.get(7),
-            };
-            table.indexes.insert(name, index);
+    for (table, index) in indexes {
+        if let Some(table) = catalog.tables.get_mut(&table) {
+            table.indexes.insert(index.name.clone(), index);
         }
     }
     for r in &ext_types {
@@ -207,12 +248,11 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         catalog.assignment_casts.insert((r.get(0), r.get(1)));
     }
     let definitions = views
-        .iter()
-        .map(objects::view)
-        .chain(view_indexes.iter().map(objects::view_index))
-        .chain(routines.iter().map(objects::routine))
-        .chain(triggers.iter().map(objects::trigger))
-        .chain(policies.iter().map(objects::policy))
+        .into_iter()
+        .chain(view_indexes)
+        .chain(routines)
+        .chain(triggers)
+        .chain(policies)
         .chain(composites.iter().map(objects::composite_type))
         .chain(domains.iter().map(objects::domain))
         .chain(aggregates.iter().map(objects_more::aggregate))
@@ -237,21 +277,19 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     for composite in composites.iter().map(objects::composite_parts) {
         catalog.composites.insert(composite.name.clone(), composite);
     }
-    catalog
-        .unmanaged
-        .extend(unmanaged_rows.iter().map(|r| format!("{} {}", r.get::<_, String>(0), r.get::<_, String>(1))));
-    catalog.dependencies.extend(dependencies.iter().filter_map(depend::edge));
-    catalog.grants.extend(grant_rows.iter().map(grants::grant));
-    catalog.default_privileges.extend(default_privilege_rows.iter().map(grants::default_privilege));
-    catalog.session_role = session_role.first().map(|r| r.get(0)).unwrap_or_default();
+    catalog.unmanaged.extend(unmanaged_rows);
+    catalog.dependencies.extend(dependencies.into_iter().flatten());
+    catalog.grants.extend(grant_rows);
+    catalog.default_privileges.extend(default_privilege_rows);
+    catalog.session_role = session_role.into_iter().next().unwrap_or_default();
     catalog.left_out = crate::scope::left_out(scope, &left_out_rows);
-    for owner in owner_rows.iter().map(grants::owner) {
+    for owner in owner_rows {
         catalog.owners.insert(owner.target.key.clone(), owner);
     }
-    for role in role_rows.iter().map(roles::role) {
+    for role in role_rows {
         catalog.roles.insert(role.name.clone(), role);
     }
-    catalog.memberships.extend(membership_rows.iter().map(roles::membership));
+    catalog.memberships.extend(membership_rows);
     Ok(catalog)
 }
 
@@ -271,7 +309,8 @@ fn qual(r: &Row, schema: usize, name: usize) -> QualName {
     QualName::new(r.get::<_, String>(schema), r.get::<_, String>(name))
 }
 
-fn read_column(r: &Row, table: &QualName, data_type: &str, base_type: &str) -> Column {
+/// A column without its type (`data_type`, `base_type`) and comment, which other queries give.
+fn read_column(r: &Row, table: &QualName) -> Column {
     let identity: String = r.get(10);
     let generated: String = r.get(11);
     let name: String = r.get(2);
@@ -281,25 +320,27 @@ fn read_column(r: &Row, table: &QualName, data_type: &str, base_type: &str) -> C
     let expr: Option<String> = r.get(9);
     let virtual_generated = generated == "v";
     let (default, generated) = if generated.is_empty() { (expr, None) } else { (None, expr) };
-    let identity = (!identity.is_empty()).then(|| Identity {
-        always: identity == "a",
-        sequence: QualName::new(r.get::<_, String>(22), r.get::<_, String>(23)),
-        options: SequenceOptions {
-            data_type: r.get(13),
-            start: r.get(14),
-            increment: r.get(15),
-            min_value: r.get(16),
-            max_value: r.get(17),
-            cache: r.get(18),
-            cycle: r.get(19),
-        },
+    let identity = (!identity.is_empty()).then(|| {
+        Box::new(Identity {
+            always: identity == "a",
+            sequence: QualName::new(r.get::<_, String>(22), r.get::<_, String>(23)),
+            options: SequenceOptions {
+                data_type: r.get(13),
+                start: r.get(14),
+                increment: r.get(15),
+                min_value: r.get(16),
+                max_value: r.get(17),
+                cache: r.get(18),
+                cycle: r.get(19),
+            },
+        })
     });
     let seq_schemas: Vec<String> = r.get(20);
     let seq_names: Vec<String> = r.get(21);
     Column {
         name,
-        data_type: data_type.to_string(),
-        base_type: base_type.to_string(),
+        data_type: String::new(),
+        base_type: String::new(),
         type_ref: r.get::<_, Option<String>>(5).map(|s| QualName::new(s, r.get::<_, String>(6))),
         collation: r.get(7),
         not_null: r.get(8),
@@ -307,7 +348,7 @@ fn read_column(r: &Row, table: &QualName, data_type: &str, base_type: &str) -> C
         default_sequences: seq_schemas.into_iter().zip(seq_names).map(|(s, n)| QualName::new(s, n)).collect(),
         identity,
         generated,
-        comment: r.get(12),
+        comment: None,
         local: r.get(24),
         inherited: r.get(25),
         generated_virtual: virtual_generated,
@@ -342,5 +383,50 @@ fn read_constraint(r: &Row) -> Constraint {
         validated: r.get(5),
         comment: r.get(11),
         inherited: r.get(12),
+    }
+}
+
+/// A COLUMNS row: the column, where it goes, and the keys of its type and comment.
+struct ColumnRow {
+    table: QualName,
+    column: Column,
+    attnum: i16,
+    type_id: u32,
+    typmod: i32,
+    /// The table's OID (`attrelid`).
+    rel: u32,
+}
+
+/// Runs `sql` and turns each row into a value with `f` as it arrives, never holding the rows.
+/// Boxed: the 38 query futures joined inline made one future too large for a 2 MiB thread
+/// stack in unoptimized builds.
+fn stream<'a, T: Send + 'a>(
+    client: &'a Client,
+    sql: String,
+    mut f: impl FnMut(Row) -> T + Send + 'a,
+) -> Pin<Box<dyn Future<Output = std::result::Result<Vec<T>, tokio_postgres::Error>> + Send + 'a>> {
+    Box::pin(async move {
+        let no_params: [&(dyn tokio_postgres::types::ToSql + Sync); 0] = [];
+        let rows = client.query_raw(sql.as_str(), no_params).await?;
+        futures_util::pin_mut!(rows);
+        let mut values = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            values.push(f(row));
+        }
+        Ok(values)
+    })
+}
+
+fn read_index(r: &Row) -> Index {
+    let definition: String = r.get(3);
+    Index {
+        name: r.get(2),
+        // A partitioned table's index reads `ON ONLY`, which would create it without the
+        // partitions' indexes: planned, it is created on the whole tree.
+        definition: definition.replacen(" ON ONLY ", " ON ", 1),
+        unique: r.get(4),
+        comment: r.get(5),
+        inherited: r.get(6),
+        valid: r.get(7),
     }
 }

@@ -194,7 +194,9 @@ pub struct Column {
     pub default: Option<String>,
     /// Sequences the default expression uses (`nextval('...')`).
     pub default_sequences: Vec<QualName>,
-    pub identity: Option<Identity>,
+    /// Boxed: few columns are identities, and unboxed it made every column 120 bytes larger
+    /// (a catalog of 87,000 columns is held two or three times during a diff).
+    pub identity: Option<Box<Identity>>,
     /// The expression of a `GENERATED ALWAYS AS (...) STORED` column.
     pub generated: Option<String>,
     pub comment: Option<String>,

@@ -45,8 +45,11 @@ pub fn diff_columns(
             }
         }
         let before = old.column(&column.name).and_then(|c| c.comment.as_ref());
-        let target = format!("COLUMN {}.{}", qualified(name), ident(&column.name));
-        steps.extend(comment_step(&target, column_key(name, &column.name), before, column.comment.as_ref()));
+        // Most comments are unchanged: quoting the names (a scan of each) only for those that are not.
+        if before != column.comment.as_ref() {
+            let target = format!("COLUMN {}.{}", qualified(name), ident(&column.name));
+            steps.extend(comment_step(&target, column_key(name, &column.name), before, column.comment.as_ref()));
+        }
     }
     for column in old.columns.iter().filter(|c| new.column(&c.name).is_none()) {
         if column.inherited && !column.local && parent_drops(&column.name) {

@@ -7,7 +7,7 @@
 //! and the grant steps then take each object to exactly the desired privileges.
 
 use crate::step::{Action, HazardKind, ObjKey, Step};
-use schemactl_model::{builtin_default, Catalog, DefaultPrivilege, Grant, GrantTarget, ObjectKind};
+use schemactl_model::{builtin_default, Catalog, DefaultPrivilege, Grant, GrantTarget, ObjectKind, QualName};
 use schemactl_sqltext::{ident, qualified};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,14 +27,18 @@ pub fn diff_grants(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
     for o in from.owners.values().chain(to.owners.values()) {
         targets.entry(o.target.key.clone()).or_insert_with(|| o.target.clone());
     }
+    let in_to = Existing::new(to);
     for key in &created {
-        if let Some(t) = target_of(to, key) {
+        if let Some(t) = target_with(to, key, |k| in_to.exists(k)) {
             targets.entry(key.clone()).or_insert(t);
         }
     }
+    // Each object's grants, looked up instead of filtered out of every grant per object: the
+    // scan made this quadratic (a fifth of a 5000-table diff's time).
+    let (from_grants, to_grants) = (grants_by_object(&from.grants), grants_by_object(&to.grants));
     let mut new_steps = Vec::new();
     for (key, target) in &targets {
-        if !exists(to, key) {
+        if !in_to.exists(key) {
             continue; // dropping the object drops its privileges
         }
         let old_owner = if created.contains(key) { None } else { from.owners.get(key) };
@@ -42,7 +46,7 @@ pub fn diff_grants(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
         let mut old = if created.contains(key) {
             initial_privileges(from, target)
         } else {
-            held(from.grants.iter().filter(|g| &g.target.key == key), |column| {
+            held(from_grants.get(key).into_iter().flatten().copied(), |column| {
                 column_of(key, column).is_none_or(|c| !created.contains(&c))
             })
         };
@@ -50,7 +54,7 @@ pub fn diff_grants(from: &Catalog, to: &Catalog, steps: &mut Vec<Step>) {
             // The new owner's own privileges become the owner's: no row of theirs is left.
             old.retain(|(_, grantee, _), _| grantee != new_owner);
         }
-        let new = held(to.grants.iter().filter(|g| &g.target.key == key), |_| true);
+        let new = held(to_grants.get(key).into_iter().flatten().copied(), |_| true);
         let mut statements = grant_statements(target, &old, &new);
         if statements.is_empty() && owner.is_none() {
             continue;
@@ -105,6 +109,14 @@ fn column_of(key: &ObjKey, column: &str) -> Option<ObjKey> {
         ObjKey::Table { name } => Some(super::column_key(name, column)),
         _ => None,
     }
+}
+
+fn grants_by_object(grants: &BTreeSet<Grant>) -> BTreeMap<&ObjKey, Vec<&Grant>> {
+    let mut by_object: BTreeMap<&ObjKey, Vec<&Grant>> = BTreeMap::new();
+    for g in grants {
+        by_object.entry(&g.target.key).or_default().push(g);
+    }
+    by_object
 }
 
 fn held<'a>(grants: impl Iterator<Item = &'a Grant>, keep_column: impl Fn(&str) -> bool) -> Held {
@@ -235,12 +247,52 @@ fn exists(catalog: &Catalog, key: &ObjKey) -> bool {
 /// How an object of `to` is named in `GRANT ... ON`, for objects that have no privileges row
 /// yet (new ones; the dump's objects without grants); `None` for what `to` does not hold.
 pub fn target_of(to: &Catalog, key: &ObjKey) -> Option<GrantTarget> {
+    target_with(to, key, |k| exists(to, k))
+}
+
+/// What [`exists`] looks for beyond a catalog's maps (identity sequences, types held as
+/// definition objects), indexed once: scanning every column or object per key made the grant
+/// diff quadratic (half of a 5000-table dump's time).
+struct Existing<'a> {
+    catalog: &'a Catalog,
+    identity_sequences: BTreeSet<&'a QualName>,
+    object_types: BTreeSet<ObjKey>,
+}
+
+impl<'a> Existing<'a> {
+    fn new(catalog: &'a Catalog) -> Existing<'a> {
+        let columns = catalog.tables.values().flat_map(|t| &t.columns);
+        Existing {
+            catalog,
+            identity_sequences: columns.filter_map(|c| c.identity.as_ref().map(|i| &i.sequence)).collect(),
+            object_types: catalog
+                .objects
+                .keys()
+                .map(|id| id.key())
+                .filter(|k| matches!(k, ObjKey::Type { .. }))
+                .collect(),
+        }
+    }
+
+    /// The same answer as [`exists`].
+    fn exists(&self, key: &ObjKey) -> bool {
+        match key {
+            ObjKey::Sequence { name } => {
+                self.catalog.sequences.contains_key(name) || self.identity_sequences.contains(name)
+            }
+            ObjKey::Type { name } => self.catalog.types.contains_key(name) || self.object_types.contains(key),
+            _ => exists(self.catalog, key),
+        }
+    }
+}
+
+fn target_with(to: &Catalog, key: &ObjKey, exists: impl Fn(&ObjKey) -> bool) -> Option<GrantTarget> {
     let target = |kind: &str, name: String| Some(GrantTarget { key: key.clone(), kind: kind.into(), name });
     match key {
         ObjKey::Table { name } if to.tables.contains_key(name) => target("TABLE", qualified(name)),
-        ObjKey::Sequence { name } if exists(to, key) => target("SEQUENCE", qualified(name)),
+        ObjKey::Sequence { name } if exists(key) => target("SEQUENCE", qualified(name)),
         ObjKey::Schema { name } if to.schemas.contains_key(name) => target("SCHEMA", ident(name)),
-        ObjKey::Type { name } if exists(to, key) => target("TYPE", qualified(name)),
+        ObjKey::Type { name } if exists(key) => target("TYPE", qualified(name)),
         ObjKey::Object { id } => {
             let object = to.objects.get(id)?;
             let kind = match id.kind {
