@@ -20,6 +20,14 @@ fn bar() -> std::sync::MutexGuard<'static, Option<ProgressBar>> {
     BAR.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// A bar of `len` steps drawn with `template`, hidden until its first values are set (a first
+/// frame without them would flash by).
+fn hidden_bar(len: usize, template: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
+    bar.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar
+}
+
 /// Statement `index` of `of` of revision `name` is running: one line, with the time it has
 /// taken so far (a validation scan or an index build can take minutes).
 pub fn statement(name: &str, index: usize, of: usize, sql: &str) {
@@ -29,13 +37,8 @@ pub fn statement(name: &str, index: usize, of: usize, sql: &str) {
     let mut slot = bar();
     let new = slot.is_none();
     // Drawn only once set up: a first frame without its statement would flash by.
-    let bar = slot.get_or_insert_with(|| {
-        let bar = ProgressBar::with_draw_target(Some(of as u64), ProgressDrawTarget::hidden());
-        let style = ProgressStyle::with_template("{spinner} {prefix}: statement {pos}/{len}, {elapsed}: {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        bar.set_style(style);
-        bar
-    });
+    let bar =
+        slot.get_or_insert_with(|| hidden_bar(of, "{spinner} {prefix}: statement {pos}/{len}, {elapsed}: {wide_msg}"));
     // The revision's id: the name in full is on the `applied` line that follows.
     bar.set_prefix(name.split('_').next().unwrap_or(name).to_string());
     bar.set_length(of as u64);
@@ -124,13 +127,7 @@ pub fn fleet(done: usize, total: usize, running: usize, failed: usize) {
     }
     let mut slot = bar();
     let new = slot.is_none();
-    let bar = slot.get_or_insert_with(|| {
-        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
-        let style = ProgressStyle::with_template("{spinner} fleet: {pos}/{len} done, {msg}, ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        bar.set_style(style);
-        bar
-    });
+    let bar = slot.get_or_insert_with(|| hidden_bar(total, "{spinner} fleet: {pos}/{len} done, {msg}, ETA {eta}"));
     bar.set_position(done as u64);
     let pending = total.saturating_sub(done + running);
     bar.set_message(format!("{running} running, {failed} failed, {pending} pending"));
