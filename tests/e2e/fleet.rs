@@ -281,3 +281,74 @@ async fn a_slow_target_holds_one_slot_not_the_stage() {
     assert_eq!(finished.len(), 5, "{}", stdout(&out));
     assert!(stdout(&out).contains("s1: FAILED (locked"), "{}", stdout(&out));
 }
+
+/// Targets from a query on a control database and from a command; a target that outlives
+/// `--target-timeout` (it waits for a lock another session holds) is stopped and reported.
+#[tokio::test]
+async fn targets_from_a_query_and_a_command_and_a_timeout() {
+    let dbs = [TestDb::new().await, TestDb::new().await, TestDb::new().await];
+    let control = TestDb::new().await;
+    let rows: Vec<String> = dbs
+        .iter()
+        .enumerate()
+        .map(|(i, db)| {
+            format!(
+                "({}, 'q{i}', {})",
+                schemactl_sqltext::literal(&db.url.to_secret_url()),
+                if i == 1 { "NULL" } else { "'eu'" }
+            )
+        })
+        .collect();
+    control
+        .execute_script(&format!("CREATE TABLE tenants (name text, url text, region text); INSERT INTO tenants (url, name, region) VALUES {}", rows.join(", ")))
+        .await;
+    let mut p = Project::new();
+    p.add("items", "CREATE TABLE items (id int);", "DROP TABLE items;");
+    let control_url = control.url.to_secret_url();
+    let query = "SELECT name, url, region FROM tenants ORDER BY name";
+    let listed = ok(&p.run(&["fleet", "targets", "--targets-query", query, "--control-url", &control_url]));
+    assert!(listed.contains("  q0  ") && listed.contains("region=eu"), "{listed}");
+    let q1 = listed.lines().find(|l| l.starts_with("  q1  ")).unwrap();
+    assert!(!q1.contains("region="), "a NULL label is left out: {listed}");
+
+    // The command prints a targets file; it does not see DATABASE_URL.
+    let file = dir(&p).join("list.txt");
+    let lines: String =
+        dbs.iter().enumerate().map(|(i, db)| format!("{} name=c{i}\n", db.url.to_secret_url())).collect();
+    std::fs::write(&file, lines).unwrap();
+    let out = std::process::Command::new(crate::common::schemactl_bin())
+        .args(["apply", "--targets-cmd", "test -z \"$DATABASE_URL\" && cat list.txt", "--parallel", "3"])
+        .current_dir(dir(&p))
+        .env("DATABASE_URL", &control_url)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("fleet: 3 targets: 3 applied"), "{}", stdout(&out));
+    let out = p.run(&["apply", "--targets-cmd", "echo oops >&2; exit 3"]);
+    assert!(stderr(&out).contains("failed (exit status: 3):\noops"), "{}", stderr(&out));
+
+    // A timeout: the second revision waits for a lock held here, longer than the target may take.
+    p.add("item notes", "ALTER TABLE items ADD COLUMN note text;", "ALTER TABLE items DROP COLUMN note;");
+    let holder = dbs[2].client().await;
+    holder.batch_execute("BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let report_path = dir(&p).join("timeout.json");
+    let out = p.run(&[
+        "apply",
+        "--targets",
+        file.to_str().unwrap(),
+        "--target-timeout",
+        "2s",
+        "--on-error",
+        "continue",
+        "--report",
+        report_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 10, "{}{}", stdout(&out), stderr(&out));
+    let r = report(&report_path);
+    let late = outcome(&r, "c2");
+    assert_eq!((late["outcome"].as_str(), late["error_kind"].as_str()), (Some("timed_out"), Some("timeout")), "{r}");
+    assert_eq!(r["summary"]["applied"], 2, "{r}");
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    let out = p.run(&["apply", "--targets", file.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "the rerun finishes the late target: {}{}", stdout(&out), stderr(&out));
+}
