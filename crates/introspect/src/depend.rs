@@ -1,15 +1,19 @@
-//! The dependency graph between managed objects, read from `pg_depend` in one query. Every
-//! catalog row that can take part (relation, column, default, constraint, index, type,
-//! routine, trigger, policy, view rule, ...) is first named the way the model names it; the
-//! pairs of names are the edges.
+//! The dependency graph between managed objects, read from `pg_depend` in two queries: the
+//! edges as catalog addresses ([`EDGES`]), and a name for every catalog row that takes part
+//! (relation, column, default, constraint, index, type, routine, trigger, policy, view rule,
+//! ...), the way the model names it ([`NAMES`]). The client pairs them ([`edges`]): joined on
+//! the server, the two sorts of 37,000 wide name rows and the DISTINCT over the pairs were
+//! two thirds of the query at 5000 tables.
 
 use schemactl_model::{ObjKey, ObjectId, ObjectKind, QualName};
+use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::Row;
 
-// Objects left out of scope are not named, so no edge reaches them: the planner never drops
-// or recreates them (a change PostgreSQL refuses because of one fails instead).
-pub const DEPENDENCIES: &str = concat!(
-    r#"
+/// The `pg_depend` rows that matter, as a CTE `d` (both queries start from it).
+macro_rules! depend_rows {
+    () => {
+        concat!(
+            r#"
 -- Only edges the table differ does not already know: anything involving a definition object
 -- (view rule, routine, trigger, policy, type, ...) and defaults. Constraints and indexes on
 -- their own columns, and membership in a schema, are left out; so are system objects
@@ -22,14 +26,33 @@ WITH d AS MATERIALIZED (
     AND (deptype = 'n' OR (deptype = 'a' AND classid <> 'pg_attrdef'::regclass))
     -- (a publication of a whole schema needs that schema)
     AND (refclassid <> 'pg_namespace'::regclass OR classid = "#,
-    since!(150000, "'pg_publication_namespace'::regclass", "0"),
-    r#")
+            since!(150000, "'pg_publication_namespace'::regclass", "0"),
+            r#")
     AND (classid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass)
          OR refclassid <> 'pg_class'::regclass OR classid = 'pg_attrdef'::regclass
          -- except an index on a materialized view: it is recreated with the view
          OR objid IN (SELECT x.indexrelid FROM pg_index x JOIN pg_class m ON m.oid = x.indrelid
                       WHERE m.relkind = 'm'))
-), wanted AS MATERIALIZED (
+)
+"#
+        )
+    };
+}
+
+/// The edges, as (classid, objid, objsubid) of the dependent object and of what it needs.
+/// An object an extension created is the extension's business.
+pub const EDGES: &str = concat!(
+    depend_rows!(),
+    "SELECT d.classid::oid, d.objid, d.objsubid, d.refclassid::oid, d.refobjid, d.refobjsubid FROM d ",
+    "WHERE NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid AND x.objid = d.objid AND x.deptype = 'e')",
+);
+
+/// A name for every catalog row an edge can reach (`wanted`), but `other` ones. Objects left
+/// out of scope are not named, so no edge reaches them: the planner never drops or recreates
+/// them (a change PostgreSQL refuses because of one fails instead).
+pub const NAMES: &str = concat!(
+    depend_rows!(),
+    r#", wanted AS MATERIALIZED (
   SELECT objid AS oid FROM d UNION SELECT refobjid FROM d
 ), wanted_columns AS MATERIALIZED (
   SELECT objid AS oid, objsubid AS attnum FROM d WHERE classid = 'pg_class'::regclass AND objsubid > 0
@@ -142,18 +165,12 @@ WITH d AS MATERIALIZED (
   SELECT 'pg_collation'::regclass, c.oid, 0, 'collation', n.nspname, c.collname, NULL, NULL, NULL
     FROM pg_collation c JOIN ns n ON n.oid = c.collnamespace
 )
-SELECT DISTINCT a.k, a.s, a.nm, a.sub, a.ts, a.tn, b.k, b.s, b.nm, b.sub, b.ts, b.tn
-FROM d
-JOIN names a ON a.classid = d.classid AND a.objid = d.objid AND a.objsubid = d.objsubid
-JOIN names b ON b.classid = d.refclassid AND b.objid = d.refobjid
-  AND b.objsubid = CASE WHEN b.k = 'column' THEN d.refobjsubid ELSE 0 END
-  AND (b.k = 'column' OR d.refobjsubid = 0 OR b.k <> 'table')
-WHERE a.k <> 'other' AND b.k <> 'other'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid AND x.objid = d.objid AND x.deptype = 'e')
+SELECT classid::oid, objid, objsubid, k, s, nm, sub, ts, tn FROM names WHERE k <> 'other'
 "#
 );
 
-/// One side of a dependency row (columns `at..at+6`) as the model's key.
+/// A name (columns `at..at+6`: kind, schema, name, column or constraint, table schema, table
+/// name) as the model's key.
 fn key(r: &Row, at: usize) -> Option<ObjKey> {
     let k: String = r.get(at);
     let schema: String = r.get(at + 1);
@@ -196,10 +213,45 @@ fn key(r: &Row, at: usize) -> Option<ObjKey> {
     })
 }
 
-pub fn edge(r: &Row) -> Option<(ObjKey, ObjKey)> {
-    let (a, b) = (key(r, 0)?, key(r, 6)?);
-    // A sequence "depends" on the column that owns it (serial, identity), while the column's
-    // default uses the sequence: ownership is its own step (OWNED BY), not an ordering fact.
-    let ownership = matches!(a, ObjKey::Sequence { .. }) && matches!(b, ObjKey::Table { .. } | ObjKey::Column { .. });
-    (a != b && !ownership).then_some((a, b))
+/// A catalog address: (classid, objid, objsubid).
+type Address = (u32, u32, i32);
+
+/// A row of [`EDGES`].
+pub fn address_pair(r: &Row) -> (Address, Address) {
+    ((r.get(0), r.get(1), r.get(2)), (r.get(3), r.get(4), r.get(5)))
+}
+
+/// A row of [`NAMES`]: its address and the model's key (`None` for kinds the model has not).
+pub fn named(r: &Row) -> (Address, Option<ObjKey>) {
+    ((r.get(0), r.get(1), r.get(2)), key(r, 3))
+}
+
+/// The edges between named objects. The dependent object is named by its exact address; what
+/// it needs by the column named when it is a table's column, else by the object itself (a
+/// view's or foreign table's column stands for the view or foreign table).
+pub fn edges(pairs: Vec<(Address, Address)>, names: Vec<(Address, Option<ObjKey>)>) -> BTreeSet<(ObjKey, ObjKey)> {
+    let names: BTreeMap<Address, ObjKey> = names.into_iter().filter_map(|(at, key)| Some((at, key?))).collect();
+    let mut out = BTreeSet::new();
+    for (from, (class, oid, sub)) in pairs {
+        let Some(a) = names.get(&from) else { continue };
+        let column = (sub != 0).then(|| names.get(&(class, oid, sub))).flatten();
+        let b = match column {
+            Some(b @ ObjKey::Column { .. }) => b,
+            _ => match names.get(&(class, oid, 0)) {
+                // A table's column that is not named is out of reach, not the table.
+                Some(ObjKey::Table { .. }) if sub != 0 => continue,
+                Some(b) => b,
+                None => continue,
+            },
+        };
+        // A sequence "depends" on the column that owns it (serial, identity), while the
+        // column's default uses the sequence: ownership is its own step (OWNED BY), not an
+        // ordering fact.
+        let ownership =
+            matches!(a, ObjKey::Sequence { .. }) && matches!(b, ObjKey::Table { .. } | ObjKey::Column { .. });
+        if a != b && !ownership {
+            out.insert((a.clone(), b.clone()));
+        }
+    }
+    out
 }

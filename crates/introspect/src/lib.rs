@@ -25,17 +25,59 @@ macro_rules! system_schema_excluded {
 // of the reading transaction, so that every query stays one constant string, the same on both
 // sides of a diff. Keys are `kind chr(31) schema chr(31) name`, as `ServerScope` expects.
 
+/// `$name` (an SQL expression) is one of the names the patterns of `$which` (`exclude` or
+/// `include`) can match: a substring search in `schemactl.scope_$which_names`, done before
+/// the regex because PostgreSQL's regex engine costs about 15 us per row for the default
+/// excludes, which on 30,000 relations was most of a catalog read (see `ServerScope`).
+macro_rules! named_in {
+    ($which:literal, $name:expr) => {
+        concat!(
+            "(current_setting('schemactl.scope_",
+            $which,
+            "_names') = '*' OR strpos(current_setting('schemactl.scope_",
+            $which,
+            "_names'), chr(31) || ",
+            $name,
+            " || chr(31)) > 0)"
+        )
+    };
+}
+
+/// The key `$kind SEP $schema SEP $name` is excluded and not included. `$kind`, `$schema`
+/// and `$name` are SQL expressions.
+macro_rules! key_out {
+    ($kind:expr, $schema:expr, $name:expr) => {
+        concat!(
+            "(",
+            named_in!("exclude", $name),
+            " AND (",
+            $kind,
+            " || chr(31) || ",
+            $schema,
+            " || chr(31) || ",
+            $name,
+            ") ~ current_setting('schemactl.scope_exclude') AND NOT (",
+            named_in!("include", $name),
+            " AND (",
+            $kind,
+            " || chr(31) || ",
+            $schema,
+            " || chr(31) || ",
+            $name,
+            ") ~ current_setting('schemactl.scope_include')))"
+        )
+    };
+}
+
 /// The schema is in scope: listed (or no list), and not excluded unless included.
 macro_rules! schema_in {
     ($n:literal) => {
         concat!(
             "(",
             $n,
-            ".nspname ~ current_setting('schemactl.scope_schemas') AND NOT (('schema' || chr(31) || chr(31) || ",
-            $n,
-            ".nspname) ~ current_setting('schemactl.scope_exclude') AND ('schema' || chr(31) || chr(31) || ",
-            $n,
-            ".nspname) !~ current_setting('schemactl.scope_include')))"
+            ".nspname ~ current_setting('schemactl.scope_schemas') AND NOT ",
+            key_out!("'schema'", "''", concat!($n, ".nspname")),
+            ")"
         )
     };
 }
@@ -52,21 +94,7 @@ macro_rules! user_schema {
 /// `$name` are SQL expressions.
 macro_rules! object_in {
     ($kind:literal, $schema:literal, $name:literal) => {
-        concat!(
-            "NOT ((",
-            $kind,
-            " || chr(31) || ",
-            $schema,
-            " || chr(31) || ",
-            $name,
-            ") ~ current_setting('schemactl.scope_exclude') AND (",
-            $kind,
-            " || chr(31) || ",
-            $schema,
-            " || chr(31) || ",
-            $name,
-            ") !~ current_setting('schemactl.scope_include'))"
-        )
+        concat!("NOT ", key_out!($kind, $schema, $name))
     };
 }
 
@@ -86,21 +114,7 @@ macro_rules! rel_kind {
 /// constraints, indexes, triggers, policies, rules).
 macro_rules! rel_in {
     ($c:literal, $n:literal) => {
-        concat!(
-            "NOT (((",
-            rel_kind!($c),
-            ") || chr(31) || ",
-            $n,
-            ".nspname || chr(31) || ",
-            $c,
-            ".relname) ~ current_setting('schemactl.scope_exclude') AND ((",
-            rel_kind!($c),
-            ") || chr(31) || ",
-            $n,
-            ".nspname || chr(31) || ",
-            $c,
-            ".relname) !~ current_setting('schemactl.scope_include'))"
-        )
+        concat!("NOT ", key_out!(concat!("(", rel_kind!($c), ")"), concat!($n, ".nspname"), concat!($c, ".relname")))
     };
 }
 

@@ -32,7 +32,7 @@ fn column_comments(r: &Row, names: usize) -> std::collections::BTreeMap<String, 
 
 pub const VIEWS: &str = concat!(
     "SELECT n.nspname, c.relname, c.relkind::text, pg_get_viewdef(c.oid), ",
-    "COALESCE(array_to_string(c.reloptions, ', '), ''), c.relispopulated, obj_description(c.oid, 'pg_class'), ",
+    "COALESCE(array_to_string(c.reloptions, ', '), ''), c.relispopulated, (SELECT ds.description FROM pg_description ds WHERE ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0), ",
     "quote_ident(n.nspname) || '.' || quote_ident(c.relname), ",
     "(SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) ",
     "  FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), ",
@@ -72,7 +72,7 @@ pub fn view(r: &Row) -> DbObject {
 }
 
 pub const VIEW_INDEXES: &str = concat!(
-    "SELECT n.nspname, c.relname, i.relname, pg_get_indexdef(i.oid), obj_description(i.oid, 'pg_class'), ",
+    "SELECT n.nspname, c.relname, i.relname, pg_get_indexdef(i.oid), (SELECT ds.description FROM pg_description ds WHERE ds.objoid = i.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0), ",
     "quote_ident(n.nspname) || '.' || quote_ident(i.relname) ",
     "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ",
@@ -102,7 +102,7 @@ pub fn view_index(r: &Row) -> DbObject {
 
 pub const ROUTINES: &str = concat!(
     "SELECT n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prokind::text, ",
-    "pg_get_functiondef(p.oid), obj_description(p.oid, 'pg_proc'), ",
+    "pg_get_functiondef(p.oid), (SELECT ds.description FROM pg_description ds WHERE ds.objoid = p.oid AND ds.classoid = 'pg_proc'::regclass AND ds.objsubid = 0), ",
     "quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', ",
     "pg_get_function_arguments(p.oid) || ' -> ' || COALESCE(pg_get_function_result(p.oid), '') ",
     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace ",
@@ -132,7 +132,7 @@ pub fn routine(r: &Row) -> DbObject {
 
 pub const TRIGGERS: &str = concat!(
     "SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled::text, ",
-    "obj_description(t.oid, 'pg_trigger'), quote_ident(t.tgname), quote_ident(n.nspname) || '.' || quote_ident(c.relname) ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = t.oid AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0), quote_ident(t.tgname), quote_ident(n.nspname) || '.' || quote_ident(c.relname) ",
     "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ", user_schema!("n"), " AND ", rel_in!("c", "n"),
     " AND ", not_extension_member!("pg_class", "c.oid"),
@@ -172,7 +172,7 @@ pub const POLICIES: &str = concat!(
     "ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END ",
     "  FROM unnest(p.polroles) r ORDER BY 1), ",
     "pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), ",
-    "obj_description(p.oid, 'pg_policy'), quote_ident(p.polname), quote_ident(n.nspname) || '.' || quote_ident(c.relname) ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = p.oid AND ds.classoid = 'pg_policy'::regclass AND ds.objsubid = 0), quote_ident(p.polname), quote_ident(n.nspname) || '.' || quote_ident(c.relname) ",
     "FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE ", user_schema!("n"), " AND ", rel_in!("c", "n"),
 );
@@ -219,7 +219,7 @@ pub const COMPOSITE_TYPES: &str = concat!(
     "   ', ' ORDER BY a.attnum) FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid ",
     "   LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ",
     "   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), ",
-    "obj_description(t.oid, 'pg_type'), ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = t.oid AND ds.classoid = 'pg_type'::regclass AND ds.objsubid = 0), ",
     column_comments!("t.typrelid"),
     // The attributes again, in parts, for ALTER TYPE (composite_parts).
     ", ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 ",
@@ -265,7 +265,7 @@ pub const DOMAINS: &str =
     "t.typdefault, t.typnotnull, ",
     "ARRAY(SELECT 'CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid) ",
     "  FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype <> 'n' ORDER BY k.conname), ",
-    "obj_description(t.oid, 'pg_type'), ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = t.oid AND ds.classoid = 'pg_type'::regclass AND ds.objsubid = 0), ",
     // The constraints again, in parts, for ALTER DOMAIN (objects_more::domain_parts).
     "ARRAY(SELECT k.conname::text FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype <> 'n' ORDER BY k.conname), ",
     "ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype <> 'n' ORDER BY k.conname), ",

@@ -41,7 +41,7 @@ pub const AGGREGATES: &str =
     "    ELSE 'OPERATOR(' || quote_ident(opn.nspname) || '.' || o.oprname || ')' END END, ",
     "  CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END, ",
     "  CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END",
-    "], NULL), ', '), obj_description(p.oid, 'pg_proc') ",
+    "], NULL), ', '), (SELECT ds.description FROM pg_description ds WHERE ds.objoid = p.oid AND ds.classoid = 'pg_proc'::regclass AND ds.objsubid = 0) ",
     "FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace ",
     "LEFT JOIN pg_operator o ON o.oid = a.aggsortop LEFT JOIN pg_namespace opn ON opn.oid = o.oprnamespace ",
     "WHERE ", user_schema!("n"), " AND ", object_in!("'aggregate'", "n.nspname", "p.proname"), " AND ",
@@ -73,7 +73,7 @@ pub const COLLATIONS: &str = concat!(
         "CASE WHEN c.collprovider = 'i' THEN c.collcollate::text END, "
     ),
     "c.collisdeterministic, ",
-    "obj_description(c.oid, 'pg_collation') ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = c.oid AND ds.classoid = 'pg_collation'::regclass AND ds.objsubid = 0) ",
     "FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace ",
     "WHERE ",
     user_schema!("n"),
@@ -131,7 +131,7 @@ pub const RANGE_TYPES: &str = concat!(
     "  CASE WHEN r.rngcanonical <> 0 THEN 'CANONICAL = ' || r.rngcanonical::regproc::text END, ",
     "  CASE WHEN r.rngsubdiff <> 0 THEN 'SUBTYPE_DIFF = ' || r.rngsubdiff::regproc::text END, ",
     "  'MULTIRANGE_TYPE_NAME = ' || quote_ident(mn.nspname) || '.' || quote_ident(mt.typname)",
-    "], NULL), ', '), obj_description(t.oid, 'pg_type') ",
+    "], NULL), ', '), (SELECT ds.description FROM pg_description ds WHERE ds.objoid = t.oid AND ds.classoid = 'pg_type'::regclass AND ds.objsubid = 0) ",
     "FROM pg_range r JOIN pg_type t ON t.oid = r.rngtypid JOIN pg_namespace n ON n.oid = t.typnamespace ",
     "JOIN pg_type st ON st.oid = r.rngsubtype ",
     "JOIN pg_opclass opc ON opc.oid = r.rngsubopc JOIN pg_namespace opn ON opn.oid = opc.opcnamespace ",
@@ -158,7 +158,7 @@ pub fn range_type(r: &Row) -> DbObject {
 pub const STATISTICS: &str = concat!(
     "SELECT n.nspname, s.stxname, pg_get_statisticsobjdef(s.oid), COALESCE(s.stxstattarget::int, -1), ",
     "quote_ident(n.nspname) || '.' || quote_ident(s.stxname), tn.nspname, c.relname, ",
-    "obj_description(s.oid, 'pg_statistic_ext') ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = s.oid AND ds.classoid = 'pg_statistic_ext'::regclass AND ds.objsubid = 0) ",
     "FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace ",
     "JOIN pg_class c ON c.oid = s.stxrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace ",
     "WHERE ",
@@ -200,7 +200,7 @@ pub fn statistics(r: &Row) -> DbObject {
 /// Rules other than the `_RETURN` rule that makes a view.
 pub const RULES: &str = concat!(
     "SELECT n.nspname, c.relname, w.rulename, pg_get_ruledef(w.oid), w.ev_enabled::text, ",
-    "obj_description(w.oid, 'pg_rewrite'), quote_ident(w.rulename), quote_ident(n.nspname) || '.' || quote_ident(c.relname) ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = w.oid AND ds.classoid = 'pg_rewrite'::regclass AND ds.objsubid = 0), quote_ident(w.rulename), quote_ident(n.nspname) || '.' || quote_ident(c.relname) ",
     "FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE w.rulename <> '_RETURN' AND ", user_schema!("n"), " AND ", rel_in!("c", "n"), " AND ",
     not_extension_member!("pg_class", "c.oid"),
@@ -244,7 +244,7 @@ pub fn rule(r: &Row) -> DbObject {
 pub const EVENT_TRIGGERS: &str = concat!(
     "SELECT e.evtname, quote_ident(e.evtname), e.evtevent, e.evtfoid::regproc::text, ",
     "ARRAY(SELECT quote_literal(tag) FROM unnest(e.evttags) tag), e.evtenabled::text, ",
-    "obj_description(e.oid, 'pg_event_trigger') ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = e.oid AND ds.classoid = 'pg_event_trigger'::regclass AND ds.objsubid = 0) ",
     "FROM pg_event_trigger e WHERE ",
     database_wide_in!("'event_trigger'", "e.evtname"),
     " AND ",
@@ -305,7 +305,7 @@ pub const PUBLICATIONS: &str = concat!(
     ),
     "array_to_string(array_remove(ARRAY[CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END, ",
     "  CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END], NULL), ', '), ",
-    "p.pubviaroot, obj_description(p.oid, 'pg_publication') ",
+    "p.pubviaroot, (SELECT ds.description FROM pg_description ds WHERE ds.objoid = p.oid AND ds.classoid = 'pg_publication'::regclass AND ds.objsubid = 0) ",
     "FROM pg_publication p WHERE ",
     database_wide_in!("'publication'", "p.pubname"),
     " AND ",

@@ -1,7 +1,7 @@
 //! The catalog queries, one per kind of object. Each returns every object of its kind at once.
 
 pub const SCHEMAS: &str = concat!(
-    "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n WHERE ",
+    "SELECT n.nspname, (SELECT ds.description FROM pg_description ds WHERE ds.objoid = n.oid AND ds.classoid = 'pg_namespace'::regclass AND ds.objsubid = 0) FROM pg_namespace n WHERE ",
     user_schema!("n"),
     " AND ",
     not_extension_member!("pg_namespace", "n.oid"),
@@ -10,7 +10,7 @@ pub const SCHEMAS: &str = concat!(
 /// An extension belongs to the schema it is installed in; an include pattern naming it brings
 /// it back from any schema.
 pub const EXTENSIONS: &str = concat!(
-    "SELECT e.extname, n.nspname, e.extversion, obj_description(e.oid, 'pg_extension') ",
+    "SELECT e.extname, n.nspname, e.extversion, (SELECT ds.description FROM pg_description ds WHERE ds.objoid = e.oid AND ds.classoid = 'pg_extension'::regclass AND ds.objsubid = 0) ",
     "FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE ",
     "(('extension' || chr(31) || chr(31) || e.extname) ~ current_setting('schemactl.scope_include') OR (",
     schema_in!("n"),
@@ -21,7 +21,7 @@ pub const EXTENSIONS: &str = concat!(
 
 pub const ENUMS: &str = concat!(
     "SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder), ",
-    "obj_description(t.oid, 'pg_type') ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = t.oid AND ds.classoid = 'pg_type'::regclass AND ds.objsubid = 0) ",
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
     "JOIN pg_enum e ON e.enumtypid = t.oid WHERE ",
     user_schema!("n"),
@@ -36,7 +36,7 @@ pub const ENUMS: &str = concat!(
 pub const SEQUENCES: &str = concat!(
     "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, ",
     "s.seqmin, s.seqmax, s.seqcache, s.seqcycle, own.nspname, own.relname, own.attname, ",
-    "obj_description(c.oid, 'pg_class') ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0) ",
     "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "LEFT JOIN (SELECT d.objid, tn.nspname, tc.relname, a.attname FROM pg_depend d ",
@@ -86,7 +86,7 @@ macro_rules! managed_table_in {
 }
 
 pub const TABLES: &str = concat!(
-    "SELECT n.nspname, c.relname, c.relpersistence = 'u', obj_description(c.oid, 'pg_class'), ",
+    "SELECT n.nspname, c.relname, c.relpersistence = 'u', (SELECT ds.description FROM pg_description ds WHERE ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0), ",
     "c.relrowsecurity, c.relforcerowsecurity, pg_get_partkeydef(c.oid), pg_get_expr(c.relpartbound, c.oid), ",
     // Parents in declaration order: the partition's one parent, or the INHERITS list.
     "ARRAY(SELECT pn.nspname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent ",
@@ -177,7 +177,7 @@ pub const CONSTRAINTS: &str = concat!(
     "fn.nspname, fc.relname, ",
     "ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(num, ord) ",
     "  JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.num ORDER BY u.ord), ",
-    "COALESCE(rk.conname, ri.relname), obj_description(k.oid, 'pg_constraint'), NOT k.conislocal ",
+    "COALESCE(rk.conname, ri.relname), (SELECT ds.description FROM pg_description ds WHERE ds.objoid = k.oid AND ds.classoid = 'pg_constraint'::regclass AND ds.objsubid = 0), NOT k.conislocal ",
     "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "LEFT JOIN pg_class fc ON fc.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace ",
@@ -194,7 +194,7 @@ pub const CONSTRAINTS: &str = concat!(
 /// Indexes that do not back a primary key, unique or exclusion constraint of their table.
 pub const INDEXES: &str = concat!(
     "SELECT n.nspname, c.relname, i.relname, pg_get_indexdef(i.oid), x.indisunique, ",
-    "obj_description(i.oid, 'pg_class'), i.relispartition, x.indisvalid ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = i.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0), i.relispartition, x.indisvalid ",
     "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
     managed_table_in!("c"),

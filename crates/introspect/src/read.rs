@@ -46,7 +46,16 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         (schemas, extensions, enums, sequences, tables, columns, column_types, column_comments),
         (constraints, indexes, ext_types, casts, views, view_indexes, routines, triggers, policies),
         (composites, domains, aggregates, collations, ranges, statistics, rules, event_triggers),
-        (publications, wrappers, servers, foreign_tables, dependencies, unmanaged_rows, grant_rows),
+        (
+            publications,
+            wrappers,
+            servers,
+            foreign_tables,
+            dependency_edges,
+            dependency_names,
+            unmanaged_rows,
+            grant_rows,
+        ),
         (default_privilege_rows, session_role, left_out_rows, owner_rows, role_rows, membership_rows),
     ) = futures_util::join!(
         async {
@@ -100,7 +109,8 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
                 stream(client, sql(foreign::WRAPPERS), raw),
                 stream(client, sql(foreign::SERVERS), raw),
                 stream(client, sql(foreign::FOREIGN_TABLES), raw),
-                stream(client, sql(depend::DEPENDENCIES), |r| depend::edge(&r)),
+                stream(client, sql(depend::EDGES), |r| depend::address_pair(&r)),
+                stream(client, sql(depend::NAMES), |r| depend::named(&r)),
                 stream(client, sql(unmanaged::UNMANAGED), |r| {
                     format!("{} {}", r.get::<_, String>(0), r.get::<_, String>(1))
                 }),
@@ -144,7 +154,8 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         aggregates: "aggregates", collations: "collations", ranges: "range types",
         statistics: "extended statistics", rules: "rules", event_triggers: "event triggers",
         publications: "publications", wrappers: "foreign-data wrappers", servers: "foreign servers",
-        foreign_tables: "foreign tables", dependencies: "dependencies",
+        foreign_tables: "foreign tables", dependency_edges: "dependencies",
+        dependency_names: "names of dependencies",
         unmanaged_rows: "unmanaged objects", grant_rows: "privileges",
         default_privilege_rows: "default privileges", session_role: "session role",
         left_out_rows: "objects out of scope", owner_rows: "owners", role_rows: "roles",
@@ -278,7 +289,7 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         catalog.composites.insert(composite.name.clone(), composite);
     }
     catalog.unmanaged.extend(unmanaged_rows);
-    catalog.dependencies.extend(dependencies.into_iter().flatten());
+    catalog.dependencies = depend::edges(dependency_edges, dependency_names);
     catalog.grants.extend(grant_rows);
     catalog.default_privileges.extend(default_privilege_rows);
     catalog.session_role = session_role.into_iter().next().unwrap_or_default();

@@ -19,6 +19,8 @@ pub fn scope_settings(scope: &Scope) -> String {
         ("schemactl.scope_schemas", server.schemas.as_str()),
         ("schemactl.scope_exclude", server.exclude.as_str()),
         ("schemactl.scope_include", server.include.as_str()),
+        ("schemactl.scope_exclude_names", server.exclude_names.as_str()),
+        ("schemactl.scope_include_names", server.include_names.as_str()),
         ("schemactl.scope_database", if server.database_wide { "on" } else { "off" }),
         ("schemactl.scope_roles", server.roles.as_str()),
         ("schemactl.scope_roles_on", if scope.manages_roles() { "on" } else { "off" }),
