@@ -92,7 +92,7 @@ pub const TABLES: &str = concat!(
     "ARRAY(SELECT pn.nspname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent ",
     "  JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE h.inhrelid = c.oid ORDER BY h.inhseqno), ",
     "ARRAY(SELECT p.relname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent ",
-    "  WHERE h.inhrelid = c.oid ORDER BY h.inhseqno) ",
+    "  WHERE h.inhrelid = c.oid ORDER BY h.inhseqno), c.oid ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
     managed_table!("c"),
     " AND ",
@@ -103,21 +103,19 @@ pub const TABLES: &str = concat!(
     not_extension_member!("pg_class", "c.oid"),
 );
 
+/// Every column of the managed tables, by table OID (TABLES names them) and with the key of
+/// its type (COLUMN_TYPES prints it). Narrow on purpose: with each column's table, schema,
+/// type and collation names joined in, the rows were wide enough that the joins, not the
+/// catalogs, were most of the query.
 pub const COLUMNS: &str = concat!(
-    // Types are printed once per distinct type by COLUMN_TYPES, not once per column.
-    "SELECT n.nspname, c.relname, a.attname, a.atttypid, a.atttypmod, ",
-    // The type a column depends on: the element type for arrays; built-in types are left out.
-    "CASE WHEN en.nspname NOT IN ('pg_catalog', 'information_schema') THEN en.nspname END, ",
-    "CASE WHEN en.nspname NOT IN ('pg_catalog', 'information_schema') THEN et.typname END, ",
-    "CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 ",
-    "  THEN quote_ident(con.nspname) || '.' || quote_ident(co.collname) END, ",
-    "a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, ",
-    // Comments come from COLUMN_COMMENTS, matched by (attrelid, attnum) at the end of the row:
-    // col_description() is an index probe per column (a third of this query at 5000 tables),
-    // and a join to pg_description nests loops on a database without statistics.
-    "NULL::text, ",
+    "SELECT a.attrelid, a.attname, a.atttypid, a.atttypmod, a.attcollation, a.attnotnull, ",
+    // A default has no column references, so it is printed without the table as context:
+    // with it, PostgreSQL opens every table with a default (a relation cache entry built
+    // per table, about 100 us each). Generated columns refer to columns and need it.
+    "pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END), ",
+    "a.attidentity::text, a.attgenerated::text, ",
     "ids.seqtype, ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle, ",
-    "COALESCE(dseq.schemas, '{}'), COALESCE(dseq.names, '{}'), ids.seqschema, ids.seqname, ",
+    "dseq.schemas, dseq.names, ids.seqschema, ids.seqname, ",
     "a.attislocal AND NOT c.relispartition, a.attinhcount > 0, a.attnum, ",
     // PostgreSQL 18's NOT NULL constraints: name, NOT VALID, NO INHERIT.
     since!(
@@ -125,14 +123,7 @@ pub const COLUMNS: &str = concat!(
         "nn.conname::text, COALESCE(NOT nn.convalidated, false), COALESCE(nn.connoinherit, false) ",
         "NULL::text, false, false "
     ),
-    ", a.attrelid ",
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
-    "JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "JOIN pg_type t ON t.oid = a.atttypid ",
-    "JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END ",
-    "JOIN pg_namespace en ON en.oid = et.typnamespace ",
-    "LEFT JOIN pg_collation co ON co.oid = a.attcollation ",
-    "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace ",
     "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
     "LEFT JOIN (SELECT d.refobjid, d.refobjsubid, format_type(s.seqtypid, NULL) AS seqtype, s.seqstart, ",
     "  sqn.nspname AS seqschema, sqc.relname AS seqname, ",
@@ -161,13 +152,25 @@ pub const COLUMNS: &str = concat!(
 pub const COLUMN_COMMENTS: &str = "SELECT d.objoid, d.objsubid::int2, d.description FROM pg_description d \
      WHERE d.classoid = 'pg_class'::regclass AND d.objsubid > 0";
 
-/// `format_type` of every (type, modifier) pair the managed columns use.
+/// For every (type, modifier, collation) the managed columns use: the type as printed, without
+/// its modifier, the user type it depends on (the element type for arrays; built-in types
+/// left out), and the collation when it is not the type's own.
 pub const COLUMN_TYPES: &str = concat!(
-    "SELECT u.atttypid, u.atttypmod, format_type(u.atttypid, u.atttypmod), format_type(u.atttypid, NULL) ",
-    "FROM (SELECT DISTINCT a.atttypid, a.atttypmod FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
-    "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
+    "SELECT u.atttypid, u.atttypmod, u.attcollation, format_type(u.atttypid, u.atttypmod), ",
+    "format_type(u.atttypid, NULL), ",
+    "CASE WHEN en.nspname NOT IN ('pg_catalog', 'information_schema') THEN en.nspname END, ",
+    "CASE WHEN en.nspname NOT IN ('pg_catalog', 'information_schema') THEN et.typname END, ",
+    "CASE WHEN u.attcollation <> t.typcollation AND u.attcollation <> 0 ",
+    "  THEN quote_ident(con.nspname) || '.' || quote_ident(co.collname) END ",
+    "FROM (SELECT DISTINCT a.atttypid, a.atttypmod, a.attcollation FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid ",
+    "  WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
     managed_table_in!("c"),
-    ") u",
+    ") u ",
+    "JOIN pg_type t ON t.oid = u.atttypid ",
+    "JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END ",
+    "JOIN pg_namespace en ON en.oid = et.typnamespace ",
+    "LEFT JOIN pg_collation co ON co.oid = u.attcollation ",
+    "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace",
 );
 
 pub const CONSTRAINTS: &str = concat!(

@@ -65,13 +65,13 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
                 stream(client, sql(queries::ENUMS), raw),
                 stream(client, sql(queries::SEQUENCES), raw),
                 stream(client, sql(queries::TABLES), raw),
-                stream(client, sql(queries::COLUMNS), |r| {
-                    let table = qual(&r, 0, 1);
-                    let column = read_column(&r, &table);
-                    ColumnRow { table, column, attnum: r.get(26), type_id: r.get(3), typmod: r.get(4), rel: r.get(30) }
-                }),
+                stream(client, sql(queries::COLUMNS), |r| read_column(&r)),
                 stream(client, sql(queries::COLUMN_TYPES), |r| {
-                    ((r.get::<_, u32>(0), r.get::<_, i32>(1)), (r.get::<_, String>(2), r.get::<_, String>(3)))
+                    let key = (r.get::<_, u32>(0), r.get::<_, i32>(1), r.get::<_, u32>(2));
+                    let type_ref = r.get::<_, Option<String>>(5).map(|s| QualName::new(s, r.get::<_, String>(6)));
+                    let printed =
+                        ColumnType { data_type: r.get(3), base_type: r.get(4), type_ref, collation: r.get(7) };
+                    (key, printed)
                 }),
                 stream(client, sql(queries::COLUMN_COMMENTS), |r| {
                     ((r.get::<_, u32>(0), r.get::<_, i16>(1)), r.get::<_, String>(2))
@@ -195,8 +195,10 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         };
         catalog.sequences.insert(name.clone(), Sequence { name, options, owned_by, comment: r.get(12) });
     }
+    let mut table_names: BTreeMap<u32, QualName> = BTreeMap::new();
     for r in &tables {
         let name = qual(r, 0, 1);
+        table_names.insert(r.get(10), name.clone());
         let bound: Option<String> = r.get(7);
         let parent_schemas: Vec<String> = r.get(8);
         let parent_names: Vec<String> = r.get(9);
@@ -223,18 +225,26 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         }
         catalog.tables.insert(name, table);
     }
-    let type_names: BTreeMap<(u32, i32), (String, String)> = column_types.into_iter().collect();
+    let types: BTreeMap<(u32, i32, u32), ColumnType> = column_types.into_iter().collect();
     let mut comments: BTreeMap<(u32, i16), String> = column_comments.into_iter().collect();
-    let mut numbered: BTreeMap<QualName, Vec<(i16, Column)>> = BTreeMap::new();
-    for ColumnRow { table, mut column, attnum, type_id, typmod, rel } in columns {
-        let Some((data_type, base_type)) = type_names.get(&(type_id, typmod)) else { continue };
-        column.data_type.clone_from(data_type);
-        column.base_type.clone_from(base_type);
+    let mut numbered: BTreeMap<u32, Vec<(i16, Column)>> = BTreeMap::new();
+    for ColumnRow { mut column, attnum, type_key, rel } in columns {
+        // The table of a column is always read (same scope), unless it belongs to an extension.
+        let (Some(printed), Some(table)) = (types.get(&type_key), table_names.get(&rel)) else { continue };
+        column.data_type.clone_from(&printed.data_type);
+        column.base_type.clone_from(&printed.base_type);
+        column.type_ref.clone_from(&printed.type_ref);
+        column.collation.clone_from(&printed.collation);
         column.comment = comments.remove(&(rel, attnum));
-        numbered.entry(table).or_default().push((attnum, column));
+        // Only a name PostgreSQL would not have picked is kept: the same column then reads the
+        // same on every major, and plans state names only where they matter (pg_dump does too).
+        if column.not_null_name.as_ref().is_some_and(|n| *n == Column::default_not_null_name(table, &column.name)) {
+            column.not_null_name = None;
+        }
+        numbered.entry(rel).or_default().push((attnum, column));
     }
-    for (name, mut cols) in numbered {
-        if let Some(table) = catalog.tables.get_mut(&name) {
+    for (rel, mut cols) in numbered {
+        if let Some(table) = table_names.get(&rel).and_then(|name| catalog.tables.get_mut(name)) {
             cols.sort_by_key(|(attnum, _)| *attnum);
             // Exactly as long as the table: collected in place, the vector would keep the
             // capacity it grew to row by row (up to twice the columns, at hundreds of bytes each).
@@ -320,53 +330,57 @@ fn qual(r: &Row, schema: usize, name: usize) -> QualName {
     QualName::new(r.get::<_, String>(schema), r.get::<_, String>(name))
 }
 
-/// A column without its type (`data_type`, `base_type`) and comment, which other queries give.
-fn read_column(r: &Row, table: &QualName) -> Column {
-    let identity: String = r.get(10);
-    let generated: String = r.get(11);
-    let name: String = r.get(2);
-    // Only a name PostgreSQL would not have picked is kept: the same column then reads the
-    // same on every major, and plans state names only where they matter (pg_dump does too).
-    let not_null_name = r.get::<_, Option<String>>(27).filter(|n| *n != Column::default_not_null_name(table, &name));
-    let expr: Option<String> = r.get(9);
+/// A column without what other queries give: its type, collation and comment. Its NOT NULL
+/// constraint's name is kept whatever it is, until the table's name is known.
+fn read_column(r: &Row) -> ColumnRow {
+    let identity: String = r.get(7);
+    let generated: String = r.get(8);
+    let expr: Option<String> = r.get(6);
     let virtual_generated = generated == "v";
     let (default, generated) = if generated.is_empty() { (expr, None) } else { (None, expr) };
     let identity = (!identity.is_empty()).then(|| {
         Box::new(Identity {
             always: identity == "a",
-            sequence: QualName::new(r.get::<_, String>(22), r.get::<_, String>(23)),
+            sequence: QualName::new(r.get::<_, String>(18), r.get::<_, String>(19)),
             options: SequenceOptions {
-                data_type: r.get(13),
-                start: r.get(14),
-                increment: r.get(15),
-                min_value: r.get(16),
-                max_value: r.get(17),
-                cache: r.get(18),
-                cycle: r.get(19),
+                data_type: r.get(9),
+                start: r.get(10),
+                increment: r.get(11),
+                min_value: r.get(12),
+                max_value: r.get(13),
+                cache: r.get(14),
+                cycle: r.get(15),
             },
         })
     });
-    let seq_schemas: Vec<String> = r.get(20);
-    let seq_names: Vec<String> = r.get(21);
-    Column {
-        name,
+    let seq_schemas: Option<Vec<String>> = r.get(16);
+    let seq_names: Option<Vec<String>> = r.get(17);
+    let default_sequences = seq_schemas
+        .unwrap_or_default()
+        .into_iter()
+        .zip(seq_names.unwrap_or_default())
+        .map(|(s, n)| QualName::new(s, n))
+        .collect();
+    let column = Column {
+        name: r.get(1),
         data_type: String::new(),
         base_type: String::new(),
-        type_ref: r.get::<_, Option<String>>(5).map(|s| QualName::new(s, r.get::<_, String>(6))),
-        collation: r.get(7),
-        not_null: r.get(8),
+        type_ref: None,
+        collation: None,
+        not_null: r.get(5),
         default,
-        default_sequences: seq_schemas.into_iter().zip(seq_names).map(|(s, n)| QualName::new(s, n)).collect(),
+        default_sequences,
         identity,
         generated,
         comment: None,
-        local: r.get(24),
-        inherited: r.get(25),
+        local: r.get(20),
+        inherited: r.get(21),
         generated_virtual: virtual_generated,
-        not_null_name,
-        not_null_not_valid: r.get(28),
-        not_null_no_inherit: r.get(29),
-    }
+        not_null_name: r.get(23),
+        not_null_not_valid: r.get(24),
+        not_null_no_inherit: r.get(25),
+    };
+    ColumnRow { column, attnum: r.get(22), type_key: (r.get(2), r.get(3), r.get(4)), rel: r.get(0) }
 }
 
 fn read_constraint(r: &Row) -> Constraint {
@@ -399,13 +413,20 @@ fn read_constraint(r: &Row) -> Constraint {
 
 /// A COLUMNS row: the column, where it goes, and the keys of its type and comment.
 struct ColumnRow {
-    table: QualName,
     column: Column,
     attnum: i16,
-    type_id: u32,
-    typmod: i32,
+    /// (type, modifier, collation), as COLUMN_TYPES prints them.
+    type_key: (u32, i32, u32),
     /// The table's OID (`attrelid`).
     rel: u32,
+}
+
+/// A COLUMN_TYPES row.
+struct ColumnType {
+    data_type: String,
+    base_type: String,
+    type_ref: Option<QualName>,
+    collation: Option<String>,
 }
 
 /// Runs `sql` and turns each row into a value with `f` as it arrives, never holding the rows.
