@@ -173,16 +173,14 @@ pub const COLUMN_TYPES: &str = concat!(
     "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace",
 );
 
+/// Constraints of the managed tables, with their columns as numbers (`conkey`, `confkey`):
+/// the client names them from the columns it read (see `read.rs`). Named here, by a subquery
+/// per constraint, they were more than half of this query.
 pub const CONSTRAINTS: &str = concat!(
-    "SELECT n.nspname, c.relname, k.conname, k.contype::text, pg_get_constraintdef(k.oid), k.convalidated, ",
-    "ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(num, ord) ",
-    "  JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num ORDER BY u.ord), ",
-    "fn.nspname, fc.relname, ",
-    "ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(num, ord) ",
-    "  JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.num ORDER BY u.ord), ",
+    "SELECT k.conrelid, k.conname, k.contype::text, pg_get_constraintdef(k.oid), k.convalidated, k.conkey, ",
+    "fn.nspname, fc.relname, k.confrelid, k.confkey, ",
     "COALESCE(rk.conname, ri.relname), (SELECT ds.description FROM pg_description ds WHERE ds.objoid = k.oid AND ds.classoid = 'pg_constraint'::regclass AND ds.objsubid = 0), NOT k.conislocal ",
     "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid ",
-    "JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "LEFT JOIN pg_class fc ON fc.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace ",
     "LEFT JOIN pg_class ri ON k.contype = 'f' AND ri.oid = k.conindid ",
     "LEFT JOIN pg_constraint rk ON k.contype = 'f' AND rk.conindid = k.conindid ",
@@ -190,6 +188,12 @@ pub const CONSTRAINTS: &str = concat!(
     "WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND ",
     managed_table_in!("c"),
 );
+
+/// The columns of the given tables (`$1`, OIDs), system columns included: for constraints
+/// whose columns COLUMNS did not read (a foreign key to a table out of scope, a check on
+/// `tableoid`).
+pub const ATTRIBUTE_NAMES: &str =
+    "SELECT attrelid, attnum, attname::text FROM pg_attribute WHERE attrelid = ANY($1) AND NOT attisdropped";
 
 // Columns, constraints and indexes of extension-owned tables are dropped when matched to
 // the tables read above, which saves an anti-join per query on large schemas.
