@@ -22,6 +22,7 @@ use schemactl_shadow::Shadow;
 use schemactl_source::{Rename, ANNOTATION};
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 use tokio_postgres::Client;
 
 /// The renames run on a state.
@@ -531,7 +532,7 @@ fn definition(catalog: &Catalog, r: &Rename, name: &str) -> Option<String> {
         RenameKind::Column => {
             let table = QualName::new(&r.schema, r.table_or_type.as_deref().unwrap_or_default());
             let mut c = catalog.tables.get(&table)?.column(name)?.clone();
-            c.name.clear();
+            c.name = Arc::from("");
             c.not_null_name = None;
             Some(format!("{c:?}"))
         }

@@ -5,6 +5,7 @@ use schemactl_model::*;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Row};
 
@@ -66,21 +67,35 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
                 stream(client, sql(queries::SEQUENCES), raw),
                 stream(client, sql(queries::TABLES), raw),
                 // Grouped by table as they arrive: one flat vector of 87,000 columns, grown by
-                // doubling, was the largest allocation of a read at 5000 tables.
+                // doubling, was the largest allocation of a read at 5000 tables. A table's
+                // vector is cut to its length once the next table's rows start (the scan
+                // returns a table's columns together, as CREATE TABLE wrote them): the room
+                // doubling left in each was the peak of a read.
                 fold(
                     client,
                     sql(queries::COLUMNS),
-                    BTreeMap::new(),
-                    |tables: &mut BTreeMap<u32, Vec<ColumnRow>>, r| {
-                        let column = read_column(&r);
+                    (BTreeMap::new(), None, Interner::default()),
+                    |(tables, last, names): &mut (BTreeMap<u32, Vec<ColumnRow>>, Option<u32>, Interner), r| {
+                        let column = read_column(&r, names);
+                        if *last != Some(column.rel) {
+                            if let Some(done) = last.and_then(|rel| tables.get_mut(&rel)) {
+                                done.shrink_to_fit();
+                            }
+                            *last = Some(column.rel);
+                        }
                         tables.entry(column.rel).or_default().push(column);
                     }
                 ),
                 stream(client, sql(queries::COLUMN_TYPES), |r| {
                     let key = (r.get::<_, u32>(0), r.get::<_, i32>(1), r.get::<_, u32>(2));
-                    let type_ref = r.get::<_, Option<String>>(5).map(|s| QualName::new(s, r.get::<_, String>(6)));
-                    let printed =
-                        ColumnType { data_type: r.get(3), base_type: r.get(4), type_ref, collation: r.get(7) };
+                    let type_ref =
+                        r.get::<_, Option<String>>(5).map(|s| Arc::new(QualName::new(s, r.get::<_, String>(6))));
+                    let printed = ColumnType {
+                        data_type: r.get::<_, &str>(3).into(),
+                        base_type: r.get::<_, &str>(4).into(),
+                        type_ref,
+                        collation: r.get(7),
+                    };
                     (key, printed)
                 }),
                 stream(client, sql(queries::COLUMN_COMMENTS), |r| {
@@ -140,7 +155,7 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     );
     // Constraint columns are named from the columns read, in the same snapshot: the few that
     // COLUMNS did not read cost one more query, before the snapshot ends.
-    let (mut columns, mut constraints) = (columns, constraints);
+    let (mut columns, mut constraints) = (columns.map(|(tables, _, _)| tables), constraints);
     let mut named = Ok(());
     if let (Ok(columns), Ok(constraints)) = (&mut columns, &mut constraints) {
         named = name_constraint_columns(client, columns, constraints).await;
@@ -228,8 +243,8 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
             row_security: r.get(4),
             force_row_security: r.get(5),
             columns: Vec::new(),
-            constraints: BTreeMap::new(),
-            indexes: BTreeMap::new(),
+            constraints: NamedMap::new(),
+            indexes: NamedMap::new(),
             comment: r.get(3),
             partition_by: r.get(6),
             partition_of: None,
@@ -254,8 +269,8 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
         table.columns = Vec::with_capacity(rows.len());
         for ColumnRow { mut column, attnum, type_key, rel } in rows {
             let Some(printed) = types.get(&type_key) else { continue };
-            column.data_type.clone_from(&printed.data_type);
-            column.base_type.clone_from(&printed.base_type);
+            column.data_type = printed.data_type.clone();
+            column.base_type = printed.base_type.clone();
             column.type_ref.clone_from(&printed.type_ref);
             column.collation.clone_from(&printed.collation);
             column.comment = comments.remove(&(rel, attnum));
@@ -348,7 +363,7 @@ fn qual(r: &Row, schema: usize, name: usize) -> QualName {
 
 /// A column without what other queries give: its type, collation and comment. Its NOT NULL
 /// constraint's name is kept whatever it is, until the table's name is known.
-fn read_column(r: &Row) -> ColumnRow {
+fn read_column(r: &Row, names: &mut Interner) -> ColumnRow {
     let identity: String = r.get(7);
     let generated: String = r.get(8);
     let expr: Option<String> = r.get(6);
@@ -378,9 +393,9 @@ fn read_column(r: &Row) -> ColumnRow {
         .map(|(s, n)| QualName::new(s, n))
         .collect();
     let column = Column {
-        name: r.get(1),
-        data_type: String::new(),
-        base_type: String::new(),
+        name: names.get(r.get(1)),
+        data_type: Arc::from(""),
+        base_type: Arc::from(""),
         type_ref: None,
         collation: None,
         not_null: r.get(5),
@@ -410,10 +425,12 @@ fn read_constraint(r: &Row) -> ConstraintRow {
     let definition: String = r.get(3);
     // Validation is tracked separately so that "same constraint, now validated" is one VALIDATE.
     let definition = definition.strip_suffix(" NOT VALID").map(str::to_string).unwrap_or(definition);
-    let foreign = r.get::<_, Option<String>>(6).map(|schema| ForeignKeyTarget {
-        table: QualName::new(schema, r.get::<_, String>(7)),
-        columns: Vec::new(),
-        key: r.get(10),
+    let foreign = r.get::<_, Option<String>>(6).map(|schema| {
+        Box::new(ForeignKeyTarget {
+            table: QualName::new(schema, r.get::<_, String>(7)),
+            columns: Vec::new(),
+            key: r.get(10),
+        })
     });
     let constraint = Constraint {
         name: r.get(1),
@@ -456,7 +473,7 @@ async fn name_constraint_columns(
     }
     let read = |rel: u32, attnum: i16| {
         let rows = columns.get(&rel)?;
-        rows.binary_search_by_key(&attnum, |row| row.attnum).ok().map(|at| rows[at].column.name.clone())
+        rows.binary_search_by_key(&attnum, |row| row.attnum).ok().map(|at| rows[at].column.name.to_string())
     };
     let mut other: BTreeMap<(u32, i16), String> = BTreeMap::new();
     let unread: Vec<u32> = constraints
@@ -486,6 +503,23 @@ async fn name_constraint_columns(
     Ok(())
 }
 
+/// One shared copy of each distinct column name. The same few hundred names (`id`,
+/// `created_at`) recur across thousands of tables, and a string of its own per column cost
+/// more in the allocator's per-block overhead than in the text itself.
+#[derive(Default)]
+struct Interner(std::collections::BTreeSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(shared.clone());
+        shared
+    }
+}
+
 /// A COLUMNS row: the column, where it goes, and the keys of its type and comment.
 struct ColumnRow {
     column: Column,
@@ -498,9 +532,9 @@ struct ColumnRow {
 
 /// A COLUMN_TYPES row.
 struct ColumnType {
-    data_type: String,
-    base_type: String,
-    type_ref: Option<QualName>,
+    data_type: Arc<str>,
+    base_type: Arc<str>,
+    type_ref: Option<Arc<QualName>>,
     collation: Option<String>,
 }
 

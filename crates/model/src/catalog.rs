@@ -1,6 +1,7 @@
 use crate::{DbObject, DefaultPrivilege, Grant, ObjKey, ObjectId, QualName};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Everything schemactl manages in one database.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +142,11 @@ pub struct ColumnRef {
     pub column: String,
 }
 
+/// A table's constraints or indexes by name: a map on a sorted vector, ordered like `BTreeMap`
+/// and serialized the same. A table has a handful of each, and a `BTreeMap` allocates room for
+/// eleven at its first entry: at 5000 tables those empty slots were a sixth of a diff's memory.
+pub type NamedMap<V> = litemap::LiteMap<String, V>;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     pub name: QualName,
@@ -149,9 +155,9 @@ pub struct Table {
     pub force_row_security: bool,
     /// In attribute order.
     pub columns: Vec<Column>,
-    pub constraints: BTreeMap<String, Constraint>,
+    pub constraints: NamedMap<Constraint>,
     /// Indexes that do not back a constraint.
-    pub indexes: BTreeMap<String, Index>,
+    pub indexes: NamedMap<Index>,
     pub comment: Option<String>,
     /// `pg_get_partkeydef` of a partitioned table, e.g. `RANGE (logdate)`.
     #[serde(default)]
@@ -174,19 +180,21 @@ pub struct PartitionOf {
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.columns.iter().find(|c| *c.name == *name)
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
-    pub name: String,
+    pub name: Arc<str>,
     /// `format_type(atttypid, atttypmod)`, e.g. `character varying(20)`, `public.mood[]`.
-    pub data_type: String,
+    /// Shared (`Arc`) by the columns of one type: a catalog of 87,000 columns has a few hundred
+    /// distinct types, and a string of its own per column was a tenth of a diff's peak memory.
+    pub data_type: Arc<str>,
     /// `format_type(atttypid, NULL)`: the type without modifier, used to look up casts.
-    pub base_type: String,
+    pub base_type: Arc<str>,
     /// The user-defined type (element type for arrays) the column uses, if not built in.
-    pub type_ref: Option<QualName>,
+    pub type_ref: Option<Arc<QualName>>,
     /// Set only when it differs from the type's default collation.
     pub collation: Option<String>,
     pub not_null: bool,
@@ -269,7 +277,9 @@ pub struct Constraint {
     /// `pg_get_constraintdef` without a trailing `NOT VALID` (see `validated`).
     pub definition: String,
     pub columns: Vec<String>,
-    pub foreign: Option<ForeignKeyTarget>,
+    /// Boxed: a table's constraints map allocates room for eleven at its first entry, and an
+    /// inline target made each slot 88 bytes larger for the few that are foreign keys.
+    pub foreign: Option<Box<ForeignKeyTarget>>,
     pub validated: bool,
     pub comment: Option<String>,
     /// Received from a parent (`NOT conislocal`): PostgreSQL creates and drops it with the
@@ -308,4 +318,27 @@ pub struct Index {
 pub struct CompositeDef {
     pub name: QualName,
     pub attributes: Vec<(String, String)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table's constraints and indexes moved from `BTreeMap` to a sorted vector: revision
+    /// files, state caches and JSON output must not see the difference.
+    #[test]
+    fn named_maps_are_ordered_and_serialized_like_btreemaps() {
+        let names = ["orders_pkey", "a_check", "orders_user_fkey", "Zeta"];
+        let mut named: NamedMap<u32> = NamedMap::new();
+        let mut tree = BTreeMap::new();
+        for (n, name) in names.iter().enumerate() {
+            named.insert(name.to_string(), n as u32);
+            tree.insert(name.to_string(), n as u32);
+        }
+        assert_eq!(named.keys().collect::<Vec<_>>(), tree.keys().collect::<Vec<_>>());
+        let json = serde_json::to_string(&named).unwrap();
+        assert_eq!(json, serde_json::to_string(&tree).unwrap());
+        let back: NamedMap<u32> = serde_json::from_str(r#"{"b": 2, "a": 1}"#).unwrap();
+        assert_eq!(back.keys().collect::<Vec<_>>(), ["a", "b"], "sorted however the input was");
+    }
 }

@@ -74,8 +74,8 @@ fn columns(table: &Table) -> Vec<DiagramColumn> {
         .columns
         .iter()
         .map(|c| DiagramColumn {
-            name: c.name.clone(),
-            data_type: c.data_type.clone(),
+            name: c.name.to_string(),
+            data_type: c.data_type.to_string(),
             primary_key: key(ConstraintKind::PrimaryKey, &c.name),
             foreign_key: key(ConstraintKind::ForeignKey, &c.name),
             change: Change::Unchanged,
@@ -86,7 +86,7 @@ fn columns(table: &Table) -> Vec<DiagramColumn> {
 fn edges(table: &Table) -> impl Iterator<Item = Edge> + '_ {
     table.constraints.values().filter_map(|c| {
         let target = c.foreign.as_ref()?;
-        let required = c.columns.iter().all(|name| table.columns.iter().any(|col| col.name == *name && col.not_null));
+        let required = c.columns.iter().all(|name| table.columns.iter().any(|col| *col.name == **name && col.not_null));
         Some(Edge {
             from: table.name.clone(),
             to: target.table.clone(),
@@ -282,10 +282,10 @@ impl Diagram {
 fn compare(before: &Table, after: &Table) -> Vec<DiagramColumn> {
     let mut out = columns(after);
     for c in &mut out {
-        c.change = match before.columns.iter().find(|b| b.name == c.name) {
+        c.change = match before.columns.iter().find(|b| *b.name == *c.name) {
             None => Change::Added,
             Some(b) => {
-                let a = after.columns.iter().find(|a| a.name == c.name);
+                let a = after.columns.iter().find(|a| *a.name == *c.name);
                 if a.is_some_and(|a| a.data_type != b.data_type || a.not_null != b.not_null || a.default != b.default) {
                     Change::Changed
                 } else {
@@ -294,7 +294,7 @@ fn compare(before: &Table, after: &Table) -> Vec<DiagramColumn> {
             }
         };
     }
-    let dropped = columns(before).into_iter().filter(|b| !after.columns.iter().any(|a| a.name == b.name));
+    let dropped = columns(before).into_iter().filter(|b| !after.columns.iter().any(|a| *a.name == *b.name));
     out.extend(dropped.map(|c| DiagramColumn { change: Change::Dropped, ..c }));
     out
 }

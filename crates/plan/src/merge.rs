@@ -9,9 +9,10 @@
 //! and the other an index to the same table do not conflict. Sets (privileges, memberships)
 //! keep what either side added and lose what either side removed.
 
-use schemactl_model::{Catalog, Column, Table};
+use schemactl_model::{Catalog, Column, NamedMap, Table};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
+use std::sync::Arc;
 
 /// Two branches changed one object in different ways.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +136,22 @@ fn map3<K: Ord + Clone, V: PartialEq + Clone + Debug>(
     out
 }
 
+/// [`map3`] for a table's constraints or indexes (copied into ordered maps: merges are rare
+/// and tables small).
+fn named3<V: PartialEq + Clone + Debug>(
+    base: &NamedMap<V>,
+    kept: &NamedMap<V>,
+    moved: &NamedMap<V>,
+    settle: Option<&NamedMap<V>>,
+    conflicts: &mut Vec<Conflict>,
+    what: impl Fn(&String) -> String,
+    describe: impl Fn(&V) -> String,
+) -> NamedMap<V> {
+    let tree = |m: &NamedMap<V>| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>();
+    let settle = settle.map(tree);
+    map3(&tree(base), &tree(kept), &tree(moved), settle.as_ref(), conflicts, what, describe).into_iter().collect()
+}
+
 fn set3<T: Ord + Clone>(base: &BTreeSet<T>, kept: &BTreeSet<T>, moved: &BTreeSet<T>) -> BTreeSet<T> {
     kept.union(moved).filter(|x| !(base.contains(*x) && (!kept.contains(*x) || !moved.contains(*x)))).cloned().collect()
 }
@@ -160,7 +177,7 @@ fn tables3(
             // Changed on both sides (or added on both): merge the parts.
             (_, Some(k), Some(m)) => {
                 let empty =
-                    Table { columns: Vec::new(), constraints: BTreeMap::new(), indexes: BTreeMap::new(), ..k.clone() };
+                    Table { columns: Vec::new(), constraints: NamedMap::new(), indexes: NamedMap::new(), ..k.clone() };
                 let b = b.unwrap_or(&empty);
                 let settle = settle.map(|s| s.get(name));
                 if let Some(t) = table3(name, b, k, m, settle, conflicts) {
@@ -226,7 +243,7 @@ fn table3(
         }),
     }
     let columns =
-        |t: &Table| -> BTreeMap<String, Column> { t.columns.iter().map(|c| (c.name.clone(), c.clone())).collect() };
+        |t: &Table| -> BTreeMap<Arc<str>, Column> { t.columns.iter().map(|c| (c.name.clone(), c.clone())).collect() };
     let settled_columns = settle.flatten().map(columns);
     let merged = map3(
         &columns(base),
@@ -235,7 +252,7 @@ fn table3(
         settled_columns.as_ref(),
         conflicts,
         |c| format!("column {name}.{c}"),
-        |c: &Column| c.data_type.clone(),
+        |c: &Column| c.data_type.to_string(),
     );
     // The kept branch's order, then the columns only the moved one added, in its order
     // (PostgreSQL appends new columns).
@@ -246,7 +263,7 @@ fn table3(
         .filter_map(|c| merged.get(&c.name).cloned())
         .collect();
     let settled = settle.flatten();
-    out.constraints = map3(
+    out.constraints = named3(
         &base.constraints,
         &kept.constraints,
         &moved.constraints,
@@ -255,7 +272,7 @@ fn table3(
         |c| format!("constraint {c} on {name}"),
         |c| c.definition.clone(),
     );
-    out.indexes = map3(
+    out.indexes = named3(
         &base.indexes,
         &kept.indexes,
         &moved.indexes,
@@ -305,7 +322,7 @@ mod tests {
         let kept = catalog(&[("id", "integer"), ("email", "text")]);
         let moved = catalog(&[("id", "integer"), ("locale", "text")]);
         let merged = merge3(&base, &kept, &moved).expect("no conflict");
-        let names: Vec<&str> = merged.tables.values().next().unwrap().columns.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<&str> = merged.tables.values().next().unwrap().columns.iter().map(|c| &*c.name).collect();
         assert_eq!(names, ["id", "email", "locale"]);
 
         let same = catalog(&[("id", "integer"), ("locale", "text")]);

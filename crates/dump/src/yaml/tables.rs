@@ -46,10 +46,10 @@ pub(super) fn table(b: &mut Builder<'_>, t: &Table) {
             continue;
         }
         let Some(mut c) = self::column(name, column) else { return };
-        if pk_columns.contains(&column.name) {
+        if pk_columns.iter().any(|p| **p == *column.name) {
             c.nullable = true; // the primary key makes it NOT NULL
         }
-        y.columns.insert(column.name.clone(), c);
+        y.columns.insert(column.name.to_string(), c);
     }
     for c in t.constraints.values().filter(|c| !c.inherited) {
         if !constraint(&mut y, name, c) {
@@ -86,7 +86,7 @@ pub(super) fn table(b: &mut Builder<'_>, t: &Table) {
             b.covered.objects.insert(object.id.clone(), object.clone());
         }
     }
-    let local: Vec<String> = t.columns.iter().filter(|c| declared(c)).map(|c| c.name.clone()).collect();
+    let local: Vec<String> = t.columns.iter().filter(|c| declared(c)).map(|c| c.name.to_string()).collect();
     let mut grants = express_where(b, &key, initial(b.source, "TABLES", Some(&name.schema)), |column| {
         column.is_none_or(|c| local.iter().any(|l| l == c))
     });
@@ -140,7 +140,7 @@ fn column(table: &QualName, c: &Column) -> Option<YamlColumn> {
         }
     };
     Some(YamlColumn {
-        data_type: c.data_type.clone(),
+        data_type: c.data_type.to_string(),
         nullable: !c.not_null,
         default: c.default.clone(),
         identity,

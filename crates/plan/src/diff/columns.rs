@@ -173,7 +173,7 @@ fn drop_column(from: &Catalog, table: &QualName, c: &Column) -> Step {
     step.removes.extend(
         from.sequences
             .values()
-            .filter(|s| s.owned_by.as_ref().is_some_and(|o| &o.table == table && o.column == c.name))
+            .filter(|s| s.owned_by.as_ref().is_some_and(|o| &o.table == table && *o.column == *c.name))
             .map(|s| ObjKey::Sequence { name: s.name.clone() }),
     );
     step
@@ -206,7 +206,7 @@ pub(crate) fn alter_column(from: &Catalog, to: &Catalog, table: &QualName, old: 
             clause.push_str(&format!(" COLLATE {coll}"));
         }
         let using = needs_using(to, old, new);
-        let declared = to.conversions.get(&(table.clone(), new.name.clone()));
+        let declared = to.conversions.get(&(table.clone(), new.name.to_string()));
         if let Some(expression) = declared {
             // The user's conversion, checked by the loader to be exactly one expression.
             clause.push_str(&format!(" USING ({expression})"));
@@ -358,9 +358,9 @@ pub fn type_changes(from: &Catalog, to: &Catalog) -> Vec<TypeChange> {
             if old.data_type != new.data_type && old.generated.is_none() && new.generated.is_none() {
                 out.push(TypeChange {
                     table: name.clone(),
-                    column: new.name.clone(),
-                    old_type: old.data_type.clone(),
-                    new_type: new.data_type.clone(),
+                    column: new.name.to_string(),
+                    old_type: old.data_type.to_string(),
+                    new_type: new.data_type.to_string(),
                     needs_conversion: needs_using(to, old, new),
                 });
             }
@@ -374,8 +374,8 @@ fn needs_using(to: &Catalog, old: &Column, new: &Column) -> bool {
         return false;
     }
     let string_types = ["text", "character varying", "character", "name"];
-    if string_types.contains(&new.base_type.as_str()) {
+    if string_types.contains(&&*new.base_type) {
         return false;
     }
-    !to.assignment_casts.contains(&(old.base_type.clone(), new.base_type.clone()))
+    !to.assignment_casts.contains(&(old.base_type.to_string(), new.base_type.to_string()))
 }

@@ -104,7 +104,7 @@ fn alter_composite(from: &Catalog, to: &Catalog, name: &QualName, steps: &mut Ve
 
 /// The column's own `-- schemactl:using`, parenthesised.
 fn declared(to: &Catalog, table: &QualName, column: &Column) -> Option<String> {
-    to.conversions.get(&(table.clone(), column.name.clone())).map(|e| format!("({e})"))
+    to.conversions.get(&(table.clone(), column.name.to_string())).map(|e| format!("({e})"))
 }
 
 fn rewrite_hazards(column: &Column, name: &QualName) -> Vec<(HazardKind, String)> {

@@ -68,7 +68,8 @@ fn swap_domain(
     steps: &mut Vec<Step>,
 ) {
     let keeps_values = old.collation == new.collation && widens(&old.base_type, &new.base_type);
-    let using = |table: &QualName, column: &Column| match to.conversions.get(&(table.clone(), column.name.clone())) {
+    let using = |table: &QualName, column: &Column| match to.conversions.get(&(table.clone(), column.name.to_string()))
+    {
         Some(expression) => format!("({expression})"),
         None => {
             let array = if column.data_type.ends_with("[]") { "[]" } else { "" };

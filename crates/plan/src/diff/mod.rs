@@ -80,7 +80,7 @@ pub(crate) fn column_needs(catalog: &Catalog, column: &Column) -> Vec<ObjKey> {
     if let Some(t) = &column.type_ref {
         match catalog.extension_types.get(t) {
             Some(ext) => keys.push(ObjKey::Extension { name: ext.clone() }),
-            None => keys.push(ObjKey::Type { name: t.clone() }),
+            None => keys.push(ObjKey::Type { name: QualName::clone(t) }),
         }
     }
     keys.extend(column.default_sequences.iter().map(|s| ObjKey::Sequence { name: s.clone() }));

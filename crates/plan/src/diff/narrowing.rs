@@ -43,10 +43,10 @@ fn coercible(from: &Catalog, to: &Catalog, old: &Column, new: &Column) -> bool {
 /// True when every value of `old` survives the change to `new` unchanged.
 fn keeps_values(to: &Catalog, old: &Column, new: &Column) -> bool {
     // A user type (an enum's labels, a domain over text) always reads as text.
-    let to_text = matches!(new.data_type.as_str(), "text" | "character varying");
+    let to_text = matches!(&*new.data_type, "text" | "character varying");
     let new_type = match domain(to, new) {
         Some(d) if checks_nothing(d) => d.base_type.as_str(),
-        _ => new.data_type.as_str(),
+        _ => &*new.data_type,
     };
     widens(&old.data_type, new_type) || (old.type_ref.is_some() && to_text)
 }

@@ -195,11 +195,11 @@ fn foreign_keys_and_checks_are_added_not_valid_then_validated() {
         "FOREIGN KEY (id) REFERENCES public.users(id)",
         &["id"],
     );
-    fk.foreign = Some(ForeignKeyTarget {
+    fk.foreign = Some(Box::new(ForeignKeyTarget {
         table: QualName::new("public", "users"),
         columns: vec!["id".into()],
         key: Some("users_pkey".into()),
-    });
+    }));
     let check = constraint("items_note_check", ConstraintKind::Check, "CHECK ((note <> ''::text))", &["note"]);
     let from = catalog(vec![items(false), users.clone()]);
     let to = catalog(vec![with_constraint(with_constraint(items(false), fk), check), users]);

@@ -253,10 +253,10 @@ pub fn own_objects<'a>(old: &'a Table, new: &'a Table) -> (Cow<'a, Table>, Cow<'
         let taken_over = new.indexes.get(name).is_some_and(|i| i.inherited);
         !taken_over && (!i.inherited || detached)
     });
-    for c in o.constraints.values_mut() {
+    for c in o.constraints.iter_mut().map(|(_, c)| c) {
         c.inherited = false;
     }
-    for i in o.indexes.values_mut() {
+    for i in o.indexes.iter_mut().map(|(_, i)| i) {
         i.inherited = false;
     }
     n.constraints.retain(|_, c| !c.inherited);

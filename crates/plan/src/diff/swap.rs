@@ -23,7 +23,8 @@ pub(super) fn kept_columns<'a>(from: &'a Catalog, to: &Catalog, name: &QualName)
     let mut out = Vec::new();
     for (table_name, table) in &from.tables {
         let Some(new_table) = to.tables.get(table_name) else { continue };
-        for column in table.columns.iter().filter(|c| c.type_ref.as_ref() == Some(name) && (!c.inherited || c.local)) {
+        for column in table.columns.iter().filter(|c| c.type_ref.as_deref() == Some(name) && (!c.inherited || c.local))
+        {
             if new_table.column(&column.name).is_some_and(|t| t.data_type == column.data_type) {
                 out.push((table_name, column));
             }
