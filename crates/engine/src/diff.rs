@@ -59,7 +59,8 @@ impl Engine {
         let mut first_error = None;
         for side in [current, desired] {
             match side {
-                Ok(o) => {
+                Ok(mut o) => {
+                    crate::free_in_background(std::mem::take(&mut o.catalog));
                     if let (Some(db), Some(shadow)) = (o.shadow_db, shadow.as_ref()) {
                         drop(o.client);
                         if let Err(e) = shadow.drop_database(&db).await {
@@ -97,6 +98,7 @@ impl Engine {
         // (psql without -1), as every psql-based runner does.
         let options = schemactl_plan::PlanOptions { online: !offline, timeouts: None };
         let mut plan = schemactl_plan::plan_with(current_catalog, &wanted, &options).map_err(Error::from)?;
+        crate::free_in_background(wanted);
         renamed.wrap(&mut plan, None);
         // A live current state says how big what the plan touches is.
         if live_from {

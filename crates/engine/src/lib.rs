@@ -181,3 +181,11 @@ impl Engine {
         }
     }
 }
+
+/// Frees a large value (a catalog) on a thread of its own. Freeing the two catalogs of a diff,
+/// millions of small allocations at 20,000 tables, took a tenth of the command's client time,
+/// and nothing needs to wait for it: the plan is printed meanwhile. If no thread can be
+/// started, the closure and the value in it are dropped right here.
+pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
+    let _detached = std::thread::Builder::new().name("schemactl-free".into()).spawn(move || drop(value));
+}

@@ -180,3 +180,17 @@ fn quoted_names_round_trip() {
         assert_eq!(decode_quoted(bad), None, "{bad:?}");
     }
 }
+
+/// The scanner's answer is remembered per word: asked again, the same word quotes the same,
+/// and words with digits (never keywords) skip the scanner.
+#[test]
+fn keyword_answers_are_remembered_not_changed() {
+    for _ in 0..3 {
+        assert_eq!(ident("select"), "\"select\"");
+        assert_eq!(ident("between"), "\"between\"");
+        assert_eq!(ident("name"), "name");
+        assert_eq!(ident("created_at"), "created_at");
+        assert_eq!(ident("col_17"), "col_17");
+        assert_eq!(ident("int4"), "int4");
+    }
+}
