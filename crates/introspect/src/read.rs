@@ -70,16 +70,20 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
                 // doubling, was the largest allocation of a read at 5000 tables. A table's
                 // vector is cut to its length once the next table's rows start (the scan
                 // returns a table's columns together, as CREATE TABLE wrote them): the room
-                // doubling left in each was the peak of a read.
+                // doubling left in each was the peak of a read. Once per table: should a plan
+                // ever interleave tables, cutting again at every switch would copy each vector
+                // over and over.
                 fold(
                     client,
                     sql(queries::COLUMNS),
-                    (BTreeMap::new(), None, Interner::default()),
-                    |(tables, last, names): &mut (BTreeMap<u32, Vec<ColumnRow>>, Option<u32>, Interner), r| {
+                    (BTreeMap::new(), None, Interner::default(), std::collections::BTreeSet::new()),
+                    |(tables, last, names, cut): &mut ColumnFold, r| {
                         let column = read_column(&r, names);
                         if *last != Some(column.rel) {
-                            if let Some(done) = last.and_then(|rel| tables.get_mut(&rel)) {
-                                done.shrink_to_fit();
+                            if let Some(rel) = *last {
+                                if cut.insert(rel) {
+                                    tables.get_mut(&rel).into_iter().for_each(Vec::shrink_to_fit);
+                                }
                             }
                             *last = Some(column.rel);
                         }
@@ -155,7 +159,7 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
     );
     // Constraint columns are named from the columns read, in the same snapshot: the few that
     // COLUMNS did not read cost one more query, before the snapshot ends.
-    let (mut columns, mut constraints) = (columns.map(|(tables, _, _)| tables), constraints);
+    let (mut columns, mut constraints) = (columns.map(|(tables, ..)| tables), constraints);
     let mut named = Ok(());
     if let (Ok(columns), Ok(constraints)) = (&mut columns, &mut constraints) {
         named = name_constraint_columns(client, columns, constraints).await;
@@ -502,6 +506,10 @@ async fn name_constraint_columns(
     }
     Ok(())
 }
+
+/// COLUMNS folded as it streams: columns by table OID, the table of the last row, the column
+/// names read so far, and the tables whose vectors were cut to length.
+type ColumnFold = (BTreeMap<u32, Vec<ColumnRow>>, Option<u32>, Interner, std::collections::BTreeSet<u32>);
 
 /// One shared copy of each distinct column name. The same few hundred names (`id`,
 /// `created_at`) recur across thousands of tables, and a string of its own per column cost
