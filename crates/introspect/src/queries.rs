@@ -179,12 +179,17 @@ pub const COLUMN_TYPES: &str = concat!(
 pub const CONSTRAINTS: &str = concat!(
     "SELECT k.conrelid, k.conname, k.contype::text, pg_get_constraintdef(k.oid), k.convalidated, k.conkey, ",
     "fn.nspname, fc.relname, k.confrelid, k.confkey, ",
-    "COALESCE(rk.conname, ri.relname), (SELECT ds.description FROM pg_description ds WHERE ds.objoid = k.oid AND ds.classoid = 'pg_constraint'::regclass AND ds.objsubid = 0), NOT k.conislocal ",
+    // The key a foreign key references, looked up for foreign keys only (CASE evaluates the
+    // subqueries of its taken branch alone). As joins gated by `k.contype = 'f'`, every other
+    // constraint probed pg_constraint for `conrelid = 0` and walked all domain constraints:
+    // quadratic, half of this query's time at 20,000 tables.
+    "CASE WHEN k.contype = 'f' THEN COALESCE(",
+    "  (SELECT rk.conname FROM pg_constraint rk WHERE rk.conindid = k.conindid AND rk.conrelid = k.confrelid ",
+    "    AND rk.contype IN ('p', 'u')), ",
+    "  (SELECT ri.relname FROM pg_class ri WHERE ri.oid = k.conindid)) END, ",
+    "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = k.oid AND ds.classoid = 'pg_constraint'::regclass AND ds.objsubid = 0), NOT k.conislocal ",
     "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid ",
     "LEFT JOIN pg_class fc ON fc.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace ",
-    "LEFT JOIN pg_class ri ON k.contype = 'f' AND ri.oid = k.conindid ",
-    "LEFT JOIN pg_constraint rk ON k.contype = 'f' AND rk.conindid = k.conindid ",
-    "  AND rk.conrelid = k.confrelid AND rk.contype IN ('p', 'u') ",
     "WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND ",
     managed_table_in!("c"),
 );

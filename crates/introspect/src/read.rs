@@ -151,7 +151,14 @@ pub async fn introspect_scoped(client: &Client, scope: &Scope) -> Result<Catalog
                 stream(client, sql(grants::DEFAULT_PRIVILEGES), |r| grants::default_privilege(&r)),
                 stream(client, sql(grants::SESSION_ROLE), |r| r.get::<_, String>(0)),
                 stream(client, sql(crate::scope::LEFT_OUT), raw),
-                stream(client, sql(grants::OWNERS), |r| grants::owner(&r)),
+                // Owners are read for managed roles only: without any, the query can match
+                // nothing, and it was one of the slowest (0.8 s a side at 20,000 tables).
+                async {
+                    match scope.manages_roles() {
+                        true => stream(client, sql(grants::OWNERS), |r| grants::owner(&r)).await,
+                        false => Ok(Vec::new()),
+                    }
+                },
                 stream(client, sql(roles::ROLES), |r| roles::role(&r)),
                 stream(client, sql(roles::MEMBERSHIPS), |r| roles::membership(&r)),
             )
